@@ -1,0 +1,56 @@
+/**
+ * Model A student: the two-layer linear network f(x) = F G x, optionally with batch-norm on G x:
+ * f(x) = F BN(G x), BN standardising each of the k features over the batch (no affine part).
+ *
+ * Loss on a batch (X n×d, Y n×d_y): L̂ = ||Y − X Gᵀ Fᵀ||²_F / (2n). With R = Y − X Gᵀ Fᵀ:
+ * ∇_G L̂ = −Fᵀ Rᵀ X / n,  ∇_F L̂ = −Rᵀ X Gᵀ / n.
+ */
+import { Mat, matmul, matmulTN, matmulNT, sub, frob } from '../mat.js';
+
+export interface LinearParams { F: Mat; G: Mat } // F: d_y×k, G: k×d
+export interface Batch { X: Mat; Y: Mat } // X: n×d (samples as rows), Y: n×d_y
+export interface Grads { loss: number; F: Mat; G: Mat }
+
+/** A model is its loss and gradients with respect to (F, G). */
+export interface TwoLayerModel {
+  readonly name: string;
+  readonly batchNorm: boolean;
+  predict(p: LinearParams, X: Mat): Mat;
+  loss(p: LinearParams, b: Batch): number;
+  grads(p: LinearParams, b: Batch): Grads;
+}
+
+export function checkShapes(p: LinearParams, b: Batch): void {
+  const { F, G } = p, { X, Y } = b;
+  if (F.cols !== G.rows) throw new RangeError(`params: F is ${F.rows}x${F.cols} but G is ${G.rows}x${G.cols} (F.cols must equal G.rows = k)`);
+  if (X.cols !== G.cols) throw new RangeError(`batch: X has ${X.cols} columns, G expects d = ${G.cols}`);
+  if (Y.cols !== F.rows) throw new RangeError(`batch: Y has ${Y.cols} columns, F expects d_y = ${F.rows}`);
+  if (X.rows !== Y.rows) throw new RangeError(`batch: X has ${X.rows} rows, Y has ${Y.rows}`);
+  if (X.rows <= 0) throw new RangeError(`batch: n must be > 0, got ${X.rows}`);
+}
+
+/** Plain linear network F G. */
+export const linearNet: TwoLayerModel = {
+  name: 'linear',
+  batchNorm: false,
+  predict: (p, X) => matmulNT(matmulNT(X, p.G), p.F),
+  loss(p, b) {
+    checkShapes(p, b);
+    const r = frob(sub(b.Y, this.predict(p, b.X)));
+    return (r * r) / (2 * b.X.rows);
+  },
+  grads(p, b) {
+    checkShapes(p, b);
+    const n = b.X.rows;
+    const Z = matmulNT(b.X, p.G); // n×k
+    const R = sub(b.Y, matmulNT(Z, p.F)); // n×d_y
+    const fr = frob(R);
+    const gF = matmulTN(R, Z); // d_y×k = Rᵀ X Gᵀ
+    const RF = matmul(R, p.F); // n×k
+    const gG = matmulTN(RF, b.X); // k×d = Fᵀ Rᵀ X
+    const s = -1 / n;
+    for (let i = 0; i < gF.data.length; i++) gF.data[i] *= s;
+    for (let i = 0; i < gG.data.length; i++) gG.data[i] *= s;
+    return { loss: (fr * fr) / (2 * n), F: gF, G: gG };
+  },
+};

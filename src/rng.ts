@@ -1,0 +1,129 @@
+/**
+ * Seeded randomness. Every draw in the library comes from an `Rng` built from a caller's seed.
+ *
+ * Generator: xoshiro128** (Blackman & Vigna), 32-bit state words, seeded through splitmix32.
+ * Normals: Marsaglia & Tsang's ziggurat (128 layers) on 32-bit draws, as fast as a uniform draw
+ * most of the time. `fork(label)` derives an independent stream from the seed and a label, so that a
+ * sweep's cells get seeds that do not depend on the order in which they run.
+ */
+import { Mat } from './mat.js';
+
+function splitmix32(state: number): [number, number] {
+  state = (state + 0x9e3779b9) | 0;
+  let z = state;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+  return [(z ^ (z >>> 16)) >>> 0, state];
+}
+
+/** 32-bit FNV-1a hash of a string, for deriving seeds from labels. */
+export function hashString(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+// Ziggurat tables (Marsaglia & Tsang 2000, 128 layers).
+const KN = new Uint32Array(128), WN = new Float64Array(128), FN = new Float64Array(128);
+(() => {
+  const m1 = 2147483648.0, vn = 9.91256303526217e-3;
+  let dn = 3.442619855899, tn = dn;
+  const q = vn / Math.exp(-0.5 * dn * dn);
+  KN[0] = Math.floor((dn / q) * m1); KN[1] = 0;
+  WN[0] = q / m1; WN[127] = dn / m1;
+  FN[0] = 1.0; FN[127] = Math.exp(-0.5 * dn * dn);
+  for (let i = 126; i >= 1; i--) {
+    dn = Math.sqrt(-2 * Math.log(vn / dn + Math.exp(-0.5 * dn * dn)));
+    KN[i + 1] = Math.floor((dn / tn) * m1);
+    tn = dn;
+    FN[i] = Math.exp(-0.5 * dn * dn);
+    WN[i] = dn / m1;
+  }
+})();
+const ZIG_R = 3.442619855899;
+
+export class Rng {
+  private a: number; private b: number; private c: number; private d: number;
+  readonly seed: number;
+  constructor(seed: number) {
+    if (!Number.isFinite(seed) || !Number.isInteger(seed)) throw new RangeError(`seed must be a finite integer, got ${seed}`);
+    this.seed = seed;
+    let s = (seed >>> 0) ^ Math.floor(seed / 4294967296);
+    let w: number;
+    [w, s] = splitmix32(s); this.a = w;
+    [w, s] = splitmix32(s); this.b = w;
+    [w, s] = splitmix32(s); this.c = w;
+    [w, s] = splitmix32(s); this.d = w;
+    if ((this.a | this.b | this.c | this.d) === 0) this.a = 1;
+  }
+  /** Uniform 32-bit unsigned integer. */
+  nextU32(): number {
+    const r = Math.imul(((Math.imul(this.b, 5) << 7) | (Math.imul(this.b, 5) >>> 25)), 9) >>> 0;
+    const t = this.b << 9;
+    this.c ^= this.a; this.d ^= this.b; this.b ^= this.c; this.a ^= this.d;
+    this.c ^= t;
+    this.d = (this.d << 11) | (this.d >>> 21);
+    return r;
+  }
+  /** Uniform on [0, 1) with 53 random bits. */
+  uniform(): number {
+    return ((this.nextU32() >>> 5) * 67108864 + (this.nextU32() >>> 6)) / 9007199254740992;
+  }
+  /** Integer uniform on [0, n). */
+  int(n: number): number {
+    if (!Number.isInteger(n) || n <= 0) throw new RangeError(`int: n must be a positive integer, got ${n}`);
+    return Math.floor(this.uniform() * n);
+  }
+  /** Standard normal draw (ziggurat). */
+  normal(): number {
+    for (;;) {
+      const hz = this.nextU32() | 0;
+      const iz = hz & 127;
+      if (Math.abs(hz) < KN[iz]) return hz * WN[iz];
+      // slow path
+      if (iz === 0) {
+        let x: number, y: number;
+        do {
+          x = -Math.log(1 - this.uniform()) / ZIG_R;
+          y = -Math.log(1 - this.uniform());
+        } while (y + y < x * x);
+        return hz > 0 ? ZIG_R + x : -ZIG_R - x;
+      }
+      const x = hz * WN[iz];
+      if (FN[iz] + this.uniform() * (FN[iz - 1] - FN[iz]) < Math.exp(-0.5 * x * x)) return x;
+    }
+  }
+  /** Fill with standard normals. */
+  fillNormal(out: Float64Array): Float64Array {
+    for (let i = 0; i < out.length; i++) out[i] = this.normal();
+    return out;
+  }
+  /** Fill with uniform signs ±1. */
+  fillRademacher(out: Float64Array): Float64Array {
+    let bits = 0, left = 0;
+    for (let i = 0; i < out.length; i++) {
+      if (left === 0) { bits = this.nextU32(); left = 32; }
+      out[i] = bits & 1 ? 1 : -1; bits >>>= 1; left--;
+    }
+    return out;
+  }
+  /** r×c matrix of N(0, std²) entries. */
+  normalMat(r: number, c: number, std = 1): Mat {
+    const m = new Mat(r, c);
+    this.fillNormal(m.data);
+    if (std !== 1) for (let i = 0; i < m.data.length; i++) m.data[i] *= std;
+    return m;
+  }
+  /** Independent stream derived from this generator's seed and a label (does not advance this one). */
+  fork(label: string | number): Rng {
+    const h = hashString(`${this.seed}/${label}`);
+    return new Rng(h + 4294967296 * (hashString(`${label}#${this.seed}`) & 0x1fffff));
+  }
+  /** Random permutation of 0..n-1 (Fisher–Yates). */
+  permutation(n: number): Int32Array {
+    const p = new Int32Array(n);
+    for (let i = 0; i < n; i++) p[i] = i;
+    for (let i = n - 1; i > 0; i--) { const j = this.int(i + 1); const t = p[i]; p[i] = p[j]; p[j] = t; }
+    return p;
+  }
+}
