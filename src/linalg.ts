@@ -43,9 +43,15 @@ export function cholesky(a: Mat): Mat {
 
 /** X with A X = B for symmetric positive definite A (Cholesky, float64). */
 export function cholSolve(a: Mat, b: Mat): Mat {
-  const n = square(a, 'cholSolve');
+  square(a, 'cholSolve');
+  return cholSolveL(cholesky(a), b);
+}
+
+/** X with L Lᵀ X = B, for a Cholesky factor L from `cholesky` (reuse one factor for many solves). */
+export function cholSolveL(l: Mat, b: Mat): Mat {
+  const n = l.rows;
   if (b.rows !== n) throw new RangeError(`cholSolve: B has ${b.rows} rows, A is ${n}x${n}`);
-  const L = cholesky(a).data, m = b.cols, X = b.data.slice();
+  const L = l.data, m = b.cols, X = b.data.slice();
   for (let c = 0; c < m; c++) {
     for (let i = 0; i < n; i++) { // forward: L y = b
       let s = X[i * m + c];
@@ -64,6 +70,11 @@ export function cholSolve(a: Mat, b: Mat): Mat {
 /** B A⁻¹ for symmetric positive definite A: (A⁻¹ Bᵀ)ᵀ. */
 export function solveRightSPD(b: Mat, a: Mat): Mat {
   return transpose(cholSolve(a, transpose(b)));
+}
+
+/** B A⁻¹ given the Cholesky factor L of A. */
+export function solveRightL(b: Mat, l: Mat): Mat {
+  return transpose(cholSolveL(l, transpose(b)));
 }
 
 /** Inverse of a symmetric positive definite matrix. */

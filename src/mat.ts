@@ -166,3 +166,16 @@ export function matmul(a: Mat, b: Mat, opts: MatmulOpts = {}): Mat {
 export const matmulTN = (a: Mat, b: Mat): Mat => matmul(a, b, { transA: true });
 export const matmulNT = (a: Mat, b: Mat): Mat => matmul(a, b, { transB: true });
 
+
+/** s·XᵀX (e.g. the second moment Σ̂ = XᵀX/n with s = 1/n), symmetrised against round-off. */
+export function gram(x: Mat, s = 1): Mat {
+  const g = matmulTN(x, x);
+  const n = g.rows, d = g.data;
+  for (let i = 0; i < n; i++) {
+    for (let j = i; j < n; j++) {
+      const v = 0.5 * s * (d[i * n + j] + d[j * n + i]);
+      d[i * n + j] = v; d[j * n + i] = v;
+    }
+  }
+  return g;
+}

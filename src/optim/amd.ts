@@ -1,0 +1,80 @@
+/**
+ * Alternating minimisation–descent (AMD) and DFW (de-bias and feature-whiten) for the linear network.
+ *
+ * AMD: fit the head by least squares on the batch, take a gradient step on the representation, then
+ * re-orthonormalise its rows (thin QR):
+ * $$F_+ = \arg\min_F \hat L(F, G),\quad G_+ = \mathrm{orth}\big(G - \eta\,\nabla_G \hat L(F_+, G)\big).$$
+ *
+ * DFW: split the batch into two independent halves; fit the head on the first half, take the
+ * gradient on the second, and right-multiply it by the inverse second moment of that half:
+ * $$F_+ = \arg\min_F \hat L_1(F, G),\quad G_+ = \mathrm{orth}\big(G - \eta\,\nabla_G \hat L_2(F_+, G)\,\hat\Sigma_2^{-1}\big).$$
+ * The returned F is the least-squares head for G (not refitted to G₊); the next step refits it.
+ */
+import { Mat, axpy, gram, matmulNT, slice, transpose } from '../mat.js';
+import { lstsq, orthonormalRows, solveRightSPD } from '../linalg.js';
+import type { Batch, LinearParams, TwoLayerModel } from '../models/linear.js';
+import type { Optimizer } from './types.js';
+import { resolveOptions, type Specs } from './options.js';
+
+export const AMD_SPECS: Specs = {
+  lr: { default: 0.5, min: 0, doc: 'η, step size on G' },
+  ridge: { default: 0, min: 0, doc: 'ridge added to the head’s least-squares normal equations' },
+  orthonormalize: { default: true, doc: 're-orthonormalise G’s rows after each step' },
+};
+export const DFW_SPECS: Specs = {
+  ...AMD_SPECS,
+  damping: { default: 0, min: 0, doc: 'λ added to Σ̂₂ before inverting' },
+};
+interface AmdOptions { lr: number; ridge: number; orthonormalize: boolean; [k: string]: number | string | boolean }
+interface DfwOptions extends AmdOptions { damping: number }
+
+/** Least-squares head for representation G on a batch: argmin_F ||Y − X Gᵀ Fᵀ||². */
+export function lsHead(G: Mat, b: Batch, ridge = 0): Mat {
+  return transpose(lstsq(matmulNT(b.X, G), b.Y, ridge));
+}
+
+function checkModel(name: string, model: TwoLayerModel): void {
+  if (model.batchNorm) throw new RangeError(`${name}: defined for the plain linear network, not batch-norm`);
+}
+
+export function amd(options: Partial<AmdOptions> = {}): Optimizer<{ t: number }> {
+  const o = resolveOptions<AmdOptions>('amd', AMD_SPECS, options);
+  return {
+    name: 'amd',
+    options: o,
+    init: () => ({ t: 0 }),
+    step(p: LinearParams, batch, state, model) {
+      checkModel('amd', model);
+      const loss = model.loss(p, batch);
+      const F = lsHead(p.G, batch, o.ridge);
+      const g = model.grads({ F, G: p.G }, batch);
+      let G = axpy(-o.lr, g.G, p.G);
+      if (o.orthonormalize) G = orthonormalRows(G);
+      return { params: { F, G }, state: { t: state.t + 1 }, loss };
+    },
+  };
+}
+
+export function dfw(options: Partial<DfwOptions> = {}): Optimizer<{ t: number }> {
+  const o = resolveOptions<DfwOptions>('dfw', DFW_SPECS, options);
+  return {
+    name: 'dfw',
+    options: o,
+    init: () => ({ t: 0 }),
+    step(p: LinearParams, batch, state, model) {
+      checkModel('dfw', model);
+      const n = batch.X.rows, h = Math.floor(n / 2);
+      if (h < 1) throw new RangeError(`dfw: needs a batch of at least 2 samples to split, got n = ${n}`);
+      const loss = model.loss(p, batch);
+      const b1 = { X: slice(batch.X, 0, h), Y: slice(batch.Y, 0, h) };
+      const b2 = { X: slice(batch.X, h, n), Y: slice(batch.Y, h, n) };
+      const F = lsHead(p.G, b1, o.ridge);
+      const g = model.grads({ F, G: p.G }, b2);
+      const sigma2 = gram(b2.X, 1 / b2.X.rows);
+      for (let i = 0; i < sigma2.rows; i++) sigma2.data[i * sigma2.cols + i] += o.damping;
+      let G = axpy(-o.lr, solveRightSPD(g.G, sigma2), p.G);
+      if (o.orthonormalize) G = orthonormalRows(G);
+      return { params: { F, G }, state: { t: state.t + 1 }, loss };
+    },
+  };
+}

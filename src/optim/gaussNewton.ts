@@ -1,0 +1,94 @@
+/**
+ * Full Gauss–Newton (natural gradient for the squared loss) on all parameters of the linear network at
+ * once: $\delta = (J^\top J/n + \lambda I)^{-1} \nabla_\theta \hat L$, $\theta = \mathrm{vec}(F, G)$,
+ * $\theta_+ = \theta - \eta\,\delta$. Damping λ > 0 is required: JᵀJ is singular along the k² directions
+ * (F A⁻¹, A G) that leave F G unchanged.
+ *
+ * Exact solve, no conjugate gradients: the GN operator of F G depends on the data only through Σ̂,
+ *   H(dF, dG) = (dF Σ_z + F dG Σ̂ Gᵀ,  Fᵀ dF G Σ̂ + FᵀF dG Σ̂),  Σ_z = G Σ̂ Gᵀ,
+ * and its G–G block (dG ↦ FᵀF dG Σ̂ + λ dG) is diagonal in the eigenbases of FᵀF = V diag(m) Vᵀ and
+ * Σ̂ = U diag(μ) Uᵀ. Eliminating dG leaves a (d_y k)×(d_y k) Schur complement for dF:
+ *   S[(a,b),(a',b')] = δ_{aa'} (Σ_z + λI)_{bb'} − Σ_i P_{ai} P_{a'i} K⁽ⁱ⁾_{bb'},
+ *   P = F V,  Q = G U,  K⁽ⁱ⁾_{bb'} = Σ_j Q_{bj} Q_{b'j} μ_j² / (m_i μ_j + λ),
+ * solved by float64 Cholesky; then dG = V[(Vᵀ g_G U − Pᵀ dF Q diag(μ)) ⊘ (m μᵀ + λ)] Uᵀ.
+ * Cost: one d×d eigendecomposition, as Shampoo. The test checks it against the dense JᵀJ solve.
+ */
+import { Mat, gram, axpy } from '../mat.js';
+import { cholSolve, eigSym, mm64 } from '../linalg.js';
+import type { LinearParams } from '../models/linear.js';
+import type { Optimizer } from './types.js';
+import { resolveOptions, type Specs } from './options.js';
+
+export const GN_SPECS: Specs = {
+  lr: { default: 0.5, min: 0, doc: 'η, step size' },
+  damping: { default: 1e-3, min: 0, minOpen: true, doc: 'λ > 0 added to JᵀJ/n' },
+};
+export interface GaussNewtonOptions { lr: number; damping: number; [k: string]: number | string | boolean }
+
+/** The damped Gauss–Newton direction (dF, dG) for gradients (gF, gG) at (F, G) with input second moment Σ̂. */
+export function gaussNewtonDirection(p: LinearParams, sigma: Mat, gF: Mat, gG: Mat, lambda: number): { F: Mat; G: Mat } {
+  const { F, G } = p, dy = F.rows, k = F.cols, d = G.cols;
+  const es = eigSym(sigma), ef = eigSym(mm64(F, F, true));
+  const mu = es.values, m = ef.values, U = es.vectors, V = ef.vectors;
+  const P = mm64(F, V), Q = mm64(G, U); // d_y×k, k×d
+  const Sz = mm64(Q, diagScaleCols(Q, mu), false, true); // Σ_z = G Σ̂ Gᵀ = Q diag(μ) Qᵀ
+  // K⁽ⁱ⁾ for each eigenvalue m_i of FᵀF
+  const K: Float64Array[] = [];
+  for (let i = 0; i < k; i++) {
+    const Ki = new Float64Array(k * k);
+    for (let b = 0; b < k; b++) {
+      for (let b2 = b; b2 < k; b2++) {
+        let s = 0;
+        for (let j = 0; j < d; j++) s += (Q.data[b * d + j] * Q.data[b2 * d + j] * mu[j] * mu[j]) / (m[i] * mu[j] + lambda);
+        Ki[b * k + b2] = s; Ki[b2 * k + b] = s;
+      }
+    }
+    K.push(Ki);
+  }
+  const nF = dy * k, S = new Mat(nF, nF);
+  for (let a = 0; a < dy; a++) for (let b = 0; b < k; b++) {
+    const r = a * k + b;
+    for (let a2 = 0; a2 < dy; a2++) for (let b2 = 0; b2 < k; b2++) {
+      let v = a === a2 ? Sz.data[b * k + b2] + (b === b2 ? lambda : 0) : 0;
+      for (let i = 0; i < k; i++) v -= P.data[a * k + i] * P.data[a2 * k + i] * K[i][b * k + b2];
+      S.data[r * nF + a2 * k + b2] = v;
+    }
+  }
+  // right-hand side: g_F − P [(Vᵀ g_G U) ⊘ (m μᵀ + λ)] diag(μ) Qᵀ
+  const Ghat = mm64(mm64(V, gG, true), U); // k×d
+  const Dg = divideSpectrum(Ghat, m, mu, lambda);
+  const rhs = axpy(-1, mm64(P, mm64(diagScaleCols(Dg, mu), Q, false, true)), gF);
+  const dF = new Mat(dy, k, cholSolve(S, new Mat(nF, 1, rhs.data)).data);
+  // dG = V [(Ĝ − Pᵀ dF Q diag(μ)) ⊘ (m μᵀ + λ)] Uᵀ
+  const coupling = diagScaleCols(mm64(mm64(P, dF, true), Q), mu);
+  const Dd = divideSpectrum(axpy(-1, coupling, Ghat), m, mu, lambda);
+  const dG = mm64(mm64(V, Dd), U, false, true);
+  return { F: dF, G: dG };
+}
+
+function diagScaleCols(a: Mat, s: Float64Array): Mat {
+  const o = a.clone();
+  for (let i = 0; i < a.rows; i++) for (let j = 0; j < a.cols; j++) o.data[i * a.cols + j] *= s[j];
+  return o;
+}
+function divideSpectrum(a: Mat, m: Float64Array, mu: Float64Array, lambda: number): Mat {
+  const o = a.clone();
+  for (let i = 0; i < a.rows; i++) for (let j = 0; j < a.cols; j++) o.data[i * a.cols + j] /= m[i] * mu[j] + lambda;
+  return o;
+}
+
+export function gaussNewton(options: Partial<GaussNewtonOptions> = {}): Optimizer<{ t: number }> {
+  const o = resolveOptions<GaussNewtonOptions>('gauss-newton', GN_SPECS, options);
+  return {
+    name: 'gauss-newton',
+    options: o,
+    init: () => ({ t: 0 }),
+    step(p, batch, state, model) {
+      if (model.batchNorm) throw new RangeError('gauss-newton: defined here for the plain linear network, not batch-norm');
+      const g = model.grads(p, batch);
+      const sigma = gram(batch.X, 1 / batch.X.rows);
+      const dir = gaussNewtonDirection(p, sigma, g.F, g.G, o.damping);
+      return { params: { F: axpy(-o.lr, dir.F, p.F), G: axpy(-o.lr, dir.G, p.G) }, state: { t: state.t + 1 }, loss: g.loss };
+    },
+  };
+}

@@ -1,0 +1,110 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Rng } from '../src/rng.js';
+import { diag, eye, matmul, matmulNT, matmulTN, slice, transpose } from '../src/mat.js';
+import { cholSolve, eigSym, invSPD, mm64, newtonSchulz, orthonormalRows, qr, svd, symPow } from '../src/linalg.js';
+import { activeBackend, initBackend } from '../src/backend.js';
+import { haar, maxDiff } from './fixtures.js';
+
+test('same seed, same numbers; different seeds and forks differ', () => {
+  const a = new Rng(42).normalMat(5, 7), b = new Rng(42).normalMat(5, 7), c = new Rng(43).normalMat(5, 7);
+  assert.deepEqual(Array.from(a.data), Array.from(b.data));
+  assert.notDeepEqual(Array.from(a.data), Array.from(c.data));
+  const r = new Rng(42);
+  assert.deepEqual(Array.from(r.fork('x').normalMat(2, 2).data), Array.from(new Rng(42).fork('x').normalMat(2, 2).data));
+  assert.notDeepEqual(Array.from(r.fork('x').normalMat(2, 2).data), Array.from(r.fork('y').normalMat(2, 2).data));
+  assert.throws(() => new Rng(1.5), /seed must be a finite integer/);
+  assert.throws(() => new Rng(NaN), /seed/);
+});
+
+test('ziggurat normals have the N(0,1) moments and tail mass (10⁶ draws, 5 standard errors)', () => {
+  const n = 1_000_000, x = new Rng(7).fillNormal(new Float64Array(n));
+  let m = 0, v = 0, k4 = 0, tail = 0;
+  for (const t of x) { m += t; v += t * t; k4 += t ** 4; if (Math.abs(t) > 3) tail++; }
+  m /= n; v /= n; k4 /= n;
+  assert.ok(Math.abs(m) < 5 / Math.sqrt(n));
+  assert.ok(Math.abs(v - 1) < 5 * Math.sqrt(2 / n));
+  assert.ok(Math.abs(k4 - 3) < 5 * Math.sqrt(96 / n));
+  const p3 = 0.0026997960632601866; // P(|Z| > 3)
+  assert.ok(Math.abs(tail / n - p3) < 5 * Math.sqrt(p3 / n));
+});
+
+test('uniforms and signs are balanced', () => {
+  const r = new Rng(9), n = 200_000, s = r.fillRademacher(new Float64Array(n));
+  let sum = 0; for (const t of s) sum += t;
+  assert.ok(Math.abs(sum / n) < 5 / Math.sqrt(n));
+  let u = 0; for (let i = 0; i < n; i++) u += r.uniform();
+  assert.ok(Math.abs(u / n - 0.5) < 5 * Math.sqrt(1 / 12 / n));
+});
+
+test('matmul with transposes equals the definition', () => {
+  const r = new Rng(1), A = r.normalMat(4, 3), B = r.normalMat(3, 5);
+  const C = matmul(A, B);
+  for (let i = 0; i < 4; i++) for (let j = 0; j < 5; j++) {
+    let s = 0; for (let p = 0; p < 3; p++) s += A.get(i, p) * B.get(p, j);
+    assert.ok(Math.abs(C.get(i, j) - s) < 1e-14);
+  }
+  assert.ok(maxDiff(matmulTN(transpose(A), B), C) < 1e-14);
+  assert.ok(maxDiff(matmulNT(A, transpose(B)), C) < 1e-14);
+  assert.throws(() => matmul(A, A), /inner dimensions differ/);
+});
+
+test('matrix functions on matrices of known spectrum: A^p = Q diag(λ^p) Qᵀ (float64, 1e-12 relative)', () => {
+  const r = new Rng(2), d = 12, Q = haar(r, d);
+  const lam = Array.from({ length: d }, (_, i) => 10 ** (-3 * i / (d - 1))); // κ = 1000
+  const A = mm64(mm64(Q, diag(lam)), Q, false, true);
+  const e = eigSym(A);
+  const sorted = [...lam].sort((a, b) => a - b);
+  e.values.forEach((v, i) => assert.ok(Math.abs(v - sorted[i]) < 1e-13, `λ${i}`));
+  for (const p of [-1, -0.5, -0.25, 0.5]) {
+    const want = mm64(mm64(Q, diag(lam.map((l) => l ** p))), Q, false, true);
+    const got = symPow(A, p);
+    const scale = Math.max(...lam.map((l) => l ** p));
+    // error ≈ cond(eigvectors)·ε·|λ_min^p| ≲ 1e-12 relative to the largest entry
+    assert.ok(maxDiff(got, want) < 1e-11 * scale, `p=${p}: ${maxDiff(got, want)}`);
+  }
+  assert.ok(maxDiff(invSPD(A), symPow(A, -1)) < 1e-9);
+  assert.ok(maxDiff(mm64(cholSolve(A, eye(d)), A), eye(d)) < 1e-11);
+});
+
+test('thin QR: Q orthonormal, R upper-triangular with positive diagonal, QR = A', () => {
+  const r = new Rng(3), A = r.normalMat(9, 4), { Q, R } = qr(A);
+  assert.ok(maxDiff(mm64(Q, Q, true), eye(4)) < 1e-14);
+  assert.ok(maxDiff(mm64(Q, R), A) < 1e-13);
+  for (let i = 0; i < 4; i++) { assert.ok(R.get(i, i) > 0); for (let j = 0; j < i; j++) assert.ok(R.get(i, j) === 0); }
+  const G = orthonormalRows(r.normalMat(3, 8));
+  assert.ok(maxDiff(mm64(G, G, false, true), eye(3)) < 1e-14);
+});
+
+test('SVD reconstructs and Newton–Schulz returns the orthogonal polar factor U Vᵀ', () => {
+  const r = new Rng(4), U = slice(haar(r, 5), 0, 5, 0, 3), V = haar(r, 3);
+  const s = [3, 1, 0.2];
+  const A = mm64(mm64(U, diag(s)), V, false, true); // 5×3 with singular values s
+  const sv = svd(A);
+  sv.s.forEach((v, i) => assert.ok(Math.abs(v - s[i]) < 1e-13));
+  assert.ok(maxDiff(mm64(mm64(sv.U, diag(sv.s)), sv.V, false, true), A) < 1e-13);
+  // Newton–Schulz converges quadratically once σ/||A||_F is near 1; 1e-10 after convergence to tol 1e-12
+  const polar = newtonSchulz(A);
+  assert.ok(maxDiff(polar, mm64(U, V, false, true)) < 1e-10);
+  assert.ok(maxDiff(mm64(polar, polar, true), eye(3)) < 1e-10);
+  const wide = newtonSchulz(transpose(A));
+  assert.ok(maxDiff(mm64(wide, wide, false, true), eye(3)) < 1e-10);
+});
+
+test('wasm engine: float32 products agree with float64 to ~√k·2⁻²⁴ relative, and the engine is reported', async () => {
+  const r = new Rng(5), A = r.normalMat(64, 200), B = r.normalMat(200, 48);
+  const exact = matmul(A, B);
+  assert.equal(activeBackend(), 'js64');
+  await initBackend('wasm');
+  try {
+    assert.equal(activeBackend(), 'wasm');
+    const f32 = matmul(A, B);
+    // entries are sums of 200 products of N(0,1): |C| ~ √200; float32 rounding of inputs and sums
+    // gives errors ≲ 200·2⁻²⁴·few ≈ 5e-5 absolute
+    assert.ok(maxDiff(f32, exact) < 1e-3, `${maxDiff(f32, exact)}`);
+    assert.ok(maxDiff(f32, exact) > 0, 'float32 engine should differ from float64 in the last bits');
+  } finally {
+    await initBackend('js64');
+  }
+  await assert.rejects(initBackend('gpu'), /backend must be one of tensorflow, wasm, cpu, js64; got 'gpu'/);
+});
