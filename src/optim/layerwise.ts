@@ -1,0 +1,158 @@
+/**
+ * The layer-wise construction shared by the gradient-based members of the family (SGD, Adam, Shampoo,
+ * SOAP, Muon): one `MatrixTransform` per weight matrix, applied to F and to G separately, with
+ * *simultaneous* gradients: both gradients are taken at the incoming parameters (F_t, G_t),
+ *
+ * $$
+ * (g^F_t, g^G_t) = \big(\nabla_F \hat L(F_t, G_t),\ \nabla_G \hat L(F_t, G_t)\big),\qquad
+ * F_{t+1} = F_t - u^F_t,\quad G_{t+1} = G_t - u^G_t,
+ * $$
+ *
+ * where $u^W_t = \mathcal T_W(g^W_t; s^W_{t-1})$ is the update of that matrix's transform, which
+ * includes its step size $\eta_F$ or $\eta_G$ ($\eta_F = \eta_G = $ `lr` unless `lrF`/`lrG` override it).
+ * Each matrix keeps its own transform state $s^W$ (moments, Kronecker factors, bases); the optimizer
+ * state is $(t, s^F, s^G)$ with $t$ the 1-based step count passed to the transforms.
+ *
+ * This file also holds the option validation used by these optimizers: unknown option names and
+ * out-of-range values throw a `RangeError` that names the optimizer, the option and the allowed range.
+ */
+import type { Mat } from '../mat.js';
+import type { LinearParams } from '../models/linear.js';
+import type { MatrixTransform, Optimizer } from './types.js';
+
+export type OptionValue = number | string | boolean;
+
+/** Specification of one option: its type, default (absent = optional) and allowed range or values. */
+export type OptionSpec =
+  | { kind: 'number'; default?: number; min: number; max: number; minOpen: boolean; maxOpen: boolean; integer: boolean }
+  | { kind: 'boolean'; default?: boolean }
+  | { kind: 'enum'; values: readonly string[]; default?: string };
+export type OptionSpecs = Record<string, OptionSpec>;
+
+/**
+ * A finite number in an interval. `min`/`max` default to ∓∞; `minOpen`/`maxOpen` exclude the ends.
+ * `def` undefined makes the option optional (absent from the resolved options unless given).
+ */
+export function num(
+  def: number | undefined, min = -Infinity, max = Infinity,
+  flags: { minOpen?: boolean; maxOpen?: boolean; integer?: boolean } = {},
+): OptionSpec {
+  return { kind: 'number', default: def, min, max, minOpen: !!flags.minOpen, maxOpen: !!flags.maxOpen, integer: !!flags.integer };
+}
+/** true or false. */
+export const bool = (def?: boolean): OptionSpec => ({ kind: 'boolean', default: def });
+/** One of a list of strings. */
+export const oneOf = (values: readonly string[], def?: string): OptionSpec => ({ kind: 'enum', values, default: def });
+
+/** Human-readable allowed range, e.g. "a number in [0, 1)". */
+export function describeOption(s: OptionSpec): string {
+  if (s.kind === 'boolean') return 'true or false';
+  if (s.kind === 'enum') return `one of ${s.values.map((v) => `'${v}'`).join(', ')}`;
+  const lo = s.min === -Infinity ? '(-∞' : `${s.minOpen ? '(' : '['}${s.min}`;
+  const hi = s.max === Infinity ? '∞)' : `${s.max}${s.maxOpen ? ')' : ']'}`;
+  return `${s.integer ? 'an integer' : 'a finite number'} in ${lo}, ${hi}`;
+}
+
+function valid(s: OptionSpec, v: unknown): boolean {
+  if (s.kind === 'boolean') return typeof v === 'boolean';
+  if (s.kind === 'enum') return typeof v === 'string' && s.values.includes(v);
+  if (typeof v !== 'number' || !Number.isFinite(v)) return false; // NaN and ±∞ are never allowed
+  if (s.integer && !Number.isInteger(v)) return false;
+  if (s.minOpen ? v <= s.min : v < s.min) return false;
+  if (s.maxOpen ? v >= s.max : v > s.max) return false;
+  return true;
+}
+
+/**
+ * Apply defaults and check every option. Keys whose value is `undefined` count as absent.
+ * Throws `RangeError` for an unknown name or a value outside its range; the message names `owner`,
+ * the option and the allowed range. Returns a frozen object holding the options in force.
+ */
+export function validateOptions<T>(owner: string, given: object | undefined, specs: OptionSpecs): T {
+  const g = (given ?? {}) as Record<string, unknown>;
+  if (typeof g !== 'object') throw new RangeError(`${owner}: options must be an object, got ${typeof g}`);
+  for (const key of Object.keys(g)) {
+    if (g[key] !== undefined && !Object.prototype.hasOwnProperty.call(specs, key)) {
+      throw new RangeError(`${owner}: unknown option '${key}'; known options: ${Object.keys(specs).join(', ')}`);
+    }
+  }
+  const out: Record<string, OptionValue> = {};
+  for (const [key, spec] of Object.entries(specs)) {
+    const v = g[key] === undefined ? spec.default : g[key];
+    if (v === undefined) continue;
+    if (!valid(spec, v)) {
+      const shown = typeof v === 'number' ? String(v) : JSON.stringify(v);
+      throw new RangeError(`${owner}: option '${key}' must be ${describeOption(spec)}, got ${shown}`);
+    }
+    out[key] = v as OptionValue;
+  }
+  return Object.freeze(out) as T;
+}
+
+/** The step-size options every layer-wise optimizer has. `lr` is required here; factories give its default. */
+export interface LrOptions { lr?: number; lrF?: number; lrG?: number }
+export const lrSpecs = (lrDefault: number): OptionSpecs => ({
+  lr: num(lrDefault, 0), lrF: num(undefined, 0), lrG: num(undefined, 0),
+});
+
+/** Throws unless `g` and `w` have the same shape. */
+export function checkGradShape(owner: string, g: Mat, w: Mat): void {
+  if (g.rows !== w.rows || g.cols !== w.cols) {
+    throw new RangeError(`${owner}: gradient is ${g.rows}x${g.cols} but the weight is ${w.rows}x${w.cols}`);
+  }
+}
+
+export interface LayerwiseState<SF = unknown, SG = unknown> { t: number; F: SF; G: SG }
+
+/**
+ * Build an `Optimizer` that applies `makeTransform(η_W, 'F' | 'G')` separately to F and G with
+ * simultaneous gradients from `model.grads`. `options` must contain `lr` (η for both matrices) and may
+ * contain `lrF`, `lrG` (overrides); they are validated here, and the whole record (the options in force)
+ * is exposed as `optimizer.options`. Other keys are passed through untouched (the factories that call
+ * this validate them).
+ */
+export function layerwise(
+  name: string,
+  makeTransform: (lr: number, layer: 'F' | 'G') => MatrixTransform<any>,
+  options: Readonly<Record<string, OptionValue>>,
+): Optimizer<LayerwiseState> {
+  const o = options as Record<string, unknown>;
+  if (o.lr === undefined) throw new RangeError(`${name}: option 'lr' is required`);
+  const spec = num(undefined, 0);
+  for (const key of ['lr', 'lrF', 'lrG']) {
+    const v = o[key];
+    if (v !== undefined && !valid(spec, v)) {
+      throw new RangeError(`${name}: option '${key}' must be ${describeOption(spec)}, got ${String(v)}`);
+    }
+  }
+  const lr = o.lr as number;
+  const lrF = (o.lrF as number | undefined) ?? lr, lrG = (o.lrG as number | undefined) ?? lr;
+  const tF = makeTransform(lrF, 'F'), tG = makeTransform(lrG, 'G');
+  return {
+    name,
+    options: Object.isFrozen(options) ? options : Object.freeze({ ...options }),
+    init(params: LinearParams): LayerwiseState {
+      return { t: 0, F: tF.init(params.F), G: tG.init(params.G) };
+    },
+    step(params, batch, state, model) {
+      const g = model.grads(params, batch); // both gradients at (F_t, G_t): a simultaneous step
+      const t = state.t + 1;
+      const rF = tF.update(g.F, state.F, params.F, t);
+      const rG = tG.update(g.G, state.G, params.G, t);
+      return {
+        params: { F: subtract(params.F, rF.u), G: subtract(params.G, rG.u) },
+        state: { t, F: rF.state, G: rG.state },
+        loss: g.loss,
+      };
+    },
+  };
+}
+
+function subtract(w: Mat, u: Mat): Mat {
+  if (u.rows !== w.rows || u.cols !== w.cols) {
+    throw new RangeError(`layerwise: update is ${u.rows}x${u.cols} but the weight is ${w.rows}x${w.cols}`);
+  }
+  const out = w.clone(), d = out.data, ud = u.data;
+  for (let i = 0; i < d.length; i++) d[i] -= ud[i];
+  return out;
+}
