@@ -1,0 +1,161 @@
+/**
+ * Command line of the sweep machinery (run through tsx):
+ *
+ *   npm run sweep -- <experiment> [--shard i/n] [--data dir] [--workers k] [--set name=json ...] [--seeds k]
+ *                    [--no-results] [--quiet] [--progress-interval s]
+ *   npm run merge -- <experiment> [--from dir ...] [--data dir] [--set name=json ...] [--seeds k]
+ *   npm run sweep-list
+ *
+ * <experiment> is a registered name or a path to a module file. `--set n=100` fixes axis n at 100;
+ * `--set 'n=[100,1000]'` gives it two values (a JSON array lists values; to fix an axis at an array
+ * value, wrap it: `--set 'shape=[[2,3]]'`). Strings are JSON strings: `--set 'opt="sgd"'`.
+ * Exit status: 0 done, 1 the run failed (a cell threw, a write failed, cells missing), 2 bad input.
+ */
+import { GridError } from '../experiments/grid.js';
+import { REGISTRY, experimentNames, loadRegistered } from '../experiments/registry.js';
+import type { Json } from '../experiments/types.js';
+import { mergeShards } from './merge.js';
+import { CellError } from './pool.js';
+import { formatDuration, progressReporter } from './progress.js';
+import { runSweep } from './runner.js';
+
+export const USAGE = `usage:
+  sweep <experiment> [--shard i/n] [--data dir] [--workers k] [--set name=json ...] [--seeds k]
+        [--no-results] [--quiet] [--progress-interval seconds]
+  merge <experiment> [--from dir ...] [--data dir] [--set name=json ...] [--seeds k]
+  list
+<experiment>: a registered name (see 'list') or a path to an experiment module.
+--set n=100 fixes axis n; --set 'n=[100,1000]' gives it several values; strings in JSON quotes.`;
+
+export class UsageError extends GridError {
+  constructor(message: string) { super(message); this.name = 'UsageError'; }
+}
+
+export interface ParsedArgs {
+  command: 'sweep' | 'merge' | 'list' | 'help';
+  experiment?: string;
+  shard?: string;
+  data?: string;
+  workers?: number;
+  set: Record<string, Json[]>;
+  seeds?: number;
+  from: string[];
+  results: boolean;
+  quiet: boolean;
+  progressIntervalS?: number;
+}
+
+function parseSet(arg: string): [string, Json[]] {
+  const eq = arg.indexOf('=');
+  if (eq <= 0) throw new UsageError(`--set expects name=json (e.g. --set n=100 or --set 'n=[10,100]'); got '${arg}'`);
+  const name = arg.slice(0, eq), text = arg.slice(eq + 1);
+  let v: Json;
+  try { v = JSON.parse(text) as Json; } catch {
+    throw new UsageError(`--set ${name}: '${text}' is not JSON; numbers as 100, strings in double quotes (--set '${name}="${text}"'), lists as [1,2]`);
+  }
+  return [name, Array.isArray(v) ? v : [v]];
+}
+
+function intArg(flag: string, text: string | undefined, min: number): number {
+  const n = text !== undefined && /^\s*-?\d+\s*$/.test(text) ? Number(text) : NaN;
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} must be an integer >= ${min}; got '${text ?? ''}'`);
+  return n;
+}
+
+export function parseArgs(argv: readonly string[]): ParsedArgs {
+  const a: ParsedArgs = { command: 'help', set: {}, from: [], results: true, quiet: false };
+  const [cmd, ...rest] = argv;
+  if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') return a;
+  if (cmd !== 'sweep' && cmd !== 'merge' && cmd !== 'list') throw new UsageError(`unknown command '${cmd}'; commands: sweep, merge, list`);
+  a.command = cmd;
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = (): string => {
+      if (inline !== undefined) return inline;
+      const v = rest[++i];
+      if (v === undefined) throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case '--shard': a.shard = value(); break;
+      case '--data': a.data = value(); break;
+      case '--workers': a.workers = intArg('--workers', value(), 0); break;
+      case '--seeds': a.seeds = intArg('--seeds', value(), 1); break;
+      case '--from': a.from.push(value()); break;
+      case '--no-results': a.results = false; break;
+      case '--quiet': a.quiet = true; break;
+      case '--progress-interval': a.progressIntervalS = intArg('--progress-interval', value(), 0); break;
+      case '--set': {
+        const [name, values] = parseSet(value());
+        if (name in a.set) throw new UsageError(`--set ${name} given twice; give all its values in one JSON list`);
+        a.set[name] = values;
+        break;
+      }
+      case '--help': case '-h': a.command = 'help'; return a;
+      default:
+        if (flag.startsWith('-')) throw new UsageError(`unknown option '${flag}' for ${cmd}`);
+        if (a.experiment !== undefined) throw new UsageError(`one experiment per command; got '${a.experiment}' and '${arg}'`);
+        a.experiment = arg;
+    }
+  }
+  if (a.command !== 'list' && a.experiment === undefined) {
+    throw new UsageError(`${a.command}: name an experiment; known experiments: ${experimentNames().join(', ')}`);
+  }
+  if (a.command === 'merge' && (a.shard !== undefined || a.workers !== undefined)) throw new UsageError('merge takes no --shard or --workers');
+  if (a.command === 'sweep' && a.from.length > 0) throw new UsageError('--from belongs to merge');
+  return a;
+}
+
+export interface CliIo {
+  out: (s: string) => void;
+  err: { write(s: string): unknown; isTTY?: boolean; columns?: number };
+}
+
+/** Runs the CLI; returns the exit status. */
+export async function main(argv: readonly string[], io: CliIo = { out: (s) => process.stdout.write(s), err: process.stderr }): Promise<number> {
+  const say = (s: string) => io.err.write(`${s}\n`);
+  try {
+    const a = parseArgs(argv);
+    if (a.command === 'help') { io.out(`${USAGE}\n`); return 0; }
+    if (a.command === 'list') {
+      for (const name of experimentNames()) {
+        const e = await loadRegistered(name);
+        const axes = Object.entries(e.grid.axes).map(([k, v]) => `${k}[${v.length}]`).join(' × ');
+        io.out(`${name}  v${e.version}  ${axes || '(no axes)'} × ${e.grid.seeds} seeds  (${REGISTRY[name].module})${e.description ? `\n    ${e.description}` : ''}\n`);
+      }
+      return 0;
+    }
+    const set = Object.keys(a.set).length ? a.set : undefined;
+    if (a.command === 'merge') {
+      const r = await mergeShards(a.experiment!, { dataDir: a.data, from: a.from, set, seeds: a.seeds, onNotice: say });
+      io.out(`${r.experiment}: merged ${r.cells} cells (${r.present} present, ${r.copied} copied${r.corrupt.length ? `, ${r.corrupt.length} damaged copies skipped` : ''}) -> ${r.resultsFile}\n`);
+      return 0;
+    }
+    const r = await runSweep(a.experiment!, {
+      dataDir: a.data, workers: a.workers, shard: a.shard, set, seeds: a.seeds, writeResults: a.results && a.shard === undefined,
+      onNotice: say,
+      onProgress: a.quiet ? undefined : progressReporter({ stream: io.err, intervalMs: a.progressIntervalS !== undefined ? 1000 * a.progressIntervalS : undefined }),
+    });
+    const shard = r.shard ? ` shard ${r.shard.index}/${r.shard.count}:` : '';
+    const damaged = r.corrupt.length ? `, ${r.corrupt.length} damaged cache files recomputed` : '';
+    io.out(`${r.experiment}:${shard} ${r.cells.length} cells (${r.computed} computed, ${r.cached} cached${damaged}) in ${formatDuration(r.elapsedMs)}${r.resultsFile ? ` -> ${r.resultsFile}` : ''}\n`);
+    return 0;
+  } catch (e) {
+    const bad = e instanceof GridError;
+    say(`${argv[0] ?? 'sweep'}: ${(e as Error)?.message ?? String(e)}`);
+    if (e instanceof CellError && e.stack) say(e.stack.slice(e.stack.indexOf('\n  in the cell:') + 1));
+    if (bad && e instanceof UsageError) say(USAGE);
+    if (!bad && process.env.SWEEP_DEBUG && (e as Error)?.stack) say((e as Error).stack!);
+    return bad ? 2 : 1;
+  }
+}
+
+const invokedDirectly = process.argv[1] !== undefined && /[\\/]src[\\/]node[\\/]cli\.[cm]?[jt]s$/.test(process.argv[1]);
+if (invokedDirectly) {
+  process.once('SIGINT', () => {
+    process.stderr.write('\ninterrupted: the finished cells are saved; the same command resumes\n');
+    process.exit(130);
+  });
+  main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+}

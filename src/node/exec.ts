@@ -1,0 +1,45 @@
+/**
+ * Loading an experiment and running one cell: the code shared by the worker threads and the in-thread
+ * mode (`workers: 0`), so that both produce the same bytes.
+ */
+import { pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
+import { canonicalJson } from '../experiments/canonical.js';
+import { GridError, validateExperiment } from '../experiments/grid.js';
+import { loadRegistered, REGISTRY } from '../experiments/registry.js';
+import type { Cell, Experiment, Params } from '../experiments/types.js';
+import { Rng } from '../rng.js';
+
+/** How a worker finds an experiment: by registry name, or by module URL. */
+export type ExperimentRef = { kind: 'registry'; name: string } | { kind: 'module'; url: string };
+
+/** A registered name, or a path to a module file (anything with a '/' or a .ts/.js extension). */
+export function refOf(spec: string): ExperimentRef {
+  if (Object.prototype.hasOwnProperty.call(REGISTRY, spec)) return { kind: 'registry', name: spec };
+  if (spec.includes('/') || spec.includes('\\') || /\.[cm]?[jt]s$/.test(spec)) {
+    return { kind: 'module', url: spec.startsWith('file:') ? spec : pathToFileURL(resolve(spec)).href };
+  }
+  return { kind: 'registry', name: spec }; // loadExperiment reports it as unknown, listing the known names
+}
+
+export async function loadExperiment(ref: ExperimentRef): Promise<Experiment> {
+  if (ref.kind === 'registry') return loadRegistered(ref.name);
+  let mod: Record<string, unknown>;
+  try { mod = await import(ref.url); } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ERR_MODULE_NOT_FOUND') throw new GridError(`experiment module ${ref.url} not found`);
+    throw e;
+  }
+  return validateExperiment(mod.default ?? mod.experiment);
+}
+
+/** Runs one cell; returns the canonical JSON of its result (throws JsonValueError naming the bad value). */
+export async function executeCell(exp: Experiment, cell: Pick<Cell, 'params' | 'replicate' | 'seed'>): Promise<{ json: string; elapsedMs: number }> {
+  // A private copy of the params: `run` may mutate it without touching other replicates' cells.
+  const params = JSON.parse(canonicalJson(cell.params)) as Params;
+  const rng = new Rng(cell.seed);
+  const t0 = performance.now();
+  const result = await exp.run(params, rng, { experiment: exp.name, replicate: cell.replicate, seed: cell.seed });
+  const elapsedMs = performance.now() - t0;
+  return { json: canonicalJson(result, 'result'), elapsedMs };
+}

@@ -1,0 +1,41 @@
+/**
+ * The combined results file of a sweep: `<dataDir>/<experiment>/results.json` for the declared grid,
+ * `results-<8 hex>.json` for a grid changed by overrides (so a notebook's smaller sweep does not replace
+ * the full one). One header line, then one canonical-JSON line per cell in index order: the same bytes
+ * whether the cells were computed in one run, over several runs, or on shards merged later. Nothing
+ * that depends on the run (timings, worker count, dates) is in it.
+ */
+import { join } from 'node:path';
+import { canonicalJson } from '../experiments/canonical.js';
+import { isDeclaredGrid } from '../experiments/grid.js';
+import type { Experiment, Grid, Json, Params } from '../experiments/types.js';
+import { sha256 } from './cache.js';
+
+export interface CombinedCell {
+  index: number;
+  params: Params;
+  replicate: number;
+  seed: number;
+  key: string;
+  result: Json;
+}
+
+export function resultsFileName(e: Experiment, grid: Grid): string {
+  if (isDeclaredGrid(e, grid)) return 'results.json';
+  return `results-${sha256(canonicalJson({ axes: grid.axes, seeds: grid.seeds })).slice(0, 8)}.json`;
+}
+
+export function resultsPath(dataDir: string, e: Experiment, grid: Grid): string {
+  return join(dataDir, e.name, resultsFileName(e, grid));
+}
+
+export function formatResults(e: Experiment, grid: Grid, cells: readonly CombinedCell[]): string {
+  const head = `{"experiment":${JSON.stringify(e.name)},"version":${JSON.stringify(e.version)},"grid":${canonicalJson({ axes: grid.axes, seeds: grid.seeds })},"cells":[`;
+  const lines = cells.map((c) => canonicalJson({ index: c.index, params: c.params, replicate: c.replicate, seed: c.seed, key: c.key, result: c.result }));
+  return `${head}\n${lines.join(',\n')}\n]}\n`;
+}
+
+/** The cells of a results file (for notebooks that read a finished sweep without running anything). */
+export function parseResults(text: string): { experiment: string; version: string; grid: Grid; cells: CombinedCell[] } {
+  return JSON.parse(text);
+}

@@ -1,0 +1,203 @@
+/**
+ * The sweep runner, shared by the command line (`src/node/cli.ts`) and notebooks.
+ *
+ *   const r = await runSweep('demo-gaussian-moments', { workers: 2, onProgress: throttledLines(console.log) });
+ *   r.cells[0].result  // { mean, variance, skewness, excessKurtosis }
+ *
+ * Every cell of the (possibly overridden, possibly sharded) grid is looked up in the cache; the missing
+ * or damaged ones run on worker threads, each finished cell is written atomically before the next is
+ * taken, and the run ends by writing the combined results file. Results never depend on the worker
+ * count, the order of completion, interruptions or shards: a cell's seed comes from its grid point, and
+ * results are assembled in cell-index order from the canonical JSON that is also what the cache holds.
+ */
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { checkShard, effectiveGrid, expandGrid, GridError, parseShard, shardCells, validateExperiment, type Shard } from '../experiments/grid.js';
+import { REGISTRY } from '../experiments/registry.js';
+import type { Cell, Experiment, Grid, Json } from '../experiments/types.js';
+import { activeBackend } from '../backend.js';
+import { CELL_FORMAT, cellKey, CellCache, sha256, type CellRecord } from './cache.js';
+import { loadExperiment, refOf, type ExperimentRef } from './exec.js';
+import { atomicWrite, nodeFs, type FsLayer } from './fs-layer.js';
+import { defaultDataDir, experimentSourceFile } from './locate.js';
+import { runCells } from './pool.js';
+import type { Progress } from './progress.js';
+import { formatResults, resultsPath } from './results.js';
+
+/** A registered name, a module path, a reference, or (in-thread runs only) an experiment object. */
+export type ExperimentSpec = string | ExperimentRef | Experiment;
+
+export interface SweepOptions {
+  /** Data directory (default $SWEEP_DATA_DIR or <repo>/data); cells go to <dataDir>/<experiment>/. */
+  dataDir?: string;
+  /** Worker threads (default: os.availableParallelism()); 0 runs the cells in this thread. */
+  workers?: number;
+  /** Run only cells with index ≡ i (mod n): `{index: i, count: n}` or 'i/n'. */
+  shard?: Shard | string;
+  /** Replace the values of axes: `{ n: [100, 1000] }`. */
+  set?: Readonly<Record<string, readonly Json[]>>;
+  /** Replace the number of replicates. */
+  seeds?: number;
+  /** Called after every persisted cell, and once at the start and at the end. */
+  onProgress?: (p: Progress) => void;
+  /** Notices (damaged cache files, leftovers of killed runs); default: console.warn. */
+  onNotice?: (message: string) => void;
+  /** Write the combined results file (default: true unless sharded). */
+  writeResults?: boolean;
+  /** File operations (tests inject failures here). */
+  fs?: FsLayer;
+}
+
+export interface CellResult extends Cell {
+  readonly key: string;
+  readonly result: Json;
+  /** True when it came from the cache. */
+  readonly cached: boolean;
+}
+
+export interface CorruptFile { readonly file: string; readonly reason: string; readonly cell: number }
+
+export interface SweepResult {
+  readonly experiment: string;
+  readonly version: string;
+  readonly grid: Grid;
+  readonly shard: Shard | undefined;
+  /** This run's cells, in index order. */
+  readonly cells: CellResult[];
+  readonly computed: number;
+  readonly cached: number;
+  /** Damaged cache files found (and recomputed). */
+  readonly corrupt: CorruptFile[];
+  /** Path of the combined results file, when written. */
+  readonly resultsFile: string | undefined;
+  readonly elapsedMs: number;
+}
+
+export interface Resolved { exp: Experiment; ref: ExperimentRef | undefined; sourceFile: string | undefined }
+
+/** Loads an experiment from a spec, and says where its source is (for `hashSource`). */
+export async function resolveExperiment(spec: ExperimentSpec): Promise<Resolved> {
+  if (typeof spec === 'object' && 'run' in spec) return { exp: validateExperiment(spec), ref: undefined, sourceFile: undefined };
+  const ref = typeof spec === 'string' ? refOf(spec) : spec;
+  const exp = await loadExperiment(ref);
+  const sourceFile = ref.kind === 'registry' ? experimentSourceFile(REGISTRY[ref.name].module) : fileURLToPath(ref.url);
+  return { exp, ref, sourceFile };
+}
+
+/** SHA-256 of the experiment module's text when it asks for it, else null. */
+export async function sourceHashOf(r: Resolved, fs: FsLayer): Promise<string | null> {
+  if (!r.exp.hashSource) return null;
+  if (!r.sourceFile) throw new GridError(`experiment '${r.exp.name}' sets hashSource but was given as an object; give its module path or registry name`);
+  const text = await fs.readText(r.sourceFile);
+  if (text === undefined) throw new GridError(`experiment '${r.exp.name}' sets hashSource but its source ${r.sourceFile} cannot be read`);
+  return sha256(text);
+}
+
+export function checkWorkers(w: unknown): number {
+  if (typeof w !== 'number' || !Number.isInteger(w) || w < 0) {
+    throw new GridError(`workers must be an integer >= 0 (0 runs the cells in this thread); got ${String(w)}`);
+  }
+  return w;
+}
+
+export interface PlannedCell extends Cell { readonly key: string }
+
+/** The cells a run covers, with their cache keys. */
+export function planCells(exp: Experiment, grid: Grid, shard: Shard | undefined, source: string | null): PlannedCell[] {
+  const all = expandGrid(exp, grid);
+  const cells = shard ? shardCells(all, shard) : all;
+  const engine = activeBackend();
+  return cells.map((c) => ({ ...c, key: cellKey(exp.name, exp.version, c.params, c.replicate, source, engine) }));
+}
+
+function appendNote(e: unknown, note: string): unknown {
+  if (e instanceof Error) {
+    const before = e.message;
+    e.message += `\n${note}`;
+    if (e.stack) e.stack = e.stack.replace(before, e.message);
+  }
+  return e;
+}
+
+export async function runSweep(spec: ExperimentSpec, opts: SweepOptions = {}): Promise<SweepResult> {
+  const t0 = Date.now();
+  const r = await resolveExperiment(spec);
+  const { exp, ref } = r;
+  const workers = checkWorkers(opts.workers ?? availableParallelism());
+  if (workers > 0 && !ref) {
+    throw new GridError(`experiment '${exp.name}' was given as an object, which worker threads cannot import: use workers: 0, or register it / give its module path`);
+  }
+  const grid = effectiveGrid(exp, { set: opts.set, seeds: opts.seeds });
+  const shard = opts.shard === undefined ? undefined : typeof opts.shard === 'string' ? parseShard(opts.shard) : checkShard(opts.shard);
+  const fs = opts.fs ?? nodeFs;
+  const notice = opts.onNotice ?? ((m: string) => console.warn(m));
+  const source = await sourceHashOf(r, fs);
+  const cells = planCells(exp, grid, shard, source);
+  const dataDir = resolve(opts.dataDir ?? defaultDataDir());
+  const cache = new CellCache(dataDir, exp.name, fs);
+  const removed = await cache.prepare();
+  if (removed > 0) notice(`${exp.name}: removed ${removed} temporary file(s) left by an interrupted run in ${cache.dir}`);
+
+  const out = new Array<CellResult>(cells.length);
+  const position = new Map<number, number>();
+  const corrupt: CorruptFile[] = [];
+  const pending: PlannedCell[] = [];
+  let cachedCount = 0;
+  for (let i = 0; i < cells.length; i++) {
+    const c = cells[i];
+    position.set(c.index, i);
+    const hit = await cache.read(c.key);
+    if (hit.status === 'hit') { out[i] = { ...c, result: hit.record.result, cached: true }; cachedCount++; continue; }
+    if (hit.status === 'corrupt') {
+      corrupt.push({ file: hit.file, reason: hit.reason, cell: c.index });
+      notice(`${exp.name}: damaged cache file ${hit.file}: ${hit.reason}; recomputing cell ${c.index}`);
+    }
+    pending.push(c);
+  }
+
+  let computed = 0;
+  let tRun = Date.now();
+  const emit = (finished: boolean) => {
+    if (!opts.onProgress) return;
+    const elapsedMs = Date.now() - t0;
+    const rate = computed > 0 ? computed / Math.max(1e-3, (Date.now() - tRun) / 1000) : 0;
+    const left = cells.length - cachedCount - computed;
+    opts.onProgress({
+      experiment: exp.name, total: cells.length, done: cachedCount + computed, cached: cachedCount, computed,
+      elapsedMs, rate, etaMs: finished ? 0 : rate > 0 ? (1000 * left) / rate : undefined, finished,
+    });
+  };
+  if (pending.length > 0) emit(false);
+
+  const onDone = async (cell: Cell, json: string, elapsedMs: number) => {
+    const i = position.get(cell.index)!;
+    const c = cells[i];
+    const result = JSON.parse(json) as Json;
+    const rec: CellRecord = {
+      format: CELL_FORMAT, experiment: exp.name, version: exp.version, key: c.key, params: c.params,
+      replicate: c.replicate, seed: c.seed, source, result, elapsedMs: Math.round(elapsedMs * 1000) / 1000,
+    };
+    await cache.write(rec);
+    out[i] = { ...c, result, cached: false };
+    computed++;
+    emit(false);
+  };
+  try {
+    await runCells(exp, ref, pending, workers, onDone, () => { tRun = Date.now(); });
+  } catch (e) {
+    const saved = cachedCount + computed;
+    throw appendNote(e, `${saved} of ${cells.length} cells are saved in ${cache.dir} (${computed} from this run); a rerun reuses them.`);
+  }
+
+  let resultsFile: string | undefined;
+  if (opts.writeResults ?? !shard) {
+    resultsFile = resultsPath(dataDir, exp, grid);
+    await atomicWrite(fs, resultsFile, formatResults(exp, grid, out));
+  }
+  emit(true);
+  return {
+    experiment: exp.name, version: exp.version, grid, shard, cells: out, computed, cached: cachedCount, corrupt,
+    resultsFile, elapsedMs: Date.now() - t0,
+  };
+}
