@@ -9,10 +9,10 @@ import { DEFAULT_SETUP, makeLinearProblem, runLinear } from './linear-common.js'
 
 /** Step-size grid per optimizer (bn: SGD on the batch-norm network). */
 export const FAMILY_LR_GRID: Record<string, number[]> = {
-  sgd: [0.1, 0.3, 1, 2],
+  sgd: [0.1, 0.3, 0.5, 1],
   'sgd+bn': [0.1, 0.3, 1, 2],
-  adam: [0.003, 0.01, 0.03, 0.1],
-  adamw: [0.003, 0.01, 0.03, 0.1],
+  adam: [0.003, 0.01, 0.03, 0.1, 0.3],
+  adamw: [0.003, 0.01, 0.03, 0.1, 0.3],
   kfac: [0.1, 0.3, 0.5, 1],
   'kfac-input': [0.1, 0.3, 1, 2],
   shampoo: [0.01, 0.03, 0.1, 0.3],

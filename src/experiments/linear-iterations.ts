@@ -15,19 +15,19 @@ export default defineExperiment({
       method: ['sgd', 'amd', 'kfac', 'kfac-input'],
       kappaSigma: [1, 10, 100, 1000],
       lr: [0.3, 1, 2, 3],
-      kappaF: [1], damping: [0], noise: [0],
+      kappaF: [1], damping: [0], noise: [0], rotated: [true],
       d: [20], k: [2], dy: [4], n: [64], targetDist: [0.05], maxSteps: [4000],
     },
     seeds: 2,
   },
   params: {
     kappaSigma: { type: 'number', min: 1 }, lr: { type: 'number', min: 0 }, kappaF: { type: 'number', min: 1 },
-    damping: { type: 'number', min: 0 }, noise: { type: 'number', min: 0 }, targetDist: { type: 'number', min: 0, max: 1 },
+    damping: { type: 'number', min: 0 }, rotated: { type: 'boolean' }, noise: { type: 'number', min: 0 }, targetDist: { type: 'number', min: 0, max: 1 },
     d: { type: 'integer', min: 2 }, k: { type: 'integer', min: 1 }, dy: { type: 'integer', min: 1 }, n: { type: 'integer', min: 2 },
     maxSteps: { type: 'integer', min: 1 },
   },
   run: (p, rng) => {
-    const setup = { ...DEFAULT_SETUP, d: p.d, k: p.k, dy: p.dy, n: p.n, kappaSigma: p.kappaSigma, kappaF: p.kappaF, noise: p.noise };
+    const setup = { ...DEFAULT_SETUP, d: p.d, k: p.k, dy: p.dy, n: p.n, kappaSigma: p.kappaSigma, kappaF: p.kappaF, noise: p.noise, rotated: p.rotated };
     const problem = makeLinearProblem(setup, rng.fork('problem'));
     const options: Record<string, number> = { lr: p.lr };
     if (p.damping > 0) {
