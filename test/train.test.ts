@@ -1,0 +1,45 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Rng } from '../src/rng.js';
+import { train } from '../src/train.js';
+import { makeOptimizer, optimizerNames } from '../src/optim/index.js';
+import { makeLinearProblem, runLinear, DEFAULT_SETUP } from '../src/experiments/linear-common.js';
+import { sampleLinear } from '../src/data/teachers.js';
+import { makeCovariance } from '../src/data/covariance.js';
+import { makeLinearTeacher } from '../src/data/teachers.js';
+
+test('same seed, same run: every optimizer of the family reproduces its trajectory bit for bit', () => {
+  const problem = makeLinearProblem({ ...DEFAULT_SETUP, d: 8, k: 2, dy: 3, n: 32, kappaSigma: 10 }, new Rng(1));
+  for (const name of optimizerNames()) {
+    const options = name === 'gauss-newton' ? { lr: 0.3, damping: 1e-3 } : { lr: name.startsWith('adam') || name === 'soap' ? 0.01 : 0.1 };
+    const a = runLinear(problem, { optimizer: name, options, steps: 6, transfer: false }, new Rng(2));
+    const b = runLinear(problem, { optimizer: name, options, steps: 6, transfer: false }, new Rng(2));
+    assert.deepEqual(a.dist, b.dist, name);
+    assert.deepEqual(a.loss, b.loss, name);
+    const c = runLinear(problem, { optimizer: name, options, steps: 6, transfer: false }, new Rng(3));
+    assert.notDeepEqual(a.loss, c.loss, `${name}: another seed draws other batches`);
+  }
+});
+
+test('a diverging run is reported as diverged, with the step, and stops', () => {
+  const problem = makeLinearProblem({ ...DEFAULT_SETUP, d: 8, k: 2, dy: 3, n: 32, kappaSigma: 10 }, new Rng(1));
+  const r = runLinear(problem, { optimizer: 'sgd', options: { lr: 50 }, steps: 200, transfer: false }, new Rng(2));
+  assert.equal(r.diverged, true);
+  assert.ok(r.divergedAt !== null && r.divergedAt < 200);
+  assert.equal(r.itersToTarget, null);
+  const ok = runLinear(problem, { optimizer: 'kfac', options: { lr: 1 }, steps: 5, transfer: false, targetDist: 1e-6 }, new Rng(2));
+  assert.equal(ok.diverged, false);
+  assert.equal(ok.itersToTarget, 1); // A2: one step with η = 1 on noiseless data
+});
+
+test('bad input is refused with the parameter named and the allowed values', () => {
+  assert.throws(() => makeOptimizer('lbfgs'), /optimizer must be one of sgd, adam, .*; got 'lbfgs'/);
+  assert.throws(() => makeOptimizer('kfac', { learningRate: 1 }), /unknown option 'learningRate'/);
+  assert.throws(() => makeOptimizer('sgd', { lr: Number.NaN }), /lr/);
+  assert.throws(() => makeCovariance({ family: 'geometric', d: 10, kappa: 0.5 }), /kappa/);
+  const cov = makeCovariance({ family: 'geometric', d: 4, kappa: 10 });
+  assert.throws(() => makeLinearTeacher({ cov, k: 5, dy: 6 }, new Rng(1)), /k/);
+  const t = makeLinearTeacher({ cov, k: 2, dy: 3 }, new Rng(1));
+  assert.throws(() => sampleLinear(t, 0, new Rng(1)), /n/);
+  assert.throws(() => train({ optimizer: makeOptimizer('sgd'), init: { F: t.heads[0], G: t.G }, sample: (r) => sampleLinear(t, 4, r), steps: -1, seed: 1 }), /steps must be an integer >= 0/);
+});
