@@ -2,13 +2,14 @@
  * Float64 linear algebra on factor-sized matrices: Cholesky solves, symmetric eigendecompositions and
  * matrix functions, thin QR, SVD, least squares, Newton–Schulz polar factor.
  *
- * Eigen- and singular-value decompositions come from `ml-matrix` (float64, the JAMA algorithms);
- * Cholesky and Householder QR are written here on Float64Array for speed. Nothing here goes through
+ * The symmetric eigensolver is the JAMA algorithm of `ml-matrix` ported to flat Float64Arrays (same
+ * operations, same results, several times faster); the SVD comes from `ml-matrix` itself. Cholesky,
+ * triangular solves and Householder QR are written here on Float64Array for speed. Nothing here goes through
  * the float32 engine: every product inside these routines is float64.
  */
-import { EigenvalueDecomposition, Matrix, SingularValueDecomposition } from 'ml-matrix';
+import { Matrix, SingularValueDecomposition } from 'ml-matrix';
 import { Mat, transpose, symmetrize, eye } from './mat.js';
-import { matmulF64 } from './kernels.js';
+import { matmulF64, transposeF64 } from './kernels.js';
 
 /** Float64 product regardless of the active engine. */
 export function mm64(a: Mat, b: Mat, transA = false, transB = false): Mat {
@@ -18,24 +19,52 @@ export function mm64(a: Mat, b: Mat, transA = false, transB = false): Mat {
   return new Mat(m, n, matmulF64(a.data, a.rows, a.cols, transA, b.data, b.rows, b.cols, transB, m, k, n));
 }
 
+/**
+ * Thrown when a factorisation receives non-finite entries: the usual sign of a run whose parameters
+ * overflowed. The training loop reports such a run as diverged instead of failing.
+ */
+export class NonFiniteError extends RangeError {
+  constructor(where: string) { super(`${where}: matrix has non-finite entries (the run has diverged or overflowed)`); this.name = 'NonFiniteError'; }
+}
+function checkFinite(a: Mat, where: string): void {
+  for (const v of a.data) if (!Number.isFinite(v)) throw new NonFiniteError(where);
+}
+
 function square(a: Mat, name: string): number {
   if (a.rows !== a.cols) throw new RangeError(`${name}: matrix must be square, got ${a.rows}x${a.cols}`);
   return a.rows;
 }
 
-/** Lower-triangular L with A = L Lᵀ. Throws when A is not (numerically) positive definite. */
+/**
+ * Lower-triangular L with A = L Lᵀ. Throws when A is not (numerically) positive definite.
+ * Column by column (left-looking): L_ij = (A_ij − Σ_{p<j} L_ip L_jp) / L_jj, each sum in ascending p,
+ * four rows i at a time so that each L_jp is loaded once for four dot products.
+ */
 export function cholesky(a: Mat): Mat {
   const n = square(a, 'cholesky'), A = a.data, L = new Float64Array(n * n);
+  checkFinite(a, 'cholesky');
   for (let j = 0; j < n; j++) {
-    let s = A[j * n + j];
-    for (let p = 0; p < j; p++) s -= L[j * n + p] * L[j * n + p];
+    const rj = j * n;
+    let s = A[rj + j];
+    for (let p = 0; p < j; p++) s -= L[rj + p] * L[rj + p];
     if (!(s > 0)) throw new RangeError(`cholesky: matrix is not positive definite (pivot ${j} = ${s}); add damping`);
     const ljj = Math.sqrt(s);
-    L[j * n + j] = ljj;
-    for (let i = j + 1; i < n; i++) {
-      let t = A[i * n + j];
-      for (let p = 0; p < j; p++) t -= L[i * n + p] * L[j * n + p];
-      L[i * n + j] = t / ljj;
+    L[rj + j] = ljj;
+    let i = j + 1;
+    for (; i + 3 < n; i += 4) {
+      const r0 = i * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
+      let t0 = A[r0 + j], t1 = A[r1 + j], t2 = A[r2 + j], t3 = A[r3 + j];
+      for (let p = 0; p < j; p++) {
+        const x = L[rj + p];
+        t0 -= L[r0 + p] * x; t1 -= L[r1 + p] * x; t2 -= L[r2 + p] * x; t3 -= L[r3 + p] * x;
+      }
+      L[r0 + j] = t0 / ljj; L[r1 + j] = t1 / ljj; L[r2 + j] = t2 / ljj; L[r3 + j] = t3 / ljj;
+    }
+    for (; i < n; i++) {
+      const ri = i * n;
+      let t = A[ri + j];
+      for (let p = 0; p < j; p++) t -= L[ri + p] * L[rj + p];
+      L[ri + j] = t / ljj;
     }
   }
   return new Mat(n, n, L);
@@ -47,34 +76,82 @@ export function cholSolve(a: Mat, b: Mat): Mat {
   return cholSolveL(cholesky(a), b);
 }
 
+/**
+ * Solve x L Lᵀ = b in place for each of the r rows b of X (r×n, row-major), given L and U = Lᵀ.
+ * Per row: forward y_i = (b_i − Σ_{p<i} L_ip y_p)/L_ii, then backward x_i = (y_i − Σ_{p>i} L_pi x_p)/L_ii,
+ * sums in ascending p: the operations of a column-by-column substitution on Xᵀ, in the same order.
+ * Four rows at a time share the loads of L and U.
+ */
+function solveRowsLLt(X: Float64Array, r: number, n: number, L: Float64Array, U: Float64Array): void {
+  let q = 0;
+  for (; q + 3 < r; q += 4) {
+    const x0 = q * n, x1 = x0 + n, x2 = x1 + n, x3 = x2 + n;
+    for (let i = 0; i < n; i++) {
+      const li = i * n;
+      let s0 = X[x0 + i], s1 = X[x1 + i], s2 = X[x2 + i], s3 = X[x3 + i];
+      for (let p = 0; p < i; p++) {
+        const l = L[li + p];
+        s0 -= l * X[x0 + p]; s1 -= l * X[x1 + p]; s2 -= l * X[x2 + p]; s3 -= l * X[x3 + p];
+      }
+      const d = L[li + i];
+      X[x0 + i] = s0 / d; X[x1 + i] = s1 / d; X[x2 + i] = s2 / d; X[x3 + i] = s3 / d;
+    }
+    for (let i = n - 1; i >= 0; i--) {
+      const ui = i * n;
+      let s0 = X[x0 + i], s1 = X[x1 + i], s2 = X[x2 + i], s3 = X[x3 + i];
+      for (let p = i + 1; p < n; p++) {
+        const u = U[ui + p];
+        s0 -= u * X[x0 + p]; s1 -= u * X[x1 + p]; s2 -= u * X[x2 + p]; s3 -= u * X[x3 + p];
+      }
+      const d = U[ui + i];
+      X[x0 + i] = s0 / d; X[x1 + i] = s1 / d; X[x2 + i] = s2 / d; X[x3 + i] = s3 / d;
+    }
+  }
+  for (; q < r; q++) {
+    const x0 = q * n;
+    for (let i = 0; i < n; i++) {
+      const li = i * n;
+      let s = X[x0 + i];
+      for (let p = 0; p < i; p++) s -= L[li + p] * X[x0 + p];
+      X[x0 + i] = s / L[li + i];
+    }
+    for (let i = n - 1; i >= 0; i--) {
+      const ui = i * n;
+      let s = X[x0 + i];
+      for (let p = i + 1; p < n; p++) s -= U[ui + p] * X[x0 + p];
+      X[x0 + i] = s / U[ui + i];
+    }
+  }
+}
+
 /** X with L Lᵀ X = B, for a Cholesky factor L from `cholesky` (reuse one factor for many solves). */
 export function cholSolveL(l: Mat, b: Mat): Mat {
   const n = l.rows;
   if (b.rows !== n) throw new RangeError(`cholSolve: B has ${b.rows} rows, A is ${n}x${n}`);
-  const L = l.data, m = b.cols, X = b.data.slice();
-  for (let c = 0; c < m; c++) {
-    for (let i = 0; i < n; i++) { // forward: L y = b
-      let s = X[i * m + c];
-      for (let p = 0; p < i; p++) s -= L[i * n + p] * X[p * m + c];
-      X[i * m + c] = s / L[i * n + i];
-    }
-    for (let i = n - 1; i >= 0; i--) { // backward: Lᵀ x = y
-      let s = X[i * m + c];
-      for (let p = i + 1; p < n; p++) s -= L[p * n + i] * X[p * m + c];
-      X[i * m + c] = s / L[i * n + i];
-    }
+  const L = l.data, m = b.cols;
+  if (m === 1) {
+    const X = b.data.slice();
+    solveRowsLLt(X, 1, n, L, transposeF64(L, n, n));
+    return new Mat(n, 1, X);
   }
-  return new Mat(n, m, X);
+  const Xt = transposeF64(b.data, n, m); // the columns of B as rows
+  solveRowsLLt(Xt, m, n, L, transposeF64(L, n, n));
+  return new Mat(n, m, transposeF64(Xt, m, n));
 }
 
 /** B A⁻¹ for symmetric positive definite A: (A⁻¹ Bᵀ)ᵀ. */
 export function solveRightSPD(b: Mat, a: Mat): Mat {
-  return transpose(cholSolve(a, transpose(b)));
+  square(a, 'solveRightSPD');
+  return solveRightL(b, cholesky(a));
 }
 
 /** B A⁻¹ given the Cholesky factor L of A. */
 export function solveRightL(b: Mat, l: Mat): Mat {
-  return transpose(cholSolveL(l, transpose(b)));
+  const n = l.rows;
+  if (b.cols !== n) throw new RangeError(`cholSolve: B has ${b.cols} columns, A is ${n}x${n}`);
+  const X = b.data.slice();
+  solveRowsLLt(X, b.rows, n, l.data, transposeF64(l.data, n, n));
+  return new Mat(b.rows, n, X);
 }
 
 /** Inverse of a symmetric positive definite matrix. */
@@ -82,21 +159,192 @@ export function invSPD(a: Mat): Mat { return cholSolve(a, eye(a.rows)); }
 
 export interface SymEig { values: Float64Array; vectors: Mat } // ascending values; columns of `vectors`
 
-/** Eigendecomposition A = V diag(λ) Vᵀ of a symmetric matrix, eigenvalues ascending. */
+/**
+ * Eigendecomposition A = V diag(λ) Vᵀ of a symmetric matrix (symmetrised first), eigenvalues ascending.
+ * Householder tridiagonalisation and implicit QL (the JAMA `tred2`/`tql2` of `ml-matrix` 6.15, operation
+ * for operation, so the results are bit-for-bit ml-matrix's) on one flat Float64Array holding Vᵀ, so
+ * the hot loops of both phases scan contiguous memory.
+ */
 export function eigSym(a: Mat): SymEig {
   const n = square(a, 'eigSym');
-  const s = symmetrize(a);
-  const rows: number[][] = [];
-  for (let i = 0; i < n; i++) rows.push(Array.from(s.data.subarray(i * n, (i + 1) * n)));
-  const e = new EigenvalueDecomposition(new Matrix(rows), { assumeSymmetric: true });
-  const vals = e.realEigenvalues, V = e.eigenvectorMatrix;
-  const order = vals.map((v, i) => i).sort((i, j) => vals[i] - vals[j]);
-  const out = new Mat(n, n), values = new Float64Array(n);
-  order.forEach((src, dst) => {
-    values[dst] = vals[src];
-    for (let i = 0; i < n; i++) out.data[i * n + dst] = V.get(i, src);
-  });
+  checkFinite(a, 'eigSym');
+  if (n === 0) throw new RangeError('eigSym: matrix must be non-empty');
+  const V = symmetrize(a).data; // V[r*n + c] holds the logical V(c, r) (transposed storage)
+  const d = new Float64Array(n), e = new Float64Array(n);
+  tred2(n, e, d, V);
+  tql2(n, e, d, V);
+  const order = Array.from(d, (_, i) => i).sort((i, j) => d[i] - d[j]);
+  const out = new Mat(n, n), values = new Float64Array(n), o = out.data;
+  for (let dst = 0; dst < n; dst++) {
+    const src = order[dst], row = src * n;
+    values[dst] = d[src];
+    for (let i = 0; i < n; i++) o[i * n + dst] = V[row + i];
+  }
   return { values, vectors: out };
+}
+
+function hypot(a: number, b: number): number {
+  let r: number;
+  if (Math.abs(a) > Math.abs(b)) { r = b / a; return Math.abs(a) * Math.sqrt(1 + r * r); }
+  if (b !== 0) { r = a / b; return Math.abs(b) * Math.sqrt(1 + r * r); }
+  return 0;
+}
+
+/** JAMA tred2 on transposed flat storage: V[r*n + c] is ml-matrix's V.get(r, c). */
+function tred2(n: number, e: Float64Array, d: Float64Array, V: Float64Array): void {
+  let f: number, g: number, h: number, hh: number, scale: number;
+  for (let j = 0; j < n; j++) d[j] = V[j * n + n - 1];
+  for (let i = n - 1; i > 0; i--) {
+    scale = 0;
+    h = 0;
+    for (let k = 0; k < i; k++) scale = scale + Math.abs(d[k]);
+    if (scale === 0) {
+      e[i] = d[i - 1];
+      for (let j = 0; j < i; j++) {
+        d[j] = V[j * n + i - 1];
+        V[j * n + i] = 0;
+        V[i * n + j] = 0;
+      }
+    } else {
+      for (let k = 0; k < i; k++) {
+        d[k] /= scale;
+        h += d[k] * d[k];
+      }
+      f = d[i - 1];
+      g = Math.sqrt(h);
+      if (f > 0) g = -g;
+      e[i] = scale * g;
+      h = h - f * g;
+      d[i - 1] = f - g;
+      for (let j = 0; j < i; j++) e[j] = 0;
+      for (let j = 0; j < i; j++) {
+        const rj = j * n;
+        f = d[j];
+        V[i * n + j] = f;
+        g = e[j] + V[rj + j] * f;
+        for (let k = j + 1; k <= i - 1; k++) {
+          const v = V[rj + k];
+          g += v * d[k];
+          e[k] += v * f;
+        }
+        e[j] = g;
+      }
+      f = 0;
+      for (let j = 0; j < i; j++) {
+        e[j] /= h;
+        f += e[j] * d[j];
+      }
+      hh = f / (h + h);
+      for (let j = 0; j < i; j++) e[j] -= hh * d[j];
+      for (let j = 0; j < i; j++) {
+        const rj = j * n;
+        f = d[j];
+        g = e[j];
+        for (let k = j; k <= i - 1; k++) V[rj + k] = V[rj + k] - (f * e[k] + g * d[k]);
+        d[j] = V[rj + i - 1];
+        V[rj + i] = 0;
+      }
+    }
+    d[i] = h;
+  }
+  for (let i = 0; i < n - 1; i++) {
+    const ri = i * n, ri1 = ri + n;
+    V[ri + n - 1] = V[ri + i];
+    V[ri + i] = 1;
+    h = d[i + 1];
+    if (h !== 0) {
+      for (let k = 0; k <= i; k++) d[k] = V[ri1 + k] / h;
+      for (let j = 0; j <= i; j++) {
+        const rj = j * n;
+        g = 0;
+        for (let k = 0; k <= i; k++) g += V[ri1 + k] * V[rj + k];
+        for (let k = 0; k <= i; k++) V[rj + k] = V[rj + k] - g * d[k];
+      }
+    }
+    for (let k = 0; k <= i; k++) V[ri1 + k] = 0;
+  }
+  for (let j = 0; j < n; j++) {
+    d[j] = V[j * n + n - 1];
+    V[j * n + n - 1] = 0;
+  }
+  V[(n - 1) * n + n - 1] = 1;
+  e[0] = 0;
+}
+
+/** JAMA tql2 (implicit QL with Wilkinson-type shifts) on transposed flat storage, as `tred2`. */
+function tql2(n: number, e: Float64Array, d: Float64Array, V: Float64Array): void {
+  let g: number, h: number, p: number, r: number, dl1: number, c: number, c2: number, c3: number;
+  let el1: number, s: number, s2: number;
+  for (let i = 1; i < n; i++) e[i - 1] = e[i];
+  e[n - 1] = 0;
+  let f = 0, tst1 = 0;
+  const eps = Number.EPSILON;
+  for (let l = 0; l < n; l++) {
+    tst1 = Math.max(tst1, Math.abs(d[l]) + Math.abs(e[l]));
+    let m = l;
+    while (m < n) {
+      if (Math.abs(e[m]) <= eps * tst1) break;
+      m++;
+    }
+    if (m > l) {
+      do {
+        g = d[l];
+        p = (d[l + 1] - g) / (2 * e[l]);
+        r = hypot(p, 1);
+        if (p < 0) r = -r;
+        d[l] = e[l] / (p + r);
+        d[l + 1] = e[l] * (p + r);
+        dl1 = d[l + 1];
+        h = g - d[l];
+        for (let i = l + 2; i < n; i++) d[i] -= h;
+        f = f + h;
+        p = d[m];
+        c = 1;
+        c2 = c;
+        c3 = c;
+        el1 = e[l + 1];
+        s = 0;
+        s2 = 0;
+        for (let i = m - 1; i >= l; i--) {
+          c3 = c2;
+          c2 = c;
+          s2 = s;
+          g = c * e[i];
+          h = c * p;
+          r = hypot(p, e[i]);
+          e[i + 1] = s * r;
+          s = e[i] / r;
+          c = p / r;
+          p = c * d[i] - s * g;
+          d[i + 1] = h + s * (c * g + s * d[i]);
+          const ri = i * n, ri1 = ri + n;
+          for (let k = 0; k < n; k++) {
+            const hk = V[ri1 + k], vk = V[ri + k];
+            V[ri1 + k] = s * vk + c * hk;
+            V[ri + k] = c * vk - s * hk;
+          }
+        }
+        p = (-s * s2 * c3 * el1 * e[l]) / dl1;
+        e[l] = s * p;
+        d[l] = c * p;
+      } while (Math.abs(e[l]) > eps * tst1);
+    }
+    d[l] = d[l] + f;
+    e[l] = 0;
+  }
+  for (let i = 0; i < n - 1; i++) {
+    let k = i;
+    p = d[i];
+    for (let j = i + 1; j < n; j++) {
+      if (d[j] < p) { k = j; p = d[j]; }
+    }
+    if (k !== i) {
+      d[k] = d[i];
+      d[i] = p;
+      const ri = i * n, rk = k * n;
+      for (let j = 0; j < n; j++) { p = V[ri + j]; V[ri + j] = V[rk + j]; V[rk + j] = p; }
+    }
+  }
 }
 
 /** V diag(f(λ)) Vᵀ from an eigendecomposition. */

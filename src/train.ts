@@ -8,6 +8,7 @@
  */
 import { Rng } from './rng.js';
 import { isFinite } from './mat.js';
+import { NonFiniteError } from './linalg.js';
 import { linearNet, type Batch, type LinearParams, type TwoLayerModel } from './models/linear.js';
 import type { Optimizer } from './optim/types.js';
 
@@ -56,7 +57,13 @@ export function train(cfg: TrainConfig): TrainResult {
   let first = NaN, diverged = false, divergedAt: number | null = null, stoppedAt: number | null = null;
   for (let t = 1; t <= steps; t++) {
     const batch = cfg.sample(rng, t);
-    const out = optimizer.step(params, batch, state, model);
+    let out: ReturnType<typeof optimizer.step>;
+    try {
+      out = optimizer.step(params, batch, state, model);
+    } catch (e) {
+      if (!(e instanceof NonFiniteError)) throw e;
+      diverged = true; divergedAt = t; history.push({ step: t, loss: Number.NaN }); break;
+    }
     if (t === 1) {
       first = out.loss;
       const m = evalAt(0, cfg.evalBatch ? model.loss(params, cfg.evalBatch) : out.loss);

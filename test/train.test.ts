@@ -43,3 +43,16 @@ test('bad input is refused with the parameter named and the allowed values', () 
   assert.throws(() => sampleLinear(t, 0, new Rng(1)), /n/);
   assert.throws(() => train({ optimizer: makeOptimizer('sgd'), init: { F: t.heads[0], G: t.G }, sample: (r) => sampleLinear(t, 4, r), steps: -1, seed: 1 }), /steps must be an integer >= 0/);
 });
+
+test('a run whose factors overflow mid-step is reported as diverged, not as an error', () => {
+  // G of size 1e160: Σ̂_z = G₊ Σ̂ G₊ᵀ overflows to ∞ inside KFAC's step, where the Cholesky factorisation meets it
+  const problem = makeLinearProblem({ ...DEFAULT_SETUP, d: 8, k: 2, dy: 3, n: 32, kappaSigma: 100 }, new Rng(1));
+  const init = { F: problem.init.F, G: problem.init.G.clone() };
+  for (let i = 0; i < init.G.data.length; i++) init.G.data[i] *= 1e160;
+  const r = train({ optimizer: makeOptimizer('kfac-input', { lr: 1 }), init, steps: 5, seed: 3, sample: (rng) => sampleLinear(problem.task.source, 32, rng) });
+  assert.equal(r.diverged, true);
+  assert.equal(r.divergedAt, 1);
+  // a singular factor on finite data is still an error: it is a setting to fix, not a divergence
+  const tiny = { F: problem.init.F, G: problem.init.G };
+  assert.throws(() => train({ optimizer: makeOptimizer('kfac'), init: tiny, steps: 1, seed: 3, sample: (rng) => sampleLinear(problem.task.source, 4, rng) }), /not positive definite/);
+});
