@@ -2,13 +2,17 @@
  * The training loop for Model A: fresh batch each step from a seeded sampler, one optimizer step,
  * metrics every `evalEvery` steps, divergence detection and optional early stop.
  *
- * A run is reported as diverged (and stops) when the batch loss or any parameter is not finite, or the
- * loss exceeds `divergeFactor` × the first step's loss. Diverged runs keep their history up to that
+ * A run is reported as diverged (and stops) when the batch loss or any parameter is not finite, the
+ * loss exceeds `divergeFactor` × the first step's loss, a parameter exceeds 10¹² × its initial scale, or
+ * a factorisation inside a step after the first fails (overflowed input, or damping lost to rounding). Diverged runs keep their history up to that
  * point and carry `diverged: true`; plotting code must show them as diverged.
  */
 import { Rng } from './rng.js';
-import { isFinite } from './mat.js';
-import { NonFiniteError } from './linalg.js';
+import { isFinite, maxAbs } from './mat.js';
+import { NonFiniteError, NotPositiveDefiniteError } from './linalg.js';
+
+/** Parameters this many times larger than at the start count as blown up (see `train`). */
+const BLOWUP = 1e12;
 import { linearNet, type Batch, type LinearParams, type TwoLayerModel } from './models/linear.js';
 import type { Optimizer } from './optim/types.js';
 
@@ -34,6 +38,8 @@ export interface TrainResult {
   history: TrainRecord[];
   diverged: boolean;
   divergedAt: number | null;
+  /** Why the run was declared diverged (null if it was not). */
+  divergeReason: string | null;
   stoppedAt: number | null;
   params: LinearParams;
 }
@@ -54,6 +60,8 @@ export function train(cfg: TrainConfig): TrainResult {
     history.push({ step: t, loss, ...m });
     return m;
   };
+  const scale0 = Math.max(1, maxAbs(cfg.init.F), maxAbs(cfg.init.G));
+  let reason: string | null = null;
   let first = NaN, diverged = false, divergedAt: number | null = null, stoppedAt: number | null = null;
   for (let t = 1; t <= steps; t++) {
     const batch = cfg.sample(rng, t);
@@ -61,8 +69,12 @@ export function train(cfg: TrainConfig): TrainResult {
     try {
       out = optimizer.step(params, batch, state, model);
     } catch (e) {
-      if (!(e instanceof NonFiniteError)) throw e;
-      diverged = true; divergedAt = t; history.push({ step: t, loss: Number.NaN }); break;
+      // A factor that overflowed, or one that lost its damping to rounding after earlier steps went well
+      // (the parameters grew, e.g. along the F ↔ G gauge, while the loss stayed moderate): the run
+      // diverged. A factor that fails on the first step is a setting to fix (n < d without damping): rethrow.
+      if (!(e instanceof NonFiniteError) && !(e instanceof NotPositiveDefiniteError && t > 1)) throw e;
+      diverged = true; divergedAt = t; reason = `step ${t}: ${(e as Error).message}`;
+      history.push({ step: t, loss: Number.NaN }); break;
     }
     if (t === 1) {
       first = out.loss;
@@ -70,13 +82,18 @@ export function train(cfg: TrainConfig): TrainResult {
       if (cfg.stopWhen?.(m, 0)) { stoppedAt = 0; break; }
     }
     const bad = !Number.isFinite(out.loss) || out.loss > divergeFactor * Math.max(first, 1e-300) ||
-      !isFinite(out.params.F) || !isFinite(out.params.G);
-    if (bad) { diverged = true; divergedAt = t; history.push({ step: t, loss: out.loss }); break; }
+      !isFinite(out.params.F) || !isFinite(out.params.G) ||
+      maxAbs(out.params.F) > BLOWUP * scale0 || maxAbs(out.params.G) > BLOWUP * scale0;
+    if (bad) {
+      diverged = true; divergedAt = t; history.push({ step: t, loss: out.loss });
+      reason = `step ${t}: ${!Number.isFinite(out.loss) ? 'non-finite loss' : out.loss > divergeFactor * first ? `loss ${out.loss.toExponential(2)} > ${divergeFactor} × the first` : 'parameters blew up'}`;
+      break;
+    }
     params = out.params; state = out.state;
     if (t % evalEvery === 0 || t === steps) {
       const m = evalAt(t, model.loss(params, cfg.evalBatch ?? batch));
       if (cfg.stopWhen?.(m, t)) { stoppedAt = t; break; }
     }
   }
-  return { optimizer: optimizer.name, history, diverged, divergedAt, stoppedAt, params };
+  return { optimizer: optimizer.name, history, diverged, divergedAt, divergeReason: reason, stoppedAt, params };
 }

@@ -11,7 +11,7 @@ import { makeLinearTeacher } from '../src/data/teachers.js';
 test('same seed, same run: every optimizer of the family reproduces its trajectory bit for bit', () => {
   const problem = makeLinearProblem({ ...DEFAULT_SETUP, d: 8, k: 2, dy: 3, n: 32, kappaSigma: 10 }, new Rng(1));
   for (const name of optimizerNames()) {
-    const options = name === 'gauss-newton' ? { lr: 0.3, damping: 1e-3 } : { lr: name.startsWith('adam') || name === 'soap' ? 0.01 : 0.1 };
+    const options: Record<string, number> = name === 'gauss-newton' ? { lr: 0.3, damping: 1e-3 } : { lr: name.startsWith('adam') || name === 'soap' ? 0.01 : 0.1 };
     const a = runLinear(problem, { optimizer: name, options, steps: 6, transfer: false }, new Rng(2));
     const b = runLinear(problem, { optimizer: name, options, steps: 6, transfer: false }, new Rng(2));
     assert.deepEqual(a.dist, b.dist, name);
@@ -55,4 +55,15 @@ test('a run whose factors overflow mid-step is reported as diverged, not as an e
   // a singular factor on finite data is still an error: it is a setting to fix, not a divergence
   const tiny = { F: problem.init.F, G: problem.init.G };
   assert.throws(() => train({ optimizer: makeOptimizer('kfac'), init: tiny, steps: 1, seed: 3, sample: (rng) => sampleLinear(problem.task.source, 4, rng) }), /not positive definite/);
+});
+
+test('the KFAC-input run that once crashed with a lost damping is reported as diverged', async () => {
+  // a cell of the A6 sweep: the F ↔ G gauge lets G grow huge while F shrinks, until Σ̂_z + λI loses λ to
+  // rounding and its Cholesky factorisation fails; the run must come back as diverged, not as an error
+  const exp = (await import('../src/experiments/linear-iterations.js')).default;
+  const params = { d: 20, damping: 100, dy: 4, k: 2, kappaF: 1, kappaSigma: 100, lr: 101, maxSteps: 4000, method: 'kfac-input', n: 64, noise: 0, rotated: true, targetDist: 0.05 };
+  const seed = 462821815510225;
+  const r = await exp.run(params as never, new Rng(seed), { experiment: 'linear-iterations', replicate: 0, seed }) as { diverged: boolean; iters: number | null };
+  assert.equal(r.diverged, true);
+  assert.equal(r.iters, null);
 });
