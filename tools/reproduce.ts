@@ -1,0 +1,86 @@
+/**
+ * `npm start`: from a fresh clone to the whole rendered narrative. Executes every notebook through the
+ * kernel (each notebook's sweeps reuse the cells cached in data/ and compute only what is missing),
+ * rebuilds the site, and ends with a table of every checked claim and whether it held.
+ *
+ *   npm start                       all notebooks, then the site, then the table (exit 1 if a claim failed)
+ *   npm start -- --only 10,11       only notebooks whose file name starts with these prefixes
+ *
+ * A notebook that fails (a failed claim throws in its closing cell) does not stop the others; its failed
+ * claims come from the error. The table is also written to site/claims.json.
+ */
+import { mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
+import { listNotebooks, runNotebook } from './notebook.js';
+import { buildSite, SITE_DIR } from './site.js';
+import { ROOT, buildLibrary, findPython, privateJupyterPath } from './lib/jupyter.js';
+import { PlotRenderer } from './lib/static-plots.js';
+import { parseClaims, type ClaimCheck } from '../src/claims.js';
+
+interface NotebookOutcome { notebook: string; ok: boolean; seconds: number; claims: ClaimCheck[]; error?: string }
+
+/** The claim lines printed by a notebook's cells (stream outputs), in order. */
+function claimsOf(file: string): ClaimCheck[] {
+  const nb = JSON.parse(readFileSync(file, 'utf8')) as { cells: { outputs?: { output_type: string; text?: string | string[] }[] }[] };
+  const text = nb.cells.flatMap((c) => (c.outputs ?? []).filter((o) => o.output_type === 'stream').map((o) => [o.text ?? ''].flat().join(''))).join('\n');
+  return parseClaims(text);
+}
+
+export function formatTable(outcomes: NotebookOutcome[]): string {
+  const rows: string[] = [];
+  for (const o of outcomes) {
+    rows.push(`${o.ok ? '' : '✗ '}${o.notebook} (${o.seconds.toFixed(1)} s)${o.ok ? '' : ': FAILED'}`);
+    for (const c of o.claims) rows.push(`  ${c.holds ? '✓ held  ' : '✗ FAILED'}  ${c.claim}\n            measured: ${c.measured}`);
+    if (!o.ok && o.error) rows.push(`  error: ${o.error.split('\n')[0]}`);
+  }
+  return rows.join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const t0 = Date.now();
+  const i = argv.indexOf('--only');
+  const only = i >= 0 ? (argv[i + 1] ?? '').split(',').filter(Boolean) : [];
+  const files = listNotebooks().filter((f) => only.length === 0 || only.some((p) => basename(f).startsWith(p)));
+  if (files.length === 0) throw new Error(`no notebook matches --only ${only.join(',')}`);
+  const b = buildLibrary();
+  console.log(`built src/ in ${b.ms} ms; executing ${files.length} notebooks`);
+  const python = findPython();
+  const jupyterPath = privateJupyterPath();
+  const renderer = await PlotRenderer.start();
+  const outcomes: NotebookOutcome[] = [];
+  try {
+    for (const f of files) {
+      const label = relative(ROOT, f), s0 = Date.now();
+      try {
+        const r = await runNotebook(f, { renderer, python, jupyterPath });
+        outcomes.push({ notebook: label, ok: true, seconds: r.ms / 1000, claims: claimsOf(f) });
+        console.log(`${label}: ${(r.ms / 1000).toFixed(1)} s`);
+      } catch (e) {
+        const msg = (e as Error).message ?? String(e);
+        outcomes.push({ notebook: label, ok: false, seconds: (Date.now() - s0) / 1000, claims: parseClaims(msg), error: msg });
+        console.log(`${label}: FAILED\n${msg}`);
+      }
+    }
+  } finally {
+    await renderer.close();
+    rmSync(jupyterPath, { recursive: true, force: true });
+  }
+  let siteNote = '';
+  try {
+    const site = buildSite();
+    siteNote = `site rebuilt: ${relative(process.cwd(), join(site.dir, 'index.html'))}`;
+  } catch (e) {
+    siteNote = `site NOT rebuilt: ${(e as Error).message}`;
+  }
+  const wall = (Date.now() - t0) / 1000;
+  const claims = outcomes.flatMap((o) => o.claims);
+  const held = claims.filter((c) => c.holds).length;
+  const failedNotebooks = outcomes.filter((o) => !o.ok).length;
+  mkdirSync(SITE_DIR, { recursive: true });
+  writeFileSync(join(SITE_DIR, 'claims.json'), JSON.stringify({ wallSeconds: wall, outcomes }, null, 1) + '\n');
+  console.log('\nClaims\n' + formatTable(outcomes));
+  console.log(`\n${held} of ${claims.length} claims held; ${failedNotebooks} of ${outcomes.length} notebooks failed; ${siteNote}; ${wall.toFixed(1)} s in all`);
+  return failedNotebooks === 0 && held === claims.length && !siteNote.startsWith('site NOT') ? 0 : 1;
+}
+
+main(process.argv.slice(2)).then((c) => process.exit(c), (e: unknown) => { console.error(e); process.exit(2); });
