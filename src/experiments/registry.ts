@@ -22,6 +22,9 @@ export const REGISTRY: Readonly<Record<string, RegistryEntry>> = {
   'linear-noise-floor': { module: './linear-noise-floor.js', load: () => import('./linear-noise-floor.js') },
   'linear-family': { module: './linear-family.js', load: () => import('./linear-family.js') },
   'linear-adam-rotation': { module: './linear-adam-rotation.js', load: () => import('./linear-adam-rotation.js') },
+  'single-index-spike': { module: './single-index-spike.js', load: () => import('./single-index-spike.js') },
+  'single-index-spike-network': { module: './single-index-spike-network.js', load: () => import('./single-index-spike-network.js') },
+  'single-index-test-error': { module: './single-index-test-error.js', load: () => import('./single-index-test-error.js') },
 };
 
 export function experimentNames(): string[] {

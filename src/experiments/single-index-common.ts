@@ -5,12 +5,12 @@
  * the `Rng` passed in or from a seed derived from the parameters.
  */
 import { Mat } from '../mat.js';
-import { cholesky, cholSolveL, eigSym, mm64 } from '../linalg.js';
+import { cholesky, cholSolveL, mm64 } from '../linalg.js';
 import { Rng, hashString } from '../rng.js';
 import { type Covariance, covApply, geometricCovariance, identityCovariance } from '../data/covariance.js';
 import { type LinkName, type SingleIndexTeacher, makeSingleIndexTeacher, sampleSingleIndex } from '../data/teachers.js';
 import {
-  type SingleIndexNet, type StepKind, activationFns, bnStatistics, gradientW, initSingleIndexNet, spikeVector, topRightSingularVector,
+  type SingleIndexNet, activationFns, bnStatistics, gradientW, initSingleIndexNet, spikeVector, topRightSingularVector,
 } from '../models/singleIndex.js';
 import { secondMoment } from '../data/inputs.js';
 
@@ -44,11 +44,23 @@ export function makeProblem(spec: ProblemSpec, rng: Rng): { cov: Covariance; tea
   return { cov, teacher };
 }
 
-/** A problem that is the same for every replicate: drawn from a seed derived from the spec and `problemSeed`. */
+const fixedProblems = new Map<string, { cov: Covariance; teacher: SingleIndexTeacher }>();
+
+/**
+ * A problem that is the same for every replicate: drawn from a seed derived from the spec and
+ * `problemSeed`. Memoised (the last 16 per thread): building a rotated Σ at d = 256 costs more than a
+ * replicate, and the result is a pure function of the arguments. Callers must not mutate it.
+ */
 export function fixedProblem(spec: ProblemSpec, problemSeed: number): { cov: Covariance; teacher: SingleIndexTeacher } {
   const { d, rotation, link, noise } = spec;
+  const key = JSON.stringify([spec.d, spec.kappa, spec.rotation, spec.link, spec.poly ?? null, spec.noise, problemSeed]);
+  const hit = fixedProblems.get(key);
+  if (hit) return hit;
   // κ is left out of the seed on purpose: the rotation and direction are shared along a κ sweep.
-  return makeProblem(spec, new Rng(hashString(`single-index-problem/${d}/${rotation}/${link}/${noise}/${problemSeed}`)));
+  const made = makeProblem(spec, new Rng(hashString(`single-index-problem/${d}/${rotation}/${link}/${noise}/${problemSeed}`)));
+  if (fixedProblems.size >= 16) fixedProblems.delete(fixedProblems.keys().next().value as string);
+  fixedProblems.set(key, made);
+  return made;
 }
 
 // ---------------------------------------------------------------- float64 helpers
@@ -65,25 +77,6 @@ export function cos2(u: ArrayLike<number>, v: ArrayLike<number>): number {
 export function sigmaCorr2(cov: Covariance, u: ArrayLike<number>, v: ArrayLike<number>): number {
   const su = covApply(cov, u), uv = dot(su, v);
   return (uv * uv) / (dot(su, u) * dot(covApply(cov, v), v));
-}
-
-/**
- * XᵀX/n in float64, computing the upper triangle only (half the multiply-adds of a full product) and
- * mirroring it; bit-for-bit symmetric.
- */
-export function gramOver(X: Mat): Mat {
-  const n = X.rows, d = X.cols, x = X.data, g = new Float64Array(d * d);
-  for (let k = 0; k < n; k++) {
-    const o = k * d;
-    for (let i = 0; i < d; i++) {
-      const xi = x[o + i];
-      if (xi === 0) continue;
-      const gi = i * d;
-      for (let j = i; j < d; j++) g[gi + j] += xi * x[o + j];
-    }
-  }
-  for (let i = 0; i < d; i++) for (let j = i; j < d; j++) { const v = g[i * d + j] / n; g[i * d + j] = v; g[j * d + i] = v; }
-  return new Mat(d, d, g);
 }
 
 /** h = Xᵀy/n. */
@@ -128,18 +121,24 @@ export function baseStep(kind: PipelineKind, N: number, d: number): number {
   return kind === 'adam' ? 1 / Math.sqrt(d) : N;
 }
 
-export interface PipelineRecord {
+export type PipelineRecord = {
   kind: PipelineKind;
   testError: number;
   valError: number;
   /** Chosen step-size multiple (null for rf) and ridge. */
   eta: number | null;
   ridge: number;
-  /** cos² between β* and the top right singular vector of W₁ − W₀ (null for rf). */
+  /** cos² between β* and the top right singular vector v₁ of W₁ − W₀ (null for rf). */
   svdCos2: number | null;
-  /** Squared Σ-correlation of ⟨v, x⟩ with ξ = ⟨β*, x⟩ for that singular vector v (null for rf). */
+  /** Squared Σ-correlation of ⟨v₁, x⟩ with ξ = ⟨β*, x⟩ (null for rf). */
   svdCorr2: number | null;
-}
+  /**
+   * cos² and squared Σ-correlation with β* of the kind's rank-one right vector: h (plain),
+   * (Σ̂ + λI)^{-1}h (preconditioned), sign(h) (adam); null for rf and batchnorm.
+   */
+  rank1Cos2: number | null;
+  rank1Corr2: number | null;
+};
 
 /** Features Φ = σ(U)/√N of pre-activations U (n×N), in place. */
 function activate(U: Mat, act: SingleIndexNet['activation']): Mat {
@@ -166,8 +165,8 @@ function mseOf(Phi: Mat, a: Float64Array, y: ArrayLike<number>): number {
 }
 
 /**
- * Model B for several kinds on common random numbers: one W₀ and a (`init`), one step batch, ridge
- * batch, validation batch and test batch (in that order from `rng`). For each kind the update at unit
+ * Model B for several kinds on common random numbers: one W₀ and a (from `rng.fork('init')`), one
+ * step batch, ridge batch, validation batch and test batch (in that order from `rng.fork('data')`). For each kind the update at unit
  * step is computed once; for every step size of the grid the features of the ridge batch are formed
  * once and the ridge solved for every ρ by Cholesky of ΦᵀΦ/n + ρI; the (η, ρ) of least validation error
  * is kept and its test error reported. 'rf': no step. 'batchnorm': the plain step on the network with
@@ -206,7 +205,7 @@ export function runPipeline(t: SingleIndexTeacher, o: PipelineOptions, rng: Rng)
       const stats = kind === 'batchnorm' ? bnStatistics(Zfit, net0.bnEps) : null;
       if (stats) { const z = Zfit.data; for (let k = 0; k < Zfit.rows; k++) for (let i = 0; i < N; i++) z[k * N + i] = (z[k * N + i] - stats.mean[i]) / stats.std[i]; }
       const Phi = activate(Zfit, net0.activation);
-      const G = gramOver(Phi), b = crossMoment(Phi, fit.y);
+      const G = secondMoment(Phi), b = crossMoment(Phi, fit.y);
       const PhiVal = activate(preacts(val.X, W, stats), net0.activation);
       for (const rho of o.ridgeGrid) {
         let a: Float64Array;
@@ -217,14 +216,20 @@ export function runPipeline(t: SingleIndexTeacher, o: PipelineOptions, rng: Rng)
     }
     if (!best) throw new Error(`runPipeline: no (eta, ridge) pair gave a finite validation error for kind '${kind}'`);
     const PhiTest = activate(preacts(test.X, best.W, best.stats), net0.activation);
-    let svdCos2: number | null = null, svdCorr2: number | null = null;
+    let svdCos2: number | null = null, svdCorr2: number | null = null, rank1Cos2: number | null = null, rank1Corr2: number | null = null;
     if (update) {
       const v = topRightSingularVector(update).v;
       svdCos2 = cos2(v, t.beta);
       svdCorr2 = sigmaCorr2(t.cov, v, t.beta);
     }
+    if (kind === 'plain' || kind === 'preconditioned' || kind === 'adam') {
+      const u = spikeVector(step.X, step.y, kind, o.lambda);
+      rank1Cos2 = cos2(u, t.beta);
+      rank1Corr2 = sigmaCorr2(t.cov, u, t.beta);
+    }
     out.push({
-      kind, testError: mseOf(PhiTest, best.a, test.y), valError: best.e, eta: kind === 'rf' ? null : best.eta, ridge: best.rho, svdCos2, svdCorr2,
+      kind, testError: mseOf(PhiTest, best.a, test.y), valError: best.e, eta: kind === 'rf' ? null : best.eta, ridge: best.rho,
+      svdCos2, svdCorr2, rank1Cos2, rank1Corr2,
     });
   }
   return out;
@@ -235,6 +240,3 @@ function transposeData(m: Mat): Float64Array {
   for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[j * r + i] = m.data[i * c + j];
   return out;
 }
-
-export { spikeVector, eigSym };
-export type { StepKind };

@@ -20,7 +20,7 @@
  * Σ may be given as a `Covariance` (traces from its spectrum) or a Mat (traces by float64 Cholesky).
  */
 import { Mat, trace } from '../mat.js';
-import { invSPD } from '../linalg.js';
+import { eigSym, invSPD } from '../linalg.js';
 import { type Covariance, covApply, covTracePower } from '../data/covariance.js';
 import type { SingleIndexTeacher } from '../data/teachers.js';
 import { checkInt, checkReal, checkFiniteArray } from '../data/validate.js';
@@ -121,3 +121,100 @@ export function spikeTheoryForTeacher(t: SingleIndexTeacher, n: number): {
     b3: n > t.d + 1 ? b3PrecondCos2({ n, sigma: t.cov, beta: t.beta, c1: t.c1, r2: t.r2 }) : NaN,
   };
 }
+
+// ================================================================ ridge-preconditioned spike (λ > 0)
+
+/**
+ * Eigenvalues of Σ and the squared coordinates of β in its eigenbasis: from the spectrum and Qᵀβ for
+ * a `Covariance`, from a float64 eigendecomposition for a Mat.
+ */
+export function spectralCoordinates(sigma: SigmaLike, beta: ArrayLike<number>): { lam: Float64Array; b2: Float64Array } {
+  const d = dim(sigma);
+  if (beta.length !== d) throw new RangeError(`spectralCoordinates: beta must have length d = ${d}, got ${beta.length}`);
+  checkFiniteArray('spectralCoordinates', 'beta', beta);
+  let lam: Float64Array, V: Mat | null;
+  if (sigma instanceof Mat) { const e = eigSym(sigma); lam = e.values; V = e.vectors; } else { lam = sigma.values; V = sigma.vectors; }
+  const b2 = new Float64Array(d);
+  for (let j = 0; j < d; j++) {
+    if (!V) { b2[j] = beta[j] ** 2; continue; }
+    let c = 0;
+    for (let i = 0; i < d; i++) c += V.data[i * d + j] * beta[i];
+    b2[j] = c * c;
+  }
+  return { lam: Float64Array.from(lam), b2 };
+}
+
+/**
+ * The effective regularisation μ of ridge with n samples and damping λ ≥ 0 on inputs with covariance
+ * eigenvalues `lam`: the solution of λ = μ (1 − df₁(μ)/n), df₁(μ) = Σᵢ λᵢ/(λᵢ + μ), on the branch where
+ * the right side increases (μ ≥ λ). For λ = 0 it is 0 when n > d, and the root of df₁(μ) = n when n < d
+ * (the min-norm interpolator). Deterministic equivalent: λ(Σ̂ + λI)^{-1} ≍ μ(Σ + μI)^{-1}.
+ * Bisection in log μ to relative accuracy 1e-14.
+ */
+export function ridgeEffectiveRegularization(lam: ArrayLike<number>, n: number, lambda: number): number {
+  const fn = 'ridgeEffectiveRegularization';
+  checkInt(fn, 'n', n, 1);
+  checkReal(fn, 'lambda', lambda, { min: 0 });
+  checkFiniteArray(fn, 'lam', lam);
+  const d = lam.length;
+  let tr = 0;
+  for (let i = 0; i < d; i++) { if (!(lam[i] > 0)) throw new RangeError(`${fn}: eigenvalues must be > 0, got lam[${i}] = ${lam[i]}`); tr += lam[i]; }
+  const df1 = (mu: number): number => { let s = 0; for (let i = 0; i < d; i++) s += lam[i] / (lam[i] + mu); return s; };
+  if (lambda === 0) {
+    if (n > d) return 0;
+    if (n === d) throw new RangeError(`${fn}: lambda = 0 with n = d has no finite deterministic equivalent (the interpolation threshold)`);
+  }
+  // φ(μ) = μ(1 − df₁(μ)/n) is increasing where it is positive, φ(μ) ≤ μ and φ(μ) ≥ μ − tr Σ/n.
+  const phi = (mu: number): number => mu * (1 - df1(mu) / n);
+  // Bracket: φ(lo) < λ (φ(λ) < λ; for λ = 0, df₁(lo) ≈ d > n) and φ(hi) ≥ λ.
+  let lo = lambda > 0 ? lambda : Math.min(...Array.from(lam)) * 1e-12, hi = lambda + tr / n;
+  for (let it = 0; it < 400 && hi / lo - 1 > 1e-14; it++) {
+    const mid = Math.sqrt(lo * hi);
+    if (phi(mid) >= lambda) hi = mid; else lo = mid;
+  }
+  return hi;
+}
+
+export interface RidgeSpikeInputs extends PrecondSpikeInputs { lambda: number }
+
+export interface RidgeSpikeEquivalent {
+  /** Effective regularisation μ. */ mu: number;
+  /** df₁ = tr Σ(Σ+μ)^{-1}, df₂ = tr Σ²(Σ+μ)^{-2}. */ df1: number; df2: number;
+  /** Deterministic equivalent of ⟨b, β⟩ = c₁ βᵀΣ(Σ+μ)^{-1}β. */ inner: number;
+  /** Deterministic equivalent of E||b||². */ normSq: number;
+  /** cos²(b, β) ≈ inner² / (||β||² normSq). */ cos2: number;
+}
+
+/**
+ * Deterministic equivalent of the ridge-preconditioned spike b = (Σ̂ + λI)^{-1} Xᵀy/n (derived in
+ * notebooks/20-single-index-spike.ipynb). With y = c₁ξ + r and r treated as noise of variance E r²
+ * independent of X (the homoscedastic approximation of B3), and μ from `ridgeEffectiveRegularization`:
+ *   ⟨b, β⟩ ≍ c₁ p,  p = βᵀΣ(Σ+μ)^{-1}β,
+ *   E||b||² ≍ c₁² ||Σ(Σ+μ)^{-1}β||² + (c₁² μ² βᵀΣ(Σ+μ)^{-2}β + E r²) · tr Σ(Σ+μ)^{-2} / (n − df₂),
+ *   cos²(b, β) ≈ c₁² p² / (||β||² E||b||²).
+ * Limits: λ → ∞ gives B2 exactly; λ = 0 with n > d gives B3 with n − d in place of n − d − 1.
+ * Requires βᵀΣβ = 1 and (when λ = 0) n ≠ d.
+ */
+export function ridgeSpikeEquivalent(o: RidgeSpikeInputs): RidgeSpikeEquivalent {
+  const fn = 'ridgeSpikeEquivalent';
+  checkInt(fn, 'n', o.n, 1);
+  checkReal(fn, 'c1', o.c1);
+  checkReal(fn, 'r2', o.r2, { min: 0 });
+  checkReal(fn, 'lambda', o.lambda, { min: 0 });
+  geometry(fn, o.sigma, o.beta, true);
+  const { lam, b2 } = spectralCoordinates(o.sigma, o.beta);
+  const mu = ridgeEffectiveRegularization(lam, o.n, o.lambda);
+  let df1 = 0, df2 = 0, T2 = 0, p = 0, q = 0, s2 = 0, bb = 0;
+  for (let i = 0; i < lam.length; i++) {
+    const l = lam[i], r = l / (l + mu);
+    df1 += r; df2 += r * r; T2 += r / (l + mu);
+    p += r * b2[i]; q += (r / (l + mu)) * b2[i]; s2 += r * r * b2[i]; bb += b2[i];
+  }
+  const c2 = o.c1 * o.c1;
+  const normSq = c2 * s2 + ((c2 * mu * mu * q + o.r2) * T2) / (o.n - df2);
+  const inner = o.c1 * p;
+  return { mu, df1, df2, inner, normSq, cos2: (inner * inner) / (bb * normSq) };
+}
+
+/** cos² of the ridge-preconditioned spike with β (deterministic equivalent; see `ridgeSpikeEquivalent`). */
+export const ridgeSpikeCos2 = (o: RidgeSpikeInputs): number => ridgeSpikeEquivalent(o).cos2;
