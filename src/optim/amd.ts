@@ -10,35 +10,34 @@
  * $$F_+ = \arg\min_F \hat L_1(F, G),\quad G_+ = \mathrm{orth}\big(G - \eta\,\nabla_G \hat L_2(F_+, G)\,\hat\Sigma_2^{-1}\big).$$
  * The returned F is the least-squares head for G (not refitted to G₊); the next step refits it.
  */
-import { Mat, axpy, gram, matmulNT, slice, transpose } from '../mat.js';
-import { lstsq, orthonormalRows, solveRightSPD } from '../linalg.js';
+import { Mat, axpy, gram, slice } from '../mat.js';
+import { fitHead } from '../metrics.js';
+import { orthonormalRows, solveRightSPD } from '../linalg.js';
 import type { Batch, LinearParams, TwoLayerModel } from '../models/linear.js';
 import type { Optimizer } from './types.js';
-import { resolveOptions, type Specs } from './options.js';
+import { bool, num, validateOptions, type OptionSpecs } from './options.js';
 
-export const AMD_SPECS: Specs = {
-  lr: { default: 0.5, min: 0, doc: 'η, step size on G' },
-  ridge: { default: 0, min: 0, doc: 'ridge added to the head’s least-squares normal equations' },
-  orthonormalize: { default: true, doc: 're-orthonormalise G’s rows after each step' },
+export const AMD_SPECS: OptionSpecs = {
+  lr: num(0.5, 0), // η, step size on G
+  ridge: num(0, 0), // ridge added to the head's least-squares normal equations
+  orthonormalize: bool(true), // re-orthonormalise G's rows after each step
 };
-export const DFW_SPECS: Specs = {
+export const DFW_SPECS: OptionSpecs = {
   ...AMD_SPECS,
-  damping: { default: 0, min: 0, doc: 'λ added to Σ̂₂ before inverting' },
+  damping: num(0, 0), // λ added to Σ̂₂ before inverting
 };
 interface AmdOptions { lr: number; ridge: number; orthonormalize: boolean; [k: string]: number | string | boolean }
 interface DfwOptions extends AmdOptions { damping: number }
 
-/** Least-squares head for representation G on a batch: argmin_F ||Y − X Gᵀ Fᵀ||². */
-export function lsHead(G: Mat, b: Batch, ridge = 0): Mat {
-  return transpose(lstsq(matmulNT(b.X, G), b.Y, ridge));
-}
+/** Least-squares head for representation G on a batch (float64): argmin_F ||Y − X Gᵀ Fᵀ||² + ridge ||F||². */
+export const lsHead = (G: Mat, b: Batch, ridge = 0): Mat => fitHead(G, b, ridge);
 
 function checkModel(name: string, model: TwoLayerModel): void {
   if (model.batchNorm) throw new RangeError(`${name}: defined for the plain linear network, not batch-norm`);
 }
 
 export function amd(options: Partial<AmdOptions> = {}): Optimizer<{ t: number }> {
-  const o = resolveOptions<AmdOptions>('amd', AMD_SPECS, options);
+  const o = validateOptions<AmdOptions>('amd', options, AMD_SPECS);
   return {
     name: 'amd',
     options: o,
@@ -56,7 +55,7 @@ export function amd(options: Partial<AmdOptions> = {}): Optimizer<{ t: number }>
 }
 
 export function dfw(options: Partial<DfwOptions> = {}): Optimizer<{ t: number }> {
-  const o = resolveOptions<DfwOptions>('dfw', DFW_SPECS, options);
+  const o = validateOptions<DfwOptions>('dfw', options, DFW_SPECS);
   return {
     name: 'dfw',
     options: o,

@@ -17,11 +17,11 @@ import { Mat, gram, axpy } from '../mat.js';
 import { cholSolve, eigSym, mm64 } from '../linalg.js';
 import type { LinearParams } from '../models/linear.js';
 import type { Optimizer } from './types.js';
-import { resolveOptions, type Specs } from './options.js';
+import { num, validateOptions, type OptionSpecs } from './options.js';
 
-export const GN_SPECS: Specs = {
-  lr: { default: 0.5, min: 0, doc: 'η, step size' },
-  damping: { default: 1e-3, min: 0, minOpen: true, doc: 'λ > 0 added to JᵀJ/n' },
+export const GN_SPECS: OptionSpecs = {
+  lr: num(0.5, 0), // η, step size
+  damping: num(1e-3, 0, Infinity, { minOpen: true }), // λ > 0 added to JᵀJ/n
 };
 export interface GaussNewtonOptions { lr: number; damping: number; [k: string]: number | string | boolean }
 
@@ -78,7 +78,7 @@ function divideSpectrum(a: Mat, m: Float64Array, mu: Float64Array, lambda: numbe
 }
 
 export function gaussNewton(options: Partial<GaussNewtonOptions> = {}): Optimizer<{ t: number }> {
-  const o = resolveOptions<GaussNewtonOptions>('gauss-newton', GN_SPECS, options);
+  const o = validateOptions<GaussNewtonOptions>('gauss-newton', options, GN_SPECS);
   return {
     name: 'gauss-newton',
     options: o,

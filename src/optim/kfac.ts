@@ -17,18 +17,18 @@ import { Mat, addDiag, axpy, eye, gram, matmulNT, matmulTN } from '../mat.js';
 import { cholesky, solveRightL, cholSolveL } from '../linalg.js';
 import type { LinearParams } from '../models/linear.js';
 import type { Optimizer } from './types.js';
-import { resolveOptions, type Specs } from './options.js';
+import { num, oneOf, validateOptions, type OptionSpecs } from './options.js';
 
-export const KFAC_SPECS: Specs = {
-  lr: { default: 0.5, min: 0, doc: 'η_G, step size on G' },
-  lrF: { default: 0.5, min: 0, doc: 'η_F, step size on F (defaults to lr)' },
-  leftFactor: { default: 'gauss-newton', oneOf: ['gauss-newton', 'identity'], doc: 'P_G: FᵀF + λ_P I or I' },
-  inputFactor: { default: 'empirical', oneOf: ['empirical', 'identity'], doc: 'Σ̂ (and Σ̂_z) or I' },
-  dampingG: { default: 0, min: 0, doc: 'λ_G added to Σ̂' },
-  dampingF: { default: 0, min: 0, doc: 'λ_F added to Σ̂_z' },
-  dampingP: { default: 0, min: 0, doc: 'λ_P added to FᵀF' },
-  emaDecay: { default: 0, min: 0, max: 1, maxOpen: true, doc: 'β of the factors’ moving average (0: current batch)' },
-  updateEvery: { default: 1, min: 1, integer: true, doc: 'refresh the factors’ Cholesky factors every this many steps' },
+export const KFAC_SPECS: OptionSpecs = {
+  lr: num(0.5, 0), // η_G, step size on G
+  lrF: num(undefined, 0), // η_F, step size on F (defaults to lr)
+  leftFactor: oneOf(['gauss-newton', 'identity'], 'gauss-newton'), // P_G: FᵀF + λ_P I or I
+  inputFactor: oneOf(['empirical', 'identity'], 'empirical'), // Σ̂ (and Σ̂_z) or I
+  dampingG: num(0, 0), // λ_G added to Σ̂
+  dampingF: num(0, 0), // λ_F added to Σ̂_z
+  dampingP: num(0, 0), // λ_P added to FᵀF
+  emaDecay: num(0, 0, 1, { maxOpen: true }), // β of the factors' moving average (0: current batch)
+  updateEvery: num(1, 1, Infinity, { integer: true }), // refresh the factors' Cholesky factors every this many steps
 };
 
 export interface KfacOptions {
@@ -47,7 +47,8 @@ function scaleInto(m: Mat, s: number): Mat {
 }
 
 export function kfac(options: Partial<KfacOptions> = {}): Optimizer<KfacState> {
-  const o = resolveOptions<KfacOptions>('kfac', KFAC_SPECS, { lrF: options.lr, ...options });
+  const given = validateOptions<Partial<KfacOptions>>('kfac', options, KFAC_SPECS);
+  const o = Object.freeze({ ...given, lrF: given.lrF ?? given.lr }) as KfacOptions;
   const refresh = (t: number) => (t - 1) % o.updateEvery === 0;
   return {
     name: o.leftFactor === 'identity' ? 'kfac-input' : 'kfac',

@@ -13,81 +13,14 @@
  * Each matrix keeps its own transform state $s^W$ (moments, Kronecker factors, bases); the optimizer
  * state is $(t, s^F, s^G)$ with $t$ the 1-based step count passed to the transforms.
  *
- * This file also holds the option validation used by these optimizers: unknown option names and
- * out-of-range values throw a `RangeError` that names the optimizer, the option and the allowed range.
+ * Option validation lives in `options.ts` (re-exported here).
  */
 import type { Mat } from '../mat.js';
 import type { LinearParams } from '../models/linear.js';
 import type { MatrixTransform, Optimizer } from './types.js';
 
-export type OptionValue = number | string | boolean;
-
-/** Specification of one option: its type, default (absent = optional) and allowed range or values. */
-export type OptionSpec =
-  | { kind: 'number'; default?: number; min: number; max: number; minOpen: boolean; maxOpen: boolean; integer: boolean }
-  | { kind: 'boolean'; default?: boolean }
-  | { kind: 'enum'; values: readonly string[]; default?: string };
-export type OptionSpecs = Record<string, OptionSpec>;
-
-/**
- * A finite number in an interval. `min`/`max` default to ∓∞; `minOpen`/`maxOpen` exclude the ends.
- * `def` undefined makes the option optional (absent from the resolved options unless given).
- */
-export function num(
-  def: number | undefined, min = -Infinity, max = Infinity,
-  flags: { minOpen?: boolean; maxOpen?: boolean; integer?: boolean } = {},
-): OptionSpec {
-  return { kind: 'number', default: def, min, max, minOpen: !!flags.minOpen, maxOpen: !!flags.maxOpen, integer: !!flags.integer };
-}
-/** true or false. */
-export const bool = (def?: boolean): OptionSpec => ({ kind: 'boolean', default: def });
-/** One of a list of strings. */
-export const oneOf = (values: readonly string[], def?: string): OptionSpec => ({ kind: 'enum', values, default: def });
-
-/** Human-readable allowed range, e.g. "a number in [0, 1)". */
-export function describeOption(s: OptionSpec): string {
-  if (s.kind === 'boolean') return 'true or false';
-  if (s.kind === 'enum') return `one of ${s.values.map((v) => `'${v}'`).join(', ')}`;
-  const lo = s.min === -Infinity ? '(-∞' : `${s.minOpen ? '(' : '['}${s.min}`;
-  const hi = s.max === Infinity ? '∞)' : `${s.max}${s.maxOpen ? ')' : ']'}`;
-  return `${s.integer ? 'an integer' : 'a finite number'} in ${lo}, ${hi}`;
-}
-
-function valid(s: OptionSpec, v: unknown): boolean {
-  if (s.kind === 'boolean') return typeof v === 'boolean';
-  if (s.kind === 'enum') return typeof v === 'string' && s.values.includes(v);
-  if (typeof v !== 'number' || !Number.isFinite(v)) return false; // NaN and ±∞ are never allowed
-  if (s.integer && !Number.isInteger(v)) return false;
-  if (s.minOpen ? v <= s.min : v < s.min) return false;
-  if (s.maxOpen ? v >= s.max : v > s.max) return false;
-  return true;
-}
-
-/**
- * Apply defaults and check every option. Keys whose value is `undefined` count as absent.
- * Throws `RangeError` for an unknown name or a value outside its range; the message names `owner`,
- * the option and the allowed range. Returns a frozen object holding the options in force.
- */
-export function validateOptions<T>(owner: string, given: object | undefined, specs: OptionSpecs): T {
-  const g = (given ?? {}) as Record<string, unknown>;
-  if (typeof g !== 'object') throw new RangeError(`${owner}: options must be an object, got ${typeof g}`);
-  for (const key of Object.keys(g)) {
-    if (g[key] !== undefined && !Object.prototype.hasOwnProperty.call(specs, key)) {
-      throw new RangeError(`${owner}: unknown option '${key}'; known options: ${Object.keys(specs).join(', ')}`);
-    }
-  }
-  const out: Record<string, OptionValue> = {};
-  for (const [key, spec] of Object.entries(specs)) {
-    const v = g[key] === undefined ? spec.default : g[key];
-    if (v === undefined) continue;
-    if (!valid(spec, v)) {
-      const shown = typeof v === 'number' ? String(v) : JSON.stringify(v);
-      throw new RangeError(`${owner}: option '${key}' must be ${describeOption(spec)}, got ${shown}`);
-    }
-    out[key] = v as OptionValue;
-  }
-  return Object.freeze(out) as T;
-}
+export { num, bool, oneOf, describeOption, validateOptions, type OptionSpec, type OptionSpecs, type OptionValue } from './options.js';
+import { num, validateOptions, type OptionSpecs, type OptionValue } from './options.js';
 
 /** The step-size options every layer-wise optimizer has. `lr` is required here; factories give its default. */
 export interface LrOptions { lr?: number; lrF?: number; lrG?: number }
@@ -118,13 +51,7 @@ export function layerwise(
 ): Optimizer<LayerwiseState> {
   const o = options as Record<string, unknown>;
   if (o.lr === undefined) throw new RangeError(`${name}: option 'lr' is required`);
-  const spec = num(undefined, 0);
-  for (const key of ['lr', 'lrF', 'lrG']) {
-    const v = o[key];
-    if (v !== undefined && !valid(spec, v)) {
-      throw new RangeError(`${name}: option '${key}' must be ${describeOption(spec)}, got ${String(v)}`);
-    }
-  }
+  validateOptions(name, { lr: o.lr, lrF: o.lrF, lrG: o.lrG }, lrSpecs(0));
   const lr = o.lr as number;
   const lrF = (o.lrF as number | undefined) ?? lr, lrG = (o.lrG as number | undefined) ?? lr;
   const tF = makeTransform(lrF, 'F'), tG = makeTransform(lrG, 'G');

@@ -62,7 +62,7 @@ test('the dense Jacobian reproduces the model gradient: ∇ = −Jᵀ r / n', ()
 });
 
 test('gauss-newton refuses zero damping (JᵀJ is singular along the F A⁻¹, A G directions)', () => {
-  assert.throws(() => gaussNewton({ damping: 0 }), /gauss-newton: option 'damping' must be a number in \(0, ∞\)/);
+  assert.throws(() => gaussNewton({ damping: 0 }), /gauss-newton: option 'damping' must be a finite number in \(0, ∞\)/);
   const rng = new Rng(4);
   const pr = problem(rng, 8, 2, 3, 10);
   const b = batch(rng, pr, 40);

@@ -120,7 +120,7 @@ test('factor moving average and refresh interval: β = 0 and interval 1 equals f
 });
 
 test('bad options are refused with the option name and the allowed range', () => {
-  assert.throws(() => kfac({ lr: -1 }), /kfac: option 'lr' must be a number in \[0, ∞\)/);
+  assert.throws(() => kfac({ lr: -1 }), /kfac: option 'lr' must be a finite number in \[0, ∞\)/);
   assert.throws(() => kfac({ lr: NaN }), /option 'lr'/);
   assert.throws(() => kfac({ leftFactor: 'diag' as never }), /'gauss-newton', 'identity'/);
   assert.throws(() => kfac({ emaDecay: 1 }), /emaDecay.*\[0, 1\)/);
