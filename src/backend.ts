@@ -8,13 +8,16 @@
  *   precision tests.
  *
  * Until `initBackend` runs, the engine is `js64`. Products smaller than `TFJS_MIN_WORK` multiply-adds
- * stay in float64 JavaScript under every engine, where a tfjs call costs more than the arithmetic.
+ * stay in float64 JavaScript under every engine, where a tfjs call costs more than the arithmetic; under
+ * `wasm`, so do the shapes where the float64 WebAssembly kernel is measured at least as fast
+ * (`f64AtLeastAsFast`).
  * This module uses no Node-only API: it runs in the browser as it does in Node.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { matmulF64 } from './kernels.js';
+import { wasm64 } from './wasm64.js';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu' | 'js64';
 export const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu', 'js64'];
@@ -51,6 +54,19 @@ export async function initBackend(prefer?: BackendName | string): Promise<Backen
   throw new Error('no tfjs backend could start');
 }
 
+/**
+ * Under the `wasm` engine, the products that the float64 WebAssembly kernel (`kernels.ts`) computes
+ * at least as fast as tfjs-wasm's float32 XNNPACK path, conversions included (bench/results: measured
+ * per shape on the Model A and B products): symmetric products XᵀX / XXᵀ (the float64 kernel computes
+ * one triangle), products with few rows (m ≤ 16, where XNNPACK's row tiles are mostly empty), and small
+ * ones (< 2¹⁷ multiply-adds, where the tfjs call overhead dominates). These are computed in float64,
+ * i.e. more accurately than float32; larger products keep the float32 engine.
+ */
+function f64AtLeastAsFast(m: number, k: number, n: number, symmetric: boolean): boolean {
+  if (!(symmetric || m <= 16 || m * k * n < 1 << 17)) return false;
+  return wasm64() !== null;
+}
+
 /** Engine entry point used by `mat.matmul`. */
 export function engineMatmul(
   a: Float64Array, ar: number, ac: number, ta: boolean,
@@ -58,12 +74,41 @@ export function engineMatmul(
   m: number, k: number, n: number,
 ): Float64Array {
   if (active === 'js64' || m * k * n < TFJS_MIN_WORK) return matmulF64(a, ar, ac, ta, b, br, bc, tb, m, k, n);
-  const out = tf.tidy(() => {
-    const A = tf.tensor2d(Float32Array.from(a), [ar, ac]);
-    const B = tf.tensor2d(Float32Array.from(b), [br, bc]);
-    return tf.matMul(A, B, ta, tb);
-  });
-  const f32 = out.dataSync() as Float32Array;
-  out.dispose();
+  if (active === 'wasm' && f64AtLeastAsFast(m, k, n, a === b && ta !== tb && m === n)) return matmulF64(a, ar, ac, ta, b, br, bc, tb, m, k, n);
+  // Operands go to tfjs as row-major op(A) (m×k) and op(B) (k×n): transposing while narrowing to
+  // float32 costs nothing extra, and the wasm backend's transposed BatchMatMul is a slow naive loop
+  // (measured ~10x slower than its XNNPACK path), so tfjs is always asked for a plain product.
+  let A: tf.Tensor2D | undefined, B: tf.Tensor2D | undefined, f32: Float32Array;
+  try {
+    A = tf.tensor2d(toF32(a, ar, ac, ta, 0), [m, k]);
+    B = tf.tensor2d(toF32(b, br, bc, tb, 1), [k, n]);
+    const out = tf.matMul(A, B);
+    f32 = out.dataSync() as Float32Array;
+    out.dispose();
+  } finally {
+    A?.dispose(); B?.dispose();
+  }
   return Float64Array.from(f32);
+}
+
+/**
+ * Float32 copy of a row-major r×c matrix, transposed (to c×r row-major) when `t`, in a reused scratch
+ * buffer (`slot` 0 for A, 1 for B): the tensors made from them are disposed before `engineMatmul`
+ * returns (and the wasm backend copies the values into its own memory at once), so the buffers are
+ * free for the next product.
+ */
+const scratch: Float32Array[] = [new Float32Array(0), new Float32Array(0)];
+function toF32(x: Float64Array, r: number, c: number, t: boolean, slot: 0 | 1): Float32Array {
+  if (scratch[slot].length < r * c) scratch[slot] = new Float32Array(r * c);
+  const out = scratch[slot].subarray(0, r * c);
+  if (!t) { for (let i = 0; i < out.length; i++) out[i] = x[i]; return out; } // (a loop beats .set here)
+  const B = 32; // blocked transpose: both sides stay in cache
+  for (let i0 = 0; i0 < r; i0 += B) {
+    const i1 = Math.min(i0 + B, r);
+    for (let j0 = 0; j0 < c; j0 += B) {
+      const j1 = Math.min(j0 + B, c);
+      for (let i = i0; i < i1; i++) for (let j = j0; j < j1; j++) out[j * r + i] = x[i * c + j];
+    }
+  }
+  return out;
 }

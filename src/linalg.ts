@@ -10,6 +10,7 @@
 import { Matrix, SingularValueDecomposition } from 'ml-matrix';
 import { Mat, transpose, symmetrize, eye } from './mat.js';
 import { matmulF64, transposeF64 } from './kernels.js';
+import { wasm64 } from './wasm64.js';
 
 /** Float64 product regardless of the active engine. */
 export function mm64(a: Mat, b: Mat, transA = false, transB = false): Mat {
@@ -26,6 +27,10 @@ export function mm64(a: Mat, b: Mat, transA = false, transB = false): Mat {
 export class NonFiniteError extends RangeError {
   constructor(where: string) { super(`${where}: matrix has non-finite entries (the run has diverged or overflowed)`); this.name = 'NonFiniteError'; }
 }
+/** Thrown by `cholesky` when a pivot is not positive: a singular factor (add damping) or a degenerate state. */
+export class NotPositiveDefiniteError extends RangeError {
+  constructor(message: string) { super(message); this.name = 'NotPositiveDefiniteError'; }
+}
 function checkFinite(a: Mat, where: string): void {
   for (const v of a.data) if (!Number.isFinite(v)) throw new NonFiniteError(where);
 }
@@ -41,13 +46,46 @@ function square(a: Mat, name: string): number {
  * four rows i at a time so that each L_jp is loaded once for four dot products.
  */
 export function cholesky(a: Mat): Mat {
-  const n = square(a, 'cholesky'), A = a.data, L = new Float64Array(n * n);
+  const n = square(a, 'cholesky');
   checkFinite(a, 'cholesky');
+  const w = n >= 32 ? wasm64() : null;
+  return new Mat(n, n, w ? choleskyWasm(w, a.data, n) : choleskyJs(a.data, n));
+}
+
+/**
+ * The same factorisation with the column updates in WebAssembly (f64x2 over rows i, on the transposed
+ * factor so that L[i..i+1, p] are adjacent): t_i = A_ij − Σ_{p<j} L_ip L_jp term by term in ascending p,
+ * then L_jj = √t_j and L_ij = t_i / L_jj in JavaScript, as `choleskyJs`.
+ */
+function choleskyWasm(w: NonNullable<ReturnType<typeof wasm64>>, A: Float64Array, n: number): Float64Array {
+  const ld = (n + 7) & ~7;
+  w.reserve(ld * n * 8);
+  const M = w.f64();
+  for (let j = 0; j < n; j++) {
+    const r = j * ld;
+    for (let i = 0; i < n; i++) M[r + i] = A[i * n + j]; // Lt[j, i] = A[i, j] (the lower triangle is used)
+    M.fill(0, r + n, r + ld);
+  }
+  for (let j = 0; j < n; j++) {
+    w.cholcol(0, j, ld);
+    const r = j * ld, s = M[r + j];
+    if (!(s > 0)) throw new NotPositiveDefiniteError(`cholesky: matrix is not positive definite (pivot ${j} = ${s}); add damping`);
+    const ljj = Math.sqrt(s);
+    M[r + j] = ljj;
+    for (let i = j + 1; i < n; i++) M[r + i] = M[r + i] / ljj;
+  }
+  const L = new Float64Array(n * n);
+  for (let j = 0; j < n; j++) { const r = j * ld; for (let i = j; i < n; i++) L[i * n + j] = M[r + i]; }
+  return L;
+}
+
+function choleskyJs(A: Float64Array, n: number): Float64Array {
+  const L = new Float64Array(n * n);
   for (let j = 0; j < n; j++) {
     const rj = j * n;
     let s = A[rj + j];
     for (let p = 0; p < j; p++) s -= L[rj + p] * L[rj + p];
-    if (!(s > 0)) throw new RangeError(`cholesky: matrix is not positive definite (pivot ${j} = ${s}); add damping`);
+    if (!(s > 0)) throw new NotPositiveDefiniteError(`cholesky: matrix is not positive definite (pivot ${j} = ${s}); add damping`);
     const ljj = Math.sqrt(s);
     L[rj + j] = ljj;
     let i = j + 1;
@@ -67,7 +105,7 @@ export function cholesky(a: Mat): Mat {
       L[ri + j] = t / ljj;
     }
   }
-  return new Mat(n, n, L);
+  return L;
 }
 
 /** X with A X = B for symmetric positive definite A (Cholesky, float64). */
@@ -124,19 +162,50 @@ function solveRowsLLt(X: Float64Array, r: number, n: number, L: Float64Array, U:
   }
 }
 
+/**
+ * Solve x L Lᵀ = b in place for `count` vectors of length n stored in X: vector v's component i is
+ * X[v·n + i] (`cols` false: the rows of an count×n matrix) or X[i·count + v] (`cols` true: the columns
+ * of an n×count matrix). Groups of 8 vectors go to the WebAssembly kernel (same operations, lane by
+ * lane, as `solveRowsLLt`), the rest to `solveRowsLLt`.
+ */
+function solveLLt(X: Float64Array, count: number, n: number, L: Float64Array, cols: boolean): void {
+  const w = count >= 8 && n >= 8 ? wasm64() : null;
+  const c8 = w ? count & ~7 : 0;
+  if (w && c8 > 0) {
+    const nn = n * n, np = c8 >> 3, uOff = nn, pOff = 2 * nn; // doubles: L, U = Lᵀ, panels
+    w.reserve((pOff + np * n * 8) * 8);
+    const M = w.f64();
+    M.set(L, 0);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) M[uOff + j * n + i] = L[i * n + j];
+    for (let k = 0; k < np; k++) {
+      const base = pOff + k * n * 8, v0 = k * 8;
+      if (cols) for (let i = 0; i < n; i++) { const src = i * count + v0, dst = base + i * 8; for (let t = 0; t < 8; t++) M[dst + t] = X[src + t]; }
+      else for (let t = 0; t < 8; t++) { const src = (v0 + t) * n; for (let i = 0; i < n; i++) M[base + i * 8 + t] = X[src + i]; }
+    }
+    w.llt8(0, uOff * 8, pOff * 8, np, n);
+    for (let k = 0; k < np; k++) {
+      const base = pOff + k * n * 8, v0 = k * 8;
+      if (cols) for (let i = 0; i < n; i++) { const dst = i * count + v0, src = base + i * 8; for (let t = 0; t < 8; t++) X[dst + t] = M[src + t]; }
+      else for (let t = 0; t < 8; t++) { const dst = (v0 + t) * n; for (let i = 0; i < n; i++) X[dst + i] = M[base + i * 8 + t]; }
+    }
+  }
+  const rest = count - c8;
+  if (rest === 0) return;
+  const U = transposeF64(L, n, n);
+  if (!cols) { solveRowsLLt(X.subarray(c8 * n), rest, n, L, U); return; }
+  const T = new Float64Array(rest * n); // the remaining columns as rows
+  for (let i = 0; i < n; i++) for (let t = 0; t < rest; t++) T[t * n + i] = X[i * count + c8 + t];
+  solveRowsLLt(T, rest, n, L, U);
+  for (let i = 0; i < n; i++) for (let t = 0; t < rest; t++) X[i * count + c8 + t] = T[t * n + i];
+}
+
 /** X with L Lᵀ X = B, for a Cholesky factor L from `cholesky` (reuse one factor for many solves). */
 export function cholSolveL(l: Mat, b: Mat): Mat {
   const n = l.rows;
   if (b.rows !== n) throw new RangeError(`cholSolve: B has ${b.rows} rows, A is ${n}x${n}`);
-  const L = l.data, m = b.cols;
-  if (m === 1) {
-    const X = b.data.slice();
-    solveRowsLLt(X, 1, n, L, transposeF64(L, n, n));
-    return new Mat(n, 1, X);
-  }
-  const Xt = transposeF64(b.data, n, m); // the columns of B as rows
-  solveRowsLLt(Xt, m, n, L, transposeF64(L, n, n));
-  return new Mat(n, m, transposeF64(Xt, m, n));
+  const X = b.data.slice();
+  solveLLt(X, b.cols, n, l.data, true);
+  return new Mat(n, b.cols, X);
 }
 
 /** B A⁻¹ for symmetric positive definite A: (A⁻¹ Bᵀ)ᵀ. */
@@ -150,7 +219,7 @@ export function solveRightL(b: Mat, l: Mat): Mat {
   const n = l.rows;
   if (b.cols !== n) throw new RangeError(`cholSolve: B has ${b.cols} columns, A is ${n}x${n}`);
   const X = b.data.slice();
-  solveRowsLLt(X, b.rows, n, l.data, transposeF64(l.data, n, n));
+  solveLLt(X, b.rows, n, l.data, false);
   return new Mat(b.rows, n, X);
 }
 
@@ -167,21 +236,37 @@ export interface SymEig { values: Float64Array; vectors: Mat } // ascending valu
  */
 export function eigSym(a: Mat): SymEig {
   const n = square(a, 'eigSym');
-  checkFinite(a, 'eigSym');
   if (n === 0) throw new RangeError('eigSym: matrix must be non-empty');
-  const V = symmetrize(a).data; // V[r*n + c] holds the logical V(c, r) (transposed storage)
+  const sym = symmetrize(a).data;
+  // V[r*ld + c] holds the logical V(c, r) (transposed storage). With WebAssembly, V lives in the
+  // module's memory with an even row stride (16-byte aligned rows) so QL's rotations run in f64x2.
+  const w = n >= 16 ? wasm64() : null;
+  const ld = w ? n + (n & 1) : n;
+  let V: Float64Array, rot: Rotations | null = null;
+  if (w) {
+    const csOff = ld * n, snOff = csOff + ld;
+    w.reserve((snOff + ld) * 8);
+    const M = w.f64();
+    V = M.subarray(0, ld * n);
+    V.fill(0);
+    for (let i = 0; i < n; i++) V.set(sym.subarray(i * n, (i + 1) * n), i * ld);
+    rot = { cs: M.subarray(csOff, csOff + n), sn: M.subarray(snOff, snOff + n), apply: (l, m) => w.rot(0, csOff * 8, snOff * 8, l, m, ld) };
+  } else V = sym;
   const d = new Float64Array(n), e = new Float64Array(n);
-  tred2(n, e, d, V);
-  tql2(n, e, d, V);
+  tred2(n, ld, e, d, V);
+  tql2(n, ld, e, d, V, rot);
   const order = Array.from(d, (_, i) => i).sort((i, j) => d[i] - d[j]);
   const out = new Mat(n, n), values = new Float64Array(n), o = out.data;
   for (let dst = 0; dst < n; dst++) {
-    const src = order[dst], row = src * n;
+    const src = order[dst], row = src * ld;
     values[dst] = d[src];
     for (let i = 0; i < n; i++) o[i * n + dst] = V[row + i];
   }
   return { values, vectors: out };
 }
+
+/** Where a QL sweep's rotation coefficients go, and the kernel that applies them to V. */
+interface Rotations { cs: Float64Array; sn: Float64Array; apply(l: number, m: number): void }
 
 function hypot(a: number, b: number): number {
   let r: number;
@@ -190,10 +275,10 @@ function hypot(a: number, b: number): number {
   return 0;
 }
 
-/** JAMA tred2 on transposed flat storage: V[r*n + c] is ml-matrix's V.get(r, c). */
-function tred2(n: number, e: Float64Array, d: Float64Array, V: Float64Array): void {
+/** JAMA tred2 on transposed flat storage: V[r*ld + c] is ml-matrix's V.get(r, c). */
+function tred2(n: number, ld: number, e: Float64Array, d: Float64Array, V: Float64Array): void {
   let f: number, g: number, h: number, hh: number, scale: number;
-  for (let j = 0; j < n; j++) d[j] = V[j * n + n - 1];
+  for (let j = 0; j < n; j++) d[j] = V[j * ld + n - 1];
   for (let i = n - 1; i > 0; i--) {
     scale = 0;
     h = 0;
@@ -201,9 +286,9 @@ function tred2(n: number, e: Float64Array, d: Float64Array, V: Float64Array): vo
     if (scale === 0) {
       e[i] = d[i - 1];
       for (let j = 0; j < i; j++) {
-        d[j] = V[j * n + i - 1];
-        V[j * n + i] = 0;
-        V[i * n + j] = 0;
+        d[j] = V[j * ld + i - 1];
+        V[j * ld + i] = 0;
+        V[i * ld + j] = 0;
       }
     } else {
       for (let k = 0; k < i; k++) {
@@ -217,10 +302,38 @@ function tred2(n: number, e: Float64Array, d: Float64Array, V: Float64Array): vo
       h = h - f * g;
       d[i - 1] = f - g;
       for (let j = 0; j < i; j++) e[j] = 0;
-      for (let j = 0; j < i; j++) {
-        const rj = j * n;
+      // e = (upper triangle of V, rows < i) · d, the JAMA loop order kept per entry: row j's sum
+      // g_j = (e_j + V_jj d_j) + Σ_{k>j} V_jk d_k in ascending k, and each e_k collecting V_jk d_j in
+      // ascending j. Four rows at a time (a triangular prologue inside the block, then all four per k),
+      // so that four independent sums are in flight.
+      let j = 0;
+      for (; j + 3 < i; j += 4) {
+        const r0 = j * ld, r1 = r0 + ld, r2 = r1 + ld, r3 = r2 + ld;
+        const f0 = d[j], f1 = d[j + 1], f2 = d[j + 2], f3 = d[j + 3];
+        V[i * ld + j] = f0; V[i * ld + j + 1] = f1; V[i * ld + j + 2] = f2; V[i * ld + j + 3] = f3;
+        let g0 = e[j] + V[r0 + j] * f0;
+        g0 += V[r0 + j + 1] * d[j + 1]; e[j + 1] += V[r0 + j + 1] * f0;
+        g0 += V[r0 + j + 2] * d[j + 2]; e[j + 2] += V[r0 + j + 2] * f0;
+        g0 += V[r0 + j + 3] * d[j + 3]; e[j + 3] += V[r0 + j + 3] * f0;
+        let g1 = e[j + 1] + V[r1 + j + 1] * f1;
+        g1 += V[r1 + j + 2] * d[j + 2]; e[j + 2] += V[r1 + j + 2] * f1;
+        g1 += V[r1 + j + 3] * d[j + 3]; e[j + 3] += V[r1 + j + 3] * f1;
+        let g2 = e[j + 2] + V[r2 + j + 2] * f2;
+        g2 += V[r2 + j + 3] * d[j + 3]; e[j + 3] += V[r2 + j + 3] * f2;
+        let g3 = e[j + 3] + V[r3 + j + 3] * f3;
+        for (let k = j + 4; k <= i - 1; k++) {
+          const v0 = V[r0 + k], v1 = V[r1 + k], v2 = V[r2 + k], v3 = V[r3 + k], dk = d[k];
+          g0 += v0 * dk; g1 += v1 * dk; g2 += v2 * dk; g3 += v3 * dk;
+          let ek = e[k];
+          ek += v0 * f0; ek += v1 * f1; ek += v2 * f2; ek += v3 * f3;
+          e[k] = ek;
+        }
+        e[j] = g0; e[j + 1] = g1; e[j + 2] = g2; e[j + 3] = g3;
+      }
+      for (; j < i; j++) {
+        const rj = j * ld;
         f = d[j];
-        V[i * n + j] = f;
+        V[i * ld + j] = f;
         g = e[j] + V[rj + j] * f;
         for (let k = j + 1; k <= i - 1; k++) {
           const v = V[rj + k];
@@ -236,8 +349,28 @@ function tred2(n: number, e: Float64Array, d: Float64Array, V: Float64Array): vo
       }
       hh = f / (h + h);
       for (let j = 0; j < i; j++) e[j] -= hh * d[j];
-      for (let j = 0; j < i; j++) {
-        const rj = j * n;
+      // V[j, k] −= f_j e_k + g_j d_k for k = j … i−1 (f_j = d_j, g_j = e_j), then d_j ← V[j, i−1]: each
+      // entry is updated once, so four rows go together (d is overwritten only after their updates).
+      j = 0;
+      for (; j + 3 < i; j += 4) {
+        const r0 = j * ld, r1 = r0 + ld, r2 = r1 + ld, r3 = r2 + ld;
+        const f0 = d[j], f1 = d[j + 1], f2 = d[j + 2], f3 = d[j + 3];
+        const g0 = e[j], g1 = e[j + 1], g2 = e[j + 2], g3 = e[j + 3];
+        for (let k = j; k < j + 3; k++) V[r0 + k] = V[r0 + k] - (f0 * e[k] + g0 * d[k]);
+        for (let k = j + 1; k < j + 3; k++) V[r1 + k] = V[r1 + k] - (f1 * e[k] + g1 * d[k]);
+        V[r2 + j + 2] = V[r2 + j + 2] - (f2 * e[j + 2] + g2 * d[j + 2]);
+        for (let k = j + 3; k <= i - 1; k++) {
+          const ek = e[k], dk = d[k];
+          V[r0 + k] = V[r0 + k] - (f0 * ek + g0 * dk);
+          V[r1 + k] = V[r1 + k] - (f1 * ek + g1 * dk);
+          V[r2 + k] = V[r2 + k] - (f2 * ek + g2 * dk);
+          V[r3 + k] = V[r3 + k] - (f3 * ek + g3 * dk);
+        }
+        d[j] = V[r0 + i - 1]; d[j + 1] = V[r1 + i - 1]; d[j + 2] = V[r2 + i - 1]; d[j + 3] = V[r3 + i - 1];
+        V[r0 + i] = 0; V[r1 + i] = 0; V[r2 + i] = 0; V[r3 + i] = 0;
+      }
+      for (; j < i; j++) {
+        const rj = j * ld;
         f = d[j];
         g = e[j];
         for (let k = j; k <= i - 1; k++) V[rj + k] = V[rj + k] - (f * e[k] + g * d[k]);
@@ -248,14 +381,30 @@ function tred2(n: number, e: Float64Array, d: Float64Array, V: Float64Array): vo
     d[i] = h;
   }
   for (let i = 0; i < n - 1; i++) {
-    const ri = i * n, ri1 = ri + n;
+    const ri = i * ld, ri1 = ri + ld;
     V[ri + n - 1] = V[ri + i];
     V[ri + i] = 1;
     h = d[i + 1];
     if (h !== 0) {
       for (let k = 0; k <= i; k++) d[k] = V[ri1 + k] / h;
-      for (let j = 0; j <= i; j++) {
-        const rj = j * n;
+      // Rows j ≤ i: g_j = Σ_k V[i+1, k] V[j, k] (ascending k), then V[j, ·] −= g_j d. Row i+1 is not
+      // among the updated rows, so four rows' sums can run together.
+      let j = 0;
+      for (; j + 3 <= i; j += 4) {
+        const r0 = j * ld, r1 = r0 + ld, r2 = r1 + ld, r3 = r2 + ld;
+        let g0 = 0, g1 = 0, g2 = 0, g3 = 0;
+        for (let k = 0; k <= i; k++) {
+          const x = V[ri1 + k];
+          g0 += x * V[r0 + k]; g1 += x * V[r1 + k]; g2 += x * V[r2 + k]; g3 += x * V[r3 + k];
+        }
+        for (let k = 0; k <= i; k++) {
+          const dk = d[k];
+          V[r0 + k] = V[r0 + k] - g0 * dk; V[r1 + k] = V[r1 + k] - g1 * dk;
+          V[r2 + k] = V[r2 + k] - g2 * dk; V[r3 + k] = V[r3 + k] - g3 * dk;
+        }
+      }
+      for (; j <= i; j++) {
+        const rj = j * ld;
         g = 0;
         for (let k = 0; k <= i; k++) g += V[ri1 + k] * V[rj + k];
         for (let k = 0; k <= i; k++) V[rj + k] = V[rj + k] - g * d[k];
@@ -264,15 +413,19 @@ function tred2(n: number, e: Float64Array, d: Float64Array, V: Float64Array): vo
     for (let k = 0; k <= i; k++) V[ri1 + k] = 0;
   }
   for (let j = 0; j < n; j++) {
-    d[j] = V[j * n + n - 1];
-    V[j * n + n - 1] = 0;
+    d[j] = V[j * ld + n - 1];
+    V[j * ld + n - 1] = 0;
   }
-  V[(n - 1) * n + n - 1] = 1;
+  V[(n - 1) * ld + n - 1] = 1;
   e[0] = 0;
 }
 
-/** JAMA tql2 (implicit QL with Wilkinson-type shifts) on transposed flat storage, as `tred2`. */
-function tql2(n: number, e: Float64Array, d: Float64Array, V: Float64Array): void {
+/**
+ * JAMA tql2 (implicit QL with Wilkinson-type shifts) on transposed flat storage, as `tred2`. With
+ * `rot`, each sweep's rotations are recorded and applied by the WebAssembly kernel after the sweep
+ * (rows i, i+1 for i = m−1 … l, the same order), else applied as they are computed.
+ */
+function tql2(n: number, ld: number, e: Float64Array, d: Float64Array, V: Float64Array, rot: Rotations | null): void {
   let g: number, h: number, p: number, r: number, dl1: number, c: number, c2: number, c3: number;
   let el1: number, s: number, s2: number;
   for (let i = 1; i < n; i++) e[i - 1] = e[i];
@@ -317,13 +470,15 @@ function tql2(n: number, e: Float64Array, d: Float64Array, V: Float64Array): voi
           c = p / r;
           p = c * d[i] - s * g;
           d[i + 1] = h + s * (c * g + s * d[i]);
-          const ri = i * n, ri1 = ri + n;
+          if (rot) { rot.cs[i] = c; rot.sn[i] = s; continue; }
+          const ri = i * ld, ri1 = ri + ld;
           for (let k = 0; k < n; k++) {
             const hk = V[ri1 + k], vk = V[ri + k];
             V[ri1 + k] = s * vk + c * hk;
             V[ri + k] = c * vk - s * hk;
           }
         }
+        if (rot) rot.apply(l, m);
         p = (-s * s2 * c3 * el1 * e[l]) / dl1;
         e[l] = s * p;
         d[l] = c * p;
@@ -341,7 +496,7 @@ function tql2(n: number, e: Float64Array, d: Float64Array, V: Float64Array): voi
     if (k !== i) {
       d[k] = d[i];
       d[i] = p;
-      const ri = i * n, rk = k * n;
+      const ri = i * ld, rk = k * ld;
       for (let j = 0; j < n; j++) { p = V[ri + j]; V[ri + j] = V[rk + j]; V[rk + j] = p; }
     }
   }
@@ -381,14 +536,7 @@ export function qr(a: Mat): { Q: Mat; R: Mat } {
     v[0] -= alpha;
     let vn = 0;
     for (const x of v) vn += x * x;
-    if (vn > 0) {
-      for (let j = k; j < n; j++) {
-        let s = 0;
-        for (let i = k; i < m; i++) s += v[i - k] * A[i * n + j];
-        s = (2 * s) / vn;
-        for (let i = k; i < m; i++) A[i * n + j] -= s * v[i - k];
-      }
-    }
+    if (vn > 0) reflect(A, m, n, k, k, v, vn);
     vs.push(vn > 0 ? v.map((x) => x / Math.sqrt(vn)) : v);
   }
   const R = new Mat(n, n);
@@ -396,15 +544,7 @@ export function qr(a: Mat): { Q: Mat; R: Mat } {
   // Q = H_0 ... H_{n-1} applied to the first n columns of I.
   const Q = new Float64Array(m * n);
   for (let i = 0; i < n; i++) Q[i * n + i] = 1;
-  for (let k = n - 1; k >= 0; k--) {
-    const v = vs[k];
-    for (let j = 0; j < n; j++) {
-      let s = 0;
-      for (let i = k; i < m; i++) s += v[i - k] * Q[i * n + j];
-      s *= 2;
-      for (let i = k; i < m; i++) Q[i * n + j] -= s * v[i - k];
-    }
-  }
+  for (let k = n - 1; k >= 0; k--) reflect(Q, m, n, k, 0, vs[k], null);
   // Make R's diagonal non-negative so the factorisation is unique.
   for (let i = 0; i < n; i++) {
     if (R.data[i * n + i] < 0) {
@@ -413,6 +553,37 @@ export function qr(a: Mat): { Q: Mat; R: Mat } {
     }
   }
   return { Q: new Mat(m, n, Q), R };
+}
+
+/**
+ * Apply a Householder reflection to columns j0… of rows k… of X (m×n, row-major): for each column j,
+ * s_j = Σ_{i≥k} v_{i−k} X_ij in ascending i, then s_j ← (2 s_j)/vn (`vn` given, for R) or 2 s_j (`vn`
+ * null, for Q), then X_ij −= s_j v_{i−k}: `qr`'s column-by-column loop, with the sums of all columns
+ * accumulated row by row (contiguous memory); columns are independent, so every entry sees the same
+ * operations in the same order.
+ */
+function reflect(X: Float64Array, m: number, n: number, k: number, j0: number, v: Float64Array, vn: number | null): void {
+  const w = n - j0, s = new Float64Array(w);
+  let i = k;
+  for (; i + 3 < m; i += 4) { // four rows per pass over s, each s_j still summed in ascending i
+    const v0 = v[i - k], v1 = v[i - k + 1], v2 = v[i - k + 2], v3 = v[i - k + 3];
+    const r0 = i * n + j0, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
+    for (let j = 0; j < w; j++) {
+      let t = s[j];
+      t += v0 * X[r0 + j]; t += v1 * X[r1 + j]; t += v2 * X[r2 + j]; t += v3 * X[r3 + j];
+      s[j] = t;
+    }
+  }
+  for (; i < m; i++) {
+    const vi = v[i - k], r = i * n + j0;
+    for (let j = 0; j < w; j++) s[j] += vi * X[r + j];
+  }
+  if (vn !== null) for (let j = 0; j < w; j++) s[j] = (2 * s[j]) / vn;
+  else for (let j = 0; j < w; j++) s[j] *= 2;
+  for (let i = k; i < m; i++) {
+    const vi = v[i - k], r = i * n + j0;
+    for (let j = 0; j < w; j++) X[r + j] -= s[j] * vi;
+  }
 }
 
 /** A matrix with orthonormal rows spanning the row space of G (k×d, k ≤ d, full row rank). */

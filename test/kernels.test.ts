@@ -1,0 +1,147 @@
+/**
+ * The float64 kernels (blocked JavaScript and f64x2 WebAssembly) against the textbook loops they
+ * replace: bit-for-bit equal results (`Object.is` on every entry), with the WebAssembly kernels on and
+ * off. The references below are the library's original loops: products accumulated from +0 in
+ * ascending inner index, left-looking Cholesky, column-by-column substitution, JAMA tred2/tql2 via
+ * ml-matrix, column-by-column Householder QR.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import { Mat, symmetrize } from '../src/mat.js';
+import { matmulF64 } from '../src/kernels.js';
+import { cholesky, cholSolveL, solveRightL, eigSym, qr } from '../src/linalg.js';
+import { setWasm64Enabled, wasm64 } from '../src/wasm64.js';
+import { Rng } from '../src/rng.js';
+
+function refMatmul(a: Float64Array, ar: number, ac: number, ta: boolean, b: Float64Array, br: number, bc: number, tb: boolean, m: number, k: number, n: number): Float64Array {
+  const out = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+    let s = 0;
+    for (let p = 0; p < k; p++) s += (ta ? a[p * ac + i] : a[i * ac + p]) * (tb ? b[j * bc + p] : b[p * bc + j]);
+    out[i * n + j] = s;
+  }
+  return out;
+}
+function refCholesky(A: Float64Array, n: number): Float64Array {
+  const L = new Float64Array(n * n);
+  for (let j = 0; j < n; j++) {
+    let s = A[j * n + j];
+    for (let p = 0; p < j; p++) s -= L[j * n + p] * L[j * n + p];
+    const ljj = Math.sqrt(s);
+    L[j * n + j] = ljj;
+    for (let i = j + 1; i < n; i++) {
+      let t = A[i * n + j];
+      for (let p = 0; p < j; p++) t -= L[i * n + p] * L[j * n + p];
+      L[i * n + j] = t / ljj;
+    }
+  }
+  return L;
+}
+function refCholSolve(L: Float64Array, n: number, B: Float64Array, m: number): Float64Array {
+  const X = B.slice();
+  for (let c = 0; c < m; c++) {
+    for (let i = 0; i < n; i++) { let s = X[i * m + c]; for (let p = 0; p < i; p++) s -= L[i * n + p] * X[p * m + c]; X[i * m + c] = s / L[i * n + i]; }
+    for (let i = n - 1; i >= 0; i--) { let s = X[i * m + c]; for (let p = i + 1; p < n; p++) s -= L[p * n + i] * X[p * m + c]; X[i * m + c] = s / L[i * n + i]; }
+  }
+  return X;
+}
+function refEig(a: Mat): { values: number[]; vectors: number[][] } {
+  const n = a.rows, s = symmetrize(a);
+  const e = new EigenvalueDecomposition(new Matrix(s.toArray()), { assumeSymmetric: true });
+  return { values: e.realEigenvalues, vectors: e.eigenvectorMatrix.to2DArray() };
+}
+function refQr(a: Mat): { Q: Float64Array; R: Float64Array } {
+  const m = a.rows, n = a.cols, A = a.data.slice(), vs: Float64Array[] = [];
+  for (let k = 0; k < n; k++) {
+    let norm = 0;
+    for (let i = k; i < m; i++) norm += A[i * n + k] ** 2;
+    norm = Math.sqrt(norm);
+    const v = new Float64Array(m - k), alpha = A[k * n + k] > 0 ? -norm : norm;
+    for (let i = k; i < m; i++) v[i - k] = A[i * n + k];
+    v[0] -= alpha;
+    let vn = 0;
+    for (const x of v) vn += x * x;
+    if (vn > 0) for (let j = k; j < n; j++) {
+      let s = 0;
+      for (let i = k; i < m; i++) s += v[i - k] * A[i * n + j];
+      s = (2 * s) / vn;
+      for (let i = k; i < m; i++) A[i * n + j] -= s * v[i - k];
+    }
+    vs.push(vn > 0 ? v.map((x) => x / Math.sqrt(vn)) : v);
+  }
+  const R = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = i; j < n; j++) R[i * n + j] = A[i * n + j];
+  const Q = new Float64Array(m * n);
+  for (let i = 0; i < n; i++) Q[i * n + i] = 1;
+  for (let k = n - 1; k >= 0; k--) for (let j = 0; j < n; j++) {
+    let s = 0;
+    for (let i = k; i < m; i++) s += vs[k][i - k] * Q[i * n + j];
+    s *= 2;
+    for (let i = k; i < m; i++) Q[i * n + j] -= s * vs[k][i - k];
+  }
+  for (let i = 0; i < n; i++) if (R[i * n + i] < 0) {
+    for (let j = 0; j < n; j++) R[i * n + j] = -R[i * n + j];
+    for (let r = 0; r < m; r++) Q[r * n + i] = -Q[r * n + i];
+  }
+  return { Q, R };
+}
+
+function firstDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return -2;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return i;
+  return -1;
+}
+const spd = (rng: Rng, n: number): Mat => {
+  const X = rng.normalMat(n + 5, n), S = new Mat(n, n, refMatmul(X.data, n + 5, n, true, X.data, n + 5, n, false, n, n + 5, n));
+  for (let i = 0; i < n; i++) S.data[i * n + i] += 0.5;
+  return S;
+};
+
+for (const on of [true, false]) {
+  const label = on ? 'WebAssembly kernels' : 'JavaScript loops';
+  test(`float64 kernels (${label}) are bit-for-bit the reference loops`, () => {
+    setWasm64Enabled(on);
+    try {
+      if (on) assert.ok(wasm64() !== null, 'WebAssembly SIMD should be available on Node 20');
+      const rng = new Rng(on ? 11 : 12);
+      for (let t = 0; t < 40; t++) {
+        const big = t >= 30;
+        const m = 1 + rng.int(big ? 140 : 24), k = 1 + rng.int(big ? 300 : 24), n0 = 1 + rng.int(big ? 140 : 24);
+        const ta = rng.int(2) === 1, sym = rng.int(3) === 0, tb = sym ? !ta : rng.int(2) === 1, n = sym ? m : n0;
+        const A = rng.normalMat(ta ? k : m, ta ? m : k);
+        if (t % 5 === 0) for (let i = 0; i < A.data.length; i += 3) A.data[i] = 0;
+        const B = sym ? A : rng.normalMat(tb ? n : k, tb ? k : n);
+        const got = matmulF64(A.data, A.rows, A.cols, ta, B.data, B.rows, B.cols, tb, m, k, n);
+        const want = refMatmul(A.data, A.rows, A.cols, ta, B.data, B.rows, B.cols, tb, m, k, n);
+        assert.equal(firstDiff(got, want), -1, `matmul ${m}x${k}x${n} ta=${ta} tb=${tb} sym=${sym}`);
+      }
+      for (const n of [1, 3, 8, 17, 40, 77]) {
+        const S = spd(rng, n), L = cholesky(S);
+        assert.equal(firstDiff(L.data, refCholesky(S.data, n)), -1, `cholesky ${n}`);
+        for (const m of [1, 5, 8, 19]) {
+          const Bm = rng.normalMat(n, m);
+          assert.equal(firstDiff(cholSolveL(L, Bm).data, refCholSolve(L.data, n, Bm.data, m)), -1, `cholSolveL ${n}, ${m} rhs`);
+          const Br = rng.normalMat(m, n), Bt = new Float64Array(n * m);
+          for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) Bt[j * m + i] = Br.data[i * n + j];
+          const X = refCholSolve(L.data, n, Bt, m), Xr = new Float64Array(m * n);
+          for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) Xr[i * n + j] = X[j * m + i];
+          assert.equal(firstDiff(solveRightL(Br, L).data, Xr), -1, `solveRightL ${m} rows, ${n}`);
+        }
+        const R = rng.normalMat(Math.max(1, n >> 2), n); // a rank-deficient factor too
+        for (const M of [S, new Mat(n, n, refMatmul(R.data, R.rows, n, true, R.data, R.rows, n, false, n, R.rows, n))]) {
+          const e = eigSym(M), r = refEig(M), order = r.values.map((_, i) => i).sort((i, j) => r.values[i] - r.values[j]);
+          assert.equal(firstDiff(e.values, order.map((i) => r.values[i])), -1, `eigSym values ${n}`);
+          const V = new Float64Array(n * n);
+          order.forEach((src, dst) => { for (let i = 0; i < n; i++) V[i * n + dst] = r.vectors[i][src]; });
+          assert.equal(firstDiff(e.vectors.data, V), -1, `eigSym vectors ${n}`);
+        }
+        const Aq = rng.normalMat(n + rng.int(9), n), q = qr(Aq), rq = refQr(Aq);
+        assert.equal(firstDiff(q.Q.data, rq.Q), -1, `qr Q ${Aq.rows}x${n}`);
+        assert.equal(firstDiff(q.R.data, rq.R), -1, `qr R ${Aq.rows}x${n}`);
+      }
+    } finally {
+      setWasm64Enabled(true);
+    }
+  });
+}
