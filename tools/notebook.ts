@@ -44,7 +44,8 @@ export interface RunOptions {
   /** Where to write the executed notebook; default: in place without overrides, runs/NAME.ipynb with. */
   out?: string;
   timeoutS?: number;
-  renderer?: PlotRenderer;
+  /** Renders the plots' PNG copies; null skips them (no Chromium here); absent starts one. */
+  renderer?: PlotRenderer | null;
   python?: string;
   jupyterPath?: string;
   log?: (s: string) => void;
@@ -84,13 +85,15 @@ export async function runNotebook(path: string, o: RunOptions = {}): Promise<Run
       throw new RunError(msg);
     }
     const done = readNotebook(output);
-    const own = !o.renderer;
-    const renderer = o.renderer ?? await PlotRenderer.start();
     let plots = 0;
-    try {
-      plots = await addStaticImages(done, renderer);
-    } finally {
-      if (own) await renderer.close();
+    if (o.renderer !== null) {
+      const own = !o.renderer;
+      const renderer = o.renderer ?? await PlotRenderer.start();
+      try {
+        plots = await addStaticImages(done, renderer);
+      } finally {
+        if (own) await renderer.close();
+      }
     }
     const params: Record<string, unknown> = {};
     for (const [k, v] of overrides) params[k] = v.value;
