@@ -13,7 +13,7 @@
  * $A_t = \beta A_{t-1} + (1-\beta)\hat A_t$, started at the first batch's factor) and their Cholesky
  * factors are refreshed every `updateEvery` steps. All factor solves are float64 Cholesky.
  */
-import { Mat, addDiag, axpy, eye, gram, matmulNT, matmulTN } from '../mat.js';
+import { Mat, addDiag, axpy, eye, gram, matmulNT, matmulTN, scale } from '../mat.js';
 import { cholesky, solveRightL, cholSolveL } from '../linalg.js';
 import type { LinearParams } from '../models/linear.js';
 import type { Optimizer } from './types.js';
@@ -39,12 +39,8 @@ export interface KfacOptions {
 interface Factors { A: Mat; Az: Mat; P: Mat }
 export interface KfacState { t: number; avg: Factors | null; chol: { A: Mat; Az: Mat; P: Mat } | null }
 
-const ema = (prev: Mat | undefined, cur: Mat, beta: number): Mat => (prev && beta > 0 ? axpy(beta, prev, scaleInto(cur, 1 - beta)) : cur);
-function scaleInto(m: Mat, s: number): Mat {
-  const o = m.clone();
-  for (let i = 0; i < o.data.length; i++) o.data[i] *= s;
-  return o;
-}
+/** β·prev + (1 − β)·cur, or cur on the first step (the average starts at the first batch's factor). */
+const ema = (prev: Mat | undefined, cur: Mat, beta: number): Mat => (prev && beta > 0 ? axpy(beta, prev, scale(cur, 1 - beta)) : cur);
 
 export function kfac(options: Partial<KfacOptions> = {}): Optimizer<KfacState> {
   const given = validateOptions<Partial<KfacOptions>>('kfac', options, KFAC_SPECS);
