@@ -17,6 +17,7 @@ import { createMarkdown, newEnv, renderMarkdown, renderMath, type RenderEnv } fr
 import { ROOT } from './lib/jupyter.js';
 import { listNotebooks, sourceHash, STAMP_KEY, NOTEBOOK_DIR } from './notebook.js';
 import { PLOTLY_JS } from './lib/static-plots.js';
+import { parseClaims, type ClaimCheck } from '../src/claims.js';
 
 const require = createRequire(import.meta.url);
 export const SITE_DIR = join(ROOT, 'site');
@@ -134,6 +135,10 @@ ${parts.join('\n')}
 }
 
 const SITE_CSS = `
+.index details.checks { margin: .2rem 0 .8rem; font-size: .92rem; }
+.index details.checks summary { cursor: pointer; color: var(--muted); }
+.index details.checks .held { color: #1a7f37; } .index details.checks .failed { color: #b42318; }
+.index details.checks li { margin: .25rem 0; }
 :root { --fg: #1d1d1f; --muted: #666; --line: #e3e3e3; --accent: #0b5cad; --code-bg: #f6f8fa; }
 * { box-sizing: border-box; }
 body { margin: 0; color: var(--fg); font: 16px/1.6 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; }
@@ -184,11 +189,15 @@ export interface BuildResult { dir: string; pages: PageInfo[]; ms: number }
 export function buildSite(outDir = SITE_DIR, notebooks = listNotebooks()): BuildResult {
   const t0 = Date.now();
   if (notebooks.length === 0) throw new SiteError('no notebooks to build');
-  const pages: { info: PageInfo; html: string; src: string }[] = [];
+  const pages: { info: PageInfo; html: string; src: string; checks: ClaimCheck[] }[] = [];
   for (const f of notebooks) {
     const stem = basename(f, '.ipynb');
-    const { html, info } = renderNotebook(readNotebook(f), stem, relative(ROOT, f) || f);
-    pages.push({ info, html, src: f });
+    const nb = readNotebook(f);
+    const { html, info } = renderNotebook(nb, stem, relative(ROOT, f) || f);
+    // the closing cell's numerical checks (src/claims.ts lines in the printed output)
+    const printed = nb.cells.flatMap((c) => (c.cell_type === 'code' ? c.outputs : []))
+      .filter((o) => o.output_type === 'stream').map((o) => text((o as { text?: string | string[] }).text ?? '')).join('\n');
+    pages.push({ info, html, src: f, checks: parseClaims(printed) });
   }
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(join(outDir, 'assets', 'katex'), { recursive: true });
@@ -210,7 +219,13 @@ export function buildSite(outDir = SITE_DIR, notebooks = listNotebooks()): Build
   const intro = existsSync(introFile) ? renderMarkdown(md, readFileSync(introFile, 'utf8'), introEnv)
     : '<h1>Notebooks</h1>';
   let formulas = introEnv.formulas;
-  const list = pages.map(({ info }) => {
+  const checksHtml = (checks: ClaimCheck[]) => {
+    if (checks.length === 0) return '';
+    const held = checks.filter((c) => c.holds).length, ok = held === checks.length;
+    const items = checks.map((c) => `<li class="${c.holds ? 'held' : 'failed'}">${c.holds ? '✓' : '✗'} ${esc(c.claim)}<br><span class="meta">measured: ${esc(c.measured)}</span></li>`).join('\n');
+    return `<details class="checks"><summary class="${ok ? 'held' : 'failed'}">${ok ? '✓' : '✗'} ${held} of ${checks.length} numerical checks held when the notebook was executed</summary><ul>\n${items}\n</ul></details>`;
+  };
+  const list = pages.map(({ info, checks }) => {
     const items = info.claims.map((c) => {
       const env = newEnv(`${info.stem}: claim`);
       const html = md.renderInline(c.text, env);
@@ -221,7 +236,8 @@ export function buildSite(outDir = SITE_DIR, notebooks = listNotebooks()): Build
 <p class="meta"><code>notebooks/${esc(info.stem)}.ipynb</code> · ${info.plots} plot${info.plots === 1 ? '' : 's'}</p>
 <ul class="claims">
 ${items}
-</ul></section>`;
+</ul>
+${checksHtml(checks)}</section>`;
   }).join('\n');
   const body = `<main class="index">
 ${intro}
