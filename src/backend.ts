@@ -2,7 +2,7 @@
  * Numeric engine: which code computes matrix products.
  *
  * - `tensorflow`, `wasm`, `cpu`: tfjs backends (float32 arithmetic). `tensorflow` exists only when
- *   `@tensorflow/tfjs-node` was loaded before `initBackend` (see `node/init.ts`), `wasm` is the fast
+ *   `@tensorflow/tfjs-node` was loaded before `initBackend` (see `node/backend.ts`), `wasm` is the fast
  *   portable default (SIMD), `cpu` the plain-JavaScript tfjs fallback.
  * - `js64`: float64 products in plain JavaScript: slow, exact to double precision; the engine of the
  *   precision tests.

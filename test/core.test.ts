@@ -4,7 +4,8 @@ import { Rng } from '../src/rng.js';
 import { diag, eye, matmul, matmulNT, matmulTN, slice, transpose } from '../src/mat.js';
 import { cholSolve, eigSym, invSPD, mm64, newtonSchulz, orthonormalRows, qr, svd, symPow } from '../src/linalg.js';
 import { activeBackend, initBackend } from '../src/backend.js';
-import { haar, maxDiff } from './fixtures.js';
+import { maxDiff } from './fixtures.js';
+import { haarOrthogonal } from '../src/data/covariance.js';
 
 test('same seed, same numbers; different seeds and forks differ', () => {
   const a = new Rng(42).normalMat(5, 7), b = new Rng(42).normalMat(5, 7), c = new Rng(43).normalMat(5, 7);
@@ -50,7 +51,7 @@ test('matmul with transposes equals the definition', () => {
 });
 
 test('matrix functions on matrices of known spectrum: A^p = Q diag(λ^p) Qᵀ (float64, 1e-12 relative)', () => {
-  const r = new Rng(2), d = 12, Q = haar(r, d);
+  const r = new Rng(2), d = 12, Q = haarOrthogonal(d, r);
   const lam = Array.from({ length: d }, (_, i) => 10 ** (-3 * i / (d - 1))); // κ = 1000
   const A = mm64(mm64(Q, diag(lam)), Q, false, true);
   const e = eigSym(A);
@@ -77,7 +78,7 @@ test('thin QR: Q orthonormal, R upper-triangular with positive diagonal, QR = A'
 });
 
 test('SVD reconstructs and Newton–Schulz returns the orthogonal polar factor U Vᵀ', () => {
-  const r = new Rng(4), U = slice(haar(r, 5), 0, 5, 0, 3), V = haar(r, 3);
+  const r = new Rng(4), U = slice(haarOrthogonal(5, r), 0, 5, 0, 3), V = haarOrthogonal(3, r);
   const s = [3, 1, 0.2];
   const A = mm64(mm64(U, diag(s)), V, false, true); // 5×3 with singular values s
   const sv = svd(A);

@@ -1,17 +1,15 @@
-/** Small Model A problems built from linalg alone, for the optimizer tests. */
-import { Mat, diag, matmul, matmulNT, transpose } from '../src/mat.js';
-import { mm64, orthonormalRows, qr } from '../src/linalg.js';
+/** Small Model A problems for the optimizer tests. */
+import { Mat, diag, matmul, matmulNT } from '../src/mat.js';
+import { haarOrthogonal } from '../src/data/covariance.js';
+import { mm64, orthonormalRows } from '../src/linalg.js';
 import { Rng } from '../src/rng.js';
 import type { Batch, LinearParams } from '../src/models/linear.js';
-
-/** Haar orthogonal d×d (QR of a Gaussian matrix with R's diagonal made positive). */
-export function haar(rng: Rng, d: number): Mat { return qr(rng.normalMat(d, d)).Q; }
 
 export interface Problem { d: number; k: number; dy: number; sigmaHalf: Mat; sigma: Mat; Gs: Mat; Fs: Mat }
 
 /** Rotated geometric spectrum with condition number κ (λ_max = 1); G* orthonormal rows; F* Gaussian. */
 export function problem(rng: Rng, d: number, k: number, dy: number, kappa: number): Problem {
-  const Q = haar(rng, d);
+  const Q = haarOrthogonal(d, rng);
   const lam = Array.from({ length: d }, (_, i) => kappa ** (-i / Math.max(d - 1, 1)));
   const sigmaHalf = mm64(mm64(Q, diag(lam.map(Math.sqrt))), Q, false, true);
   const sigma = mm64(mm64(Q, diag(lam)), Q, false, true);
@@ -32,11 +30,4 @@ export function initParams(rng: Rng, p: Problem): LinearParams {
   return { F: rng.normalMat(p.dy, p.k, 1 / Math.sqrt(p.k)), G: rng.normalMat(p.k, p.d, 1 / Math.sqrt(p.d)) };
 }
 
-/** max |a − b| over entries. */
-export function maxDiff(a: Mat, b: Mat): number {
-  if (a.rows !== b.rows || a.cols !== b.cols) throw new Error(`shape ${a.shape} vs ${b.shape}`);
-  let m = 0;
-  for (let i = 0; i < a.data.length; i++) m = Math.max(m, Math.abs(a.data[i] - b.data[i]));
-  return m;
-}
-export { transpose };
+export { maxDiff } from './optim/_helpers.js';

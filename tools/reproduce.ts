@@ -9,22 +9,16 @@
  * A notebook that fails (a failed claim throws in its closing cell) does not stop the others; its failed
  * claims come from the error. The table is also written to site/claims.json.
  */
-import { mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { listNotebooks, runNotebook } from './notebook.js';
 import { buildSite, SITE_DIR } from './site.js';
 import { ROOT, buildLibrary, findPython, privateJupyterPath } from './lib/jupyter.js';
 import { PlotRenderer } from './lib/static-plots.js';
+import { printedText, readNotebook } from './lib/ipynb.js';
 import { parseClaims, type ClaimCheck } from '../src/claims.js';
 
 interface NotebookOutcome { notebook: string; ok: boolean; seconds: number; claims: ClaimCheck[]; error?: string }
-
-/** The claim lines printed by a notebook's cells (stream outputs), in order. */
-function claimsOf(file: string): ClaimCheck[] {
-  const nb = JSON.parse(readFileSync(file, 'utf8')) as { cells: { outputs?: { output_type: string; text?: string | string[] }[] }[] };
-  const text = nb.cells.flatMap((c) => (c.outputs ?? []).filter((o) => o.output_type === 'stream').map((o) => [o.text ?? ''].flat().join(''))).join('\n');
-  return parseClaims(text);
-}
 
 export function formatTable(outcomes: NotebookOutcome[]): string {
   const rows: string[] = [];
@@ -59,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
       const label = relative(ROOT, f), s0 = Date.now();
       try {
         const r = await runNotebook(f, { renderer, python, jupyterPath });
-        outcomes.push({ notebook: label, ok: true, seconds: r.ms / 1000, claims: claimsOf(f) });
+        outcomes.push({ notebook: label, ok: true, seconds: r.ms / 1000, claims: parseClaims(printedText(readNotebook(f))) });
         console.log(`${label}: ${(r.ms / 1000).toFixed(1)} s`);
       } catch (e) {
         const msg = (e as Error).message ?? String(e);

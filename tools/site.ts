@@ -12,7 +12,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writ
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { PLOTLY_MIME, readNotebook, text, type Notebook, type Output } from './lib/ipynb.js';
+import { PLOTLY_MIME, printedText, readNotebook, text, type Notebook, type Output } from './lib/ipynb.js';
 import { createMarkdown, newEnv, renderMarkdown, renderMath, type RenderEnv } from './lib/markdown.js';
 import { ROOT } from './lib/jupyter.js';
 import { listNotebooks, sourceHash, STAMP_KEY, NOTEBOOK_DIR } from './notebook.js';
@@ -195,9 +195,7 @@ export function buildSite(outDir = SITE_DIR, notebooks = listNotebooks()): Build
     const nb = readNotebook(f);
     const { html, info } = renderNotebook(nb, stem, relative(ROOT, f) || f);
     // the closing cell's numerical checks (src/claims.ts lines in the printed output)
-    const printed = nb.cells.flatMap((c) => (c.cell_type === 'code' ? c.outputs : []))
-      .filter((o) => o.output_type === 'stream').map((o) => text((o as { text?: string | string[] }).text ?? '')).join('\n');
-    pages.push({ info, html, src: f, checks: parseClaims(printed) });
+    pages.push({ info, html, src: f, checks: parseClaims(printedText(nb)) });
   }
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(join(outDir, 'assets', 'katex'), { recursive: true });

@@ -29,8 +29,6 @@ export const DFW_SPECS: OptionSpecs = {
 interface AmdOptions { lr: number; ridge: number; orthonormalize: boolean; [k: string]: number | string | boolean }
 interface DfwOptions extends AmdOptions { damping: number }
 
-/** Least-squares head for representation G on a batch (float64): argmin_F ||Y − X Gᵀ Fᵀ||² + ridge ||F||². */
-export const lsHead = (G: Mat, b: Batch, ridge = 0): Mat => fitHead(G, b, ridge);
 
 function checkModel(name: string, model: TwoLayerModel): void {
   if (model.batchNorm) throw new RangeError(`${name}: defined for the plain linear network, not batch-norm`);
@@ -45,7 +43,7 @@ export function amd(options: Partial<AmdOptions> = {}): Optimizer<{ t: number }>
     step(p: LinearParams, batch, state, model) {
       checkModel('amd', model);
       const loss = model.loss(p, batch);
-      const F = lsHead(p.G, batch, o.ridge);
+      const F = fitHead(p.G, batch, o.ridge);
       const g = model.grads({ F, G: p.G }, batch);
       let G = axpy(-o.lr, g.G, p.G);
       if (o.orthonormalize) G = orthonormalRows(G);
@@ -67,7 +65,7 @@ export function dfw(options: Partial<DfwOptions> = {}): Optimizer<{ t: number }>
       const loss = model.loss(p, batch);
       const b1 = { X: slice(batch.X, 0, h), Y: slice(batch.Y, 0, h) };
       const b2 = { X: slice(batch.X, h, n), Y: slice(batch.Y, h, n) };
-      const F = lsHead(p.G, b1, o.ridge);
+      const F = fitHead(p.G, b1, o.ridge);
       const g = model.grads({ F, G: p.G }, b2);
       const sigma2 = gram(b2.X, 1 / b2.X.rows);
       for (let i = 0; i < sigma2.rows; i++) sigma2.data[i * sigma2.cols + i] += o.damping;

@@ -13,7 +13,7 @@
  * $A_t = \beta A_{t-1} + (1-\beta)\hat A_t$, started at the first batch's factor) and their Cholesky
  * factors are refreshed every `updateEvery` steps. All factor solves are float64 Cholesky.
  */
-import { Mat, addDiag, axpy, eye, gram, matmulNT, matmulTN, scale } from '../mat.js';
+import { Mat, addDiag, axpy, gram, matmulNT, matmulTN, scale } from '../mat.js';
 import { cholesky, solveRightL, cholSolveL } from '../linalg.js';
 import type { LinearParams } from '../models/linear.js';
 import type { Optimizer } from './types.js';
@@ -36,11 +36,12 @@ export interface KfacOptions {
   dampingG: number; dampingF: number; dampingP: number; emaDecay: number; updateEvery: number;
   [k: string]: number | string | boolean;
 }
-interface Factors { A: Mat; Az: Mat; P: Mat }
-export interface KfacState { t: number; avg: Factors | null; chol: { A: Mat; Az: Mat; P: Mat } | null }
+/** The (averaged) factors, or their Cholesky factors; null where the option makes that factor I. */
+interface Factors { A: Mat | null; Az: Mat | null; P: Mat | null }
+export interface KfacState { t: number; avg: Factors | null; chol: Factors | null }
 
 /** β·prev + (1 − β)·cur, or cur on the first step (the average starts at the first batch's factor). */
-const ema = (prev: Mat | undefined, cur: Mat, beta: number): Mat => (prev && beta > 0 ? axpy(beta, prev, scale(cur, 1 - beta)) : cur);
+const ema = (prev: Mat | null | undefined, cur: Mat, beta: number): Mat => (prev && beta > 0 ? axpy(beta, prev, scale(cur, 1 - beta)) : cur);
 
 export function kfac(options: Partial<KfacOptions> = {}): Optimizer<KfacState> {
   const given = validateOptions<Partial<KfacOptions>>('kfac', options, KFAC_SPECS);
@@ -56,20 +57,16 @@ export function kfac(options: Partial<KfacOptions> = {}): Optimizer<KfacState> {
       const g = model.grads(p, batch);
       const beta = o.emaDecay;
       const empirical = o.inputFactor === 'empirical';
-      const sigma = empirical ? gram(batch.X, 1 / n) : null;
-      const A = empirical ? ema(state.avg?.A, sigma!, beta) : null;
+      const A = empirical ? ema(state.avg?.A, gram(batch.X, 1 / n), beta) : null;
       const P = o.leftFactor === 'gauss-newton' ? ema(state.avg?.P, matmulTN(p.F, p.F), beta) : null;
-      const chol = refresh(t) || !state.chol
-        ? {
-          A: A ? cholesky(addDiag(A, o.dampingG)) : eye(0),
-          P: P ? cholesky(addDiag(P, o.dampingP)) : eye(0),
-          Az: eye(0),
-        }
-        : { ...state.chol };
+      const fresh = refresh(t) || !state.chol;
+      const chol: Factors = fresh
+        ? { A: A && cholesky(addDiag(A, o.dampingG)), P: P && cholesky(addDiag(P, o.dampingP)), Az: null }
+        : { ...state.chol! };
       // G step: P⁻¹ ∇_G (Σ̂ + λ_G I)⁻¹
       let dG = g.G;
-      if (A) dG = solveRightL(dG, chol.A);
-      if (P) dG = cholSolveL(chol.P, dG);
+      if (chol.A) dG = solveRightL(dG, chol.A);
+      if (chol.P) dG = cholSolveL(chol.P, dG);
       const G1 = axpy(-o.lr, dG, p.G);
       // F step at G₊: ∇_F L̂(F, G₊) = −Rᵀ Z / n with Z = X G₊ᵀ
       const Z = matmulNT(batch.X, G1);
@@ -77,16 +74,13 @@ export function kfac(options: Partial<KfacOptions> = {}): Optimizer<KfacState> {
       for (let i = 0; i < R.data.length; i++) R.data[i] = batch.Y.data[i] - R.data[i];
       const gF = matmulTN(R, Z);
       for (let i = 0; i < gF.data.length; i++) gF.data[i] *= -1 / n;
-      let Az: Mat | null = null;
-      if (empirical) {
-        Az = ema(state.avg?.Az, gram(Z, 1 / n), beta);
-        if (refresh(t) || !state.chol) chol.Az = cholesky(addDiag(Az, o.dampingF));
-      }
-      const dF = Az ? solveRightL(gF, chol.Az) : gF;
+      const Az = empirical ? ema(state.avg?.Az, gram(Z, 1 / n), beta) : null;
+      if (fresh && Az) chol.Az = cholesky(addDiag(Az, o.dampingF));
+      const dF = chol.Az ? solveRightL(gF, chol.Az) : gF;
       const F1 = axpy(-o.lrF, dF, p.F);
       return {
         params: { F: F1, G: G1 },
-        state: { t, avg: { A: A ?? eye(0), Az: Az ?? eye(0), P: P ?? eye(0) }, chol },
+        state: { t, avg: { A, Az, P }, chol },
         loss: g.loss,
       };
     },

@@ -1,6 +1,6 @@
 /** Shared fixtures for the optimizer tests (not a test file: the runner picks up `*.test.ts` only). */
 import { Mat, matmul, matmulNT, transpose } from '../../src/mat.js';
-import { qr, orthonormalRows } from '../../src/linalg.js';
+import { orthonormalRows } from '../../src/linalg.js';
 import { Rng } from '../../src/rng.js';
 import type { Batch, LinearParams, TwoLayerModel } from '../../src/models/linear.js';
 import type { MatrixTransform, Optimizer } from '../../src/optim/types.js';
@@ -13,8 +13,6 @@ export function maxDiff(a: Mat, b: Mat): number {
   return m;
 }
 
-/** Haar-ish random orthogonal matrix: Q of the QR of a Gaussian matrix. */
-export function randomOrthogonal(n: number, rng: Rng): Mat { return qr(rng.normalMat(n, n)).Q; }
 
 /** Q diag(λ) Qᵀ. */
 export function withSpectrum(Q: Mat, lambda: number[]): Mat {

@@ -4,7 +4,8 @@ import { Rng } from '../../src/rng.js';
 import { axpy, eye, gram, slice } from '../../src/mat.js';
 import { mm64, orthonormalRows, solveRightSPD } from '../../src/linalg.js';
 import { linearNet } from '../../src/models/linear.js';
-import { amd, dfw, lsHead } from '../../src/optim/amd.js';
+import { amd, dfw } from '../../src/optim/amd.js';
+import { fitHead } from '../../src/metrics.js';
 import { batchNormNet } from '../../src/models/batchnorm.js';
 import { batch, initParams, maxDiff, problem } from '../fixtures.js';
 
@@ -13,7 +14,7 @@ test('the least-squares head zeroes the head gradient', () => {
   const pr = problem(rng, 12, 3, 4, 30);
   const b = batch(rng, pr, 50, 0.5);
   const p = initParams(rng, pr);
-  const F = lsHead(p.G, b);
+  const F = fitHead(p.G, b);
   const g = linearNet.grads({ F, G: p.G }, b);
   assert.ok(Math.max(...Array.from(g.F.data, Math.abs)) < 1e-12);
 });
@@ -25,7 +26,7 @@ test('AMD: head by least squares, gradient step on G, rows re-orthonormalised', 
   const p = initParams(rng, pr);
   const opt = amd({ lr: 0.3 });
   const out = opt.step(p, b, opt.init(p), linearNet);
-  const F = lsHead(p.G, b);
+  const F = fitHead(p.G, b);
   const expectG = orthonormalRows(axpy(-0.3, linearNet.grads({ F, G: p.G }, b).G, p.G));
   assert.ok(maxDiff(out.params.G, expectG) < 1e-13);
   assert.ok(maxDiff(mm64(out.params.G, out.params.G, false, true), eye(2)) < 1e-13);
@@ -40,7 +41,7 @@ test('DFW: head on the first half, whitened gradient from the second half', () =
   const opt = dfw({ lr: 0.5 });
   const out = opt.step(p, b, opt.init(p), linearNet);
   const b1 = { X: slice(b.X, 0, 30), Y: slice(b.Y, 0, 30) }, b2 = { X: slice(b.X, 30, 60), Y: slice(b.Y, 30, 60) };
-  const F = lsHead(p.G, b1);
+  const F = fitHead(p.G, b1);
   const g = linearNet.grads({ F, G: p.G }, b2).G;
   const expectG = orthonormalRows(axpy(-0.5, solveRightSPD(g, gram(b2.X, 1 / 30)), p.G));
   assert.ok(maxDiff(out.params.G, expectG) < 1e-12);

@@ -97,7 +97,7 @@ test('A6: as λ_G → ∞, KFAC with step η·λ_G is the SGD step (P_G = I)', (
   assert.ok(prev < 1e-6 * maxAbs(g.G) + 1e-12);
 });
 
-test('factor moving average and refresh interval: β = 0 and interval 1 equals fresh factors; interval 2 reuses the factor', () => {
+test('refresh interval 2 reuses the first batch’s factors on the second step; β > 0 averages the factors', () => {
   const rng = new Rng(8);
   const pr = problem(rng, 10, 2, 3, 10);
   const b1 = batch(rng, pr, 30), b2 = batch(rng, pr, 30);

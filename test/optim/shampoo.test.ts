@@ -1,3 +1,4 @@
+import { haarOrthogonal } from '../../src/data/covariance.js';
 /**
  * Shampoo. Tolerances (float64, js64 engine, no float32 anywhere in these paths): matrix roots of
  * factors with condition number ≤ 1e4 from a float64 eigendecomposition are accurate to ~1e-14
@@ -12,12 +13,12 @@ import { Rng } from '../../src/rng.js';
 import { linearNet } from '../../src/models/linear.js';
 import { factorInvRoot, shampoo, shampooTransform, type ShampooState } from '../../src/optim/shampoo.js';
 import { sgd } from '../../src/optim/sgd.js';
-import { feed, fromSvd, maxDiff, modelAProblem, randomOrthogonal, run, withSpectrum } from './_helpers.js';
+import { feed, fromSvd, maxDiff, modelAProblem, run, withSpectrum } from './_helpers.js';
 
 const rng = new Rng(20250201);
 
 test('factorInvRoot on Q diag(λ) Qᵀ equals Q diag((λ + ε)^{-p}) Qᵀ', () => {
-  const Q = randomOrthogonal(5, rng);
+  const Q = haarOrthogonal(5, rng);
   const lam = [10, 3, 1, 0.1, 1e-3];
   const A = withSpectrum(Q, lam);
   for (const p of [0.25, 0.5]) {
@@ -35,7 +36,7 @@ test('factorInvRoot on Q diag(λ) Qᵀ equals Q diag((λ + ε)^{-p}) Qᵀ', () =
 
 test("Shampoo's state after one step: L = g gᵀ, R = gᵀ g and the cached roots have the known spectra", () => {
   // g = Q diag(√λ) ⇒ L = g gᵀ = Q diag(λ) Qᵀ and R = gᵀ g = diag(λ).
-  const Q = randomOrthogonal(4, rng), lam = [4, 1, 0.25, 0.0625], eps = 1e-6;
+  const Q = haarOrthogonal(4, rng), lam = [4, 1, 0.25, 0.0625], eps = 1e-6;
   const g = matmul(Q, diag(lam.map(Math.sqrt)));
   const { states } = feed(shampooTransform({ lr: 1, eps }), new Mat(4, 4), [g]);
   const s = states[0];

@@ -1,3 +1,4 @@
+import { haarOrthogonal } from '../../src/data/covariance.js';
 /**
  * SOAP. Tolerances (float64, js64 engine): comparisons with Adam repeat the same entry-wise arithmetic
  * with the bias correction folded differently (η√(1−β₂ˢ)/(1−β₁ˢ) vs m̂/√v̂), a few ulps: 1e-14 on
@@ -11,7 +12,7 @@ import { Rng } from '../../src/rng.js';
 import { linearNet } from '../../src/models/linear.js';
 import { adamTransform } from '../../src/optim/adam.js';
 import { soap, soapTransform, type SoapState } from '../../src/optim/soap.js';
-import { feed, maxDiff, modelAProblem, randomOrthogonal, run } from './_helpers.js';
+import { feed, maxDiff, modelAProblem, run } from './_helpers.js';
 
 const rng = new Rng(977);
 const gradsOf = (r: number, c: number, n: number) => Array.from({ length: n }, () => rng.normalMat(r, c));
@@ -54,7 +55,7 @@ test('first real step with ε = 0 is sign descent in the eigenbasis of g1: u = �
 });
 
 test('equivariance: gradients A g B (A, B orthogonal) give updates A u B — SOAP undoes a rotation, Adam does not', () => {
-  const gs = gradsOf(4, 4, 7), A = randomOrthogonal(4, rng), B = randomOrthogonal(4, rng), W = new Mat(4, 4);
+  const gs = gradsOf(4, 4, 7), A = haarOrthogonal(4, rng), B = haarOrthogonal(4, rng), W = new Mat(4, 4);
   const rot = (x: Mat) => matmul(matmul(A, x), B);
   const opts = { lr: 0.1, eps: 0, weightDecay: 0, precondFrequency: 2 }; // refreshes at Adam steps 2, 4, 6
   const u = feed(soapTransform(opts), W, gs).us, ur = feed(soapTransform(opts), W, gs.map(rot)).us;
@@ -79,7 +80,7 @@ test('basis refresh every f Adam steps; first moment is the EMA of raw gradients
 });
 
 test("'power-qr' (the reference's refresh) equals 'eigh' when the factor's eigenbasis is a fixed point (constant gradient)", () => {
-  const g = matmul(matmul(randomOrthogonal(3, rng), new Mat(3, 3, Float64Array.from([3, 0, 0, 0, 2, 0, 0, 0, 1]))), randomOrthogonal(3, rng));
+  const g = matmul(matmul(haarOrthogonal(3, rng), new Mat(3, 3, Float64Array.from([3, 0, 0, 0, 2, 0, 0, 0, 1]))), haarOrthogonal(3, rng));
   const gs = new Array(6).fill(g);
   // In the exact eigenbasis the rotated gradient is diagonal: its off-diagonal entries are pure
   // round-off (~1e-16) and Adam divides them by √V + ε ≈ ε. With ε = 1e-8 that amplifies basis

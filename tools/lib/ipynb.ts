@@ -34,6 +34,12 @@ export function text(s: MultilineString | undefined): string {
   return s === undefined ? '' : Array.isArray(s) ? s.join('') : s;
 }
 
+/** Everything the notebook's code cells printed (stream outputs), in cell order. */
+export function printedText(nb: Notebook): string {
+  return nb.cells.flatMap((c) => (c.cell_type === 'code' ? c.outputs : []))
+    .filter((o) => o.output_type === 'stream').map((o) => text((o as { text?: MultilineString }).text)).join('\n');
+}
+
 /** Jupyter's on-disk form of a string: its lines, each but the last keeping its '\n'. */
 export function lines(s: string): string[] {
   if (s === '') return [];
