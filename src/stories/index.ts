@@ -1,0 +1,16 @@
+/**
+ * The registry of stories: notebook name → its story module (dynamic imports, so a page loads only the
+ * story it shows). A new notebook with a story adds one line here. Browser-safe.
+ */
+import type { AnyStory } from './story.js';
+
+export const STORIES: Readonly<Record<string, () => Promise<AnyStory>>> = {
+};
+
+export function storyNames(): string[] { return Object.keys(STORIES).sort(); }
+
+export async function loadStory(notebook: string): Promise<AnyStory> {
+  const load = Object.prototype.hasOwnProperty.call(STORIES, notebook) ? STORIES[notebook] : undefined;
+  if (!load) throw new Error(`no story for notebook '${notebook}'; stories: ${storyNames().join(', ') || '(none)'}`);
+  return load();
+}
