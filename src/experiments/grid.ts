@@ -28,7 +28,16 @@ export interface GridOverrides {
   readonly set?: Readonly<Record<string, readonly Json[]>>;
   /** Replace the number of replicates. */
   readonly seeds?: number;
+  /**
+   * Index of the first replicate (default 0): replicates are firstReplicate … firstReplicate+seeds−1. A
+   * notebook's `seed` knob s uses firstReplicate = s·SEED_STRIDE, so seed 0 is the committed cells and each
+   * other seed an independent set of draws (a replicate's seed is derived from its index).
+   */
+  readonly firstReplicate?: number;
 }
+
+/** Replicate indices reserved per base seed (see `firstReplicate`). */
+export const SEED_STRIDE = 1_000_000;
 
 export interface Shard { readonly index: number; readonly count: number }
 
@@ -175,7 +184,11 @@ export function effectiveGrid(e: Experiment, o: GridOverrides = {}): Grid {
     axes[p] = checkAxisValues(e.name, p, values, `--set ${p}`);
   }
   const seeds = o.seeds === undefined ? e.grid.seeds : checkSeeds(o.seeds, '--seeds');
-  const grid: Grid = { axes, seeds };
+  const first = o.firstReplicate ?? 0;
+  if (!Number.isSafeInteger(first) || first < 0) {
+    throw new GridError(`firstReplicate must be an integer >= 0 (the index of the first replicate); got ${String(o.firstReplicate)}`);
+  }
+  const grid: Grid = first === 0 ? { axes, seeds } : { axes, seeds, firstReplicate: first };
   checkDomains(e, grid);
   let n = seeds;
   for (const v of Object.values(axes)) n *= v.length;
@@ -185,7 +198,8 @@ export function effectiveGrid(e: Experiment, o: GridOverrides = {}): Grid {
 
 /** True when the overrides leave the declared grid as it is. */
 export function isDeclaredGrid(e: Experiment, g: Grid): boolean {
-  return canonicalJson({ axes: e.grid.axes, seeds: e.grid.seeds }) === canonicalJson({ axes: g.axes, seeds: g.seeds });
+  return (g.firstReplicate ?? 0) === 0 &&
+    canonicalJson({ axes: e.grid.axes, seeds: e.grid.seeds }) === canonicalJson({ axes: g.axes, seeds: g.seeds });
 }
 
 /** 53-bit seed of a cell, from the experiment name, canonical params and replicate index. */
@@ -204,7 +218,8 @@ export function expandGrid(e: Experiment, grid: Grid = e.grid): Cell[] {
   for (;;) {
     const params: Params = {};
     names.forEach((n, a) => { params[n] = grid.axes[n][idx[a]]; });
-    for (let r = 0; r < grid.seeds; r++) {
+    const first = grid.firstReplicate ?? 0;
+    for (let r = first; r < first + grid.seeds; r++) {
       cells.push({ index: cells.length, params, replicate: r, seed: deriveSeed(e.name, params, r) });
     }
     let a = names.length - 1;

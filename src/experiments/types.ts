@@ -38,6 +38,8 @@ export interface Grid<P = Params> {
   readonly axes: { readonly [K in keyof P]: readonly P[K][] };
   /** Replicates per grid point (replicate indices 0..seeds-1), each with its own derived seed. */
   readonly seeds: number;
+  /** Index of the first replicate (default 0; see `GridOverrides.firstReplicate`). */
+  readonly firstReplicate?: number;
 }
 
 /** What `run` gets besides the parameters. */

@@ -22,7 +22,7 @@ export interface CombinedCell {
 
 export function resultsFileName(e: Experiment, grid: Grid): string {
   if (isDeclaredGrid(e, grid)) return 'results.json';
-  return `results-${sha256(canonicalJson({ axes: grid.axes, seeds: grid.seeds })).slice(0, 8)}.json`;
+  return `results-${sha256(canonicalJson(gridIdentity(grid))).slice(0, 8)}.json`;
 }
 
 export function resultsPath(dataDir: string, e: Experiment, grid: Grid): string {
@@ -30,7 +30,7 @@ export function resultsPath(dataDir: string, e: Experiment, grid: Grid): string 
 }
 
 export function formatResults(e: Experiment, grid: Grid, cells: readonly CombinedCell[]): string {
-  const head = `{"experiment":${JSON.stringify(e.name)},"version":${JSON.stringify(e.version)},"grid":${canonicalJson({ axes: grid.axes, seeds: grid.seeds })},"cells":[`;
+  const head = `{"experiment":${JSON.stringify(e.name)},"version":${JSON.stringify(e.version)},"grid":${canonicalJson(gridIdentity(grid))},"cells":[`;
   const lines = cells.map((c) => canonicalJson({ index: c.index, params: c.params, replicate: c.replicate, seed: c.seed, key: c.key, result: c.result }));
   return `${head}\n${lines.join(',\n')}\n]}\n`;
 }
@@ -38,4 +38,9 @@ export function formatResults(e: Experiment, grid: Grid, cells: readonly Combine
 /** The cells of a results file (for notebooks that read a finished sweep without running anything). */
 export function parseResults(text: string): { experiment: string; version: string; grid: Grid; cells: CombinedCell[] } {
   return JSON.parse(text);
+}
+
+/** What identifies a grid in a results file: axes and seeds, and the first replicate when it is not 0. */
+function gridIdentity(grid: Grid): object {
+  return grid.firstReplicate ? { axes: grid.axes, seeds: grid.seeds, firstReplicate: grid.firstReplicate } : { axes: grid.axes, seeds: grid.seeds };
 }

@@ -39,6 +39,8 @@ export interface SweepOptions {
   set?: Readonly<Record<string, readonly Json[]>>;
   /** Replace the number of replicates. */
   seeds?: number;
+  /** Index of the first replicate (default 0); a notebook's `seed` knob s gives s·SEED_STRIDE. */
+  firstReplicate?: number;
   /** Called after every persisted cell, and once at the start and at the end. */
   onProgress?: (p: Progress) => void;
   /** Notices (damaged cache files, leftovers of killed runs); default: console.warn. */
@@ -128,7 +130,7 @@ export async function runSweep(spec: ExperimentSpec, opts: SweepOptions = {}): P
   if (workers > 0 && !ref) {
     throw new GridError(`experiment '${exp.name}' was given as an object, which worker threads cannot import: use workers: 0, or register it / give its module path`);
   }
-  const grid = effectiveGrid(exp, { set: opts.set, seeds: opts.seeds });
+  const grid = effectiveGrid(exp, { set: opts.set, seeds: opts.seeds, firstReplicate: opts.firstReplicate });
   const shard = opts.shard === undefined ? undefined : typeof opts.shard === 'string' ? parseShard(opts.shard) : checkShard(opts.shard);
   const fs = opts.fs ?? nodeFs;
   const notice = opts.onNotice ?? ((m: string) => console.warn(m));

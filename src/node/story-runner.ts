@@ -22,7 +22,7 @@ export function nodeRunner(o: NodeRunnerOptions = {}): SweepRunner {
     get engine() { return activeBackend(); },
     async sweep(name: string, req: SweepRequest, onCells?: (cells: readonly StoryCell[]) => void) {
       const r = await runSweep(req.experiment, {
-        set: req.set, seeds: req.seeds, dataDir: o.dataDir, workers: o.workers, onNotice: o.onNotice,
+        set: req.set, seeds: req.seeds, firstReplicate: req.firstReplicate, dataDir: o.dataDir, workers: o.workers, onNotice: o.onNotice,
         onProgress: log ? throttledLines((line) => log(`[${name}] ${line}`), o.everyMs ?? 5000) : undefined,
       });
       const cells: StoryCell[] = r.cells.map((c) => ({ params: c.params, replicate: c.replicate, result: c.result }));

@@ -143,6 +143,8 @@ export interface SweepRequest {
   readonly experiment: string;
   readonly set: Readonly<Record<string, readonly Json[]>>;
   readonly seeds?: number;
+  /** First replicate index (default 0): a story's `seed` knob s passes `s * SEED_STRIDE` (experiments/grid.ts). */
+  readonly firstReplicate?: number;
 }
 
 /** A finished cell as a story sees it. */

@@ -130,3 +130,16 @@ test('defineExperiment types run from the axes (compile-time check) and is the i
   const def = defineExperiment({ name: 't', version: '1', grid: { axes: { n: [1, 2], s: ['a'] }, seeds: 1 }, run: ({ n, s }) => ({ v: n * 2, s }) });
   assert.equal(validateExperiment(def).name, 't');
 });
+
+test('firstReplicate: seed 0 keeps the replicate indices 0..seeds-1; another base seed gives disjoint replicates and seeds', async () => {
+  const { effectiveGrid, expandGrid, SEED_STRIDE } = await import('../../src/experiments/grid.js');
+  const e = (await import('../../src/experiments/demo-gaussian-moments.js')).default;
+  const base = expandGrid(e, effectiveGrid(e, { seeds: 2 }));
+  const same = expandGrid(e, effectiveGrid(e, { seeds: 2, firstReplicate: 0 }));
+  assert.deepEqual(same, base);
+  const other = expandGrid(e, effectiveGrid(e, { seeds: 2, firstReplicate: SEED_STRIDE }));
+  assert.deepEqual(other.map((c) => c.replicate).slice(0, 2), [SEED_STRIDE, SEED_STRIDE + 1]);
+  const seeds = new Set(base.map((c) => c.seed));
+  assert.ok(other.every((c) => !seeds.has(c.seed)));
+  assert.throws(() => effectiveGrid(e, { firstReplicate: -1 }), /firstReplicate must be an integer >= 0/);
+});
