@@ -52,3 +52,10 @@ export function claims(log: (line: string) => void = (l) => console.log(l)) {
     },
   };
 }
+
+/** The closing cell of a notebook: print every check of a story and throw if any failed. */
+export function reportClaims(list: readonly ClaimCheck[], log: (line: string) => void = (l) => console.log(l)): void {
+  const c = claims(log);
+  for (const x of list) c.check(x.claim, x.measured, x.holds);
+  c.done();
+}

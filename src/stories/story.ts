@@ -185,6 +185,11 @@ export interface Story<K extends Knobs, R, S extends string = string, F extends 
   readonly figures: { readonly [N in F]: (r: R, v: KnobValues<K>) => Figure };
   /** The claim checks, each computed from measured numbers (see `claims.ts`). */
   claims(r: R, v: KnobValues<K>): ClaimCheck[];
+  /**
+   * Settings of the robustness run (`npm run robustness`): other base seeds, more replicates, a larger
+   * size. Each is a set of knob overrides, checked with `checkKnobs`.
+   */
+  readonly robustness?: readonly { readonly name: string; readonly knobs: Readonly<Record<string, unknown>> }[];
 }
 
 /** Any story (for registries and generic tools). */
