@@ -22,6 +22,7 @@
  */
 import { Mat, addDiag, axpy, matmul, matmulNT, matmulTN, scale } from '../mat.js';
 import { cholesky, cholSolveL, eigSym, fromEig, qr, solveRightL, symPow } from '../linalg.js';
+import type { MatrixTransform } from './types.js';
 
 /** How a factor that may be singular is raised to a negative power. */
 export type RankDeficiency =
@@ -180,4 +181,21 @@ export function rotateOut(x: Mat, QL: Mat | null, QR: Mat | null): Mat {
   let y = QL ? matmul(QL, x) : x;
   if (QR) y = matmulNT(y, QR);
   return y;
+}
+
+/**
+ * A per-matrix piece that applies fixed, already refreshed factors: u ↦ (A_L + λI)^p u (A_R + λI)^p
+ * (either side may be absent). Model B's preconditioned step is `chain(preconditionByFactors({ right:
+ * Σ̂ block }), scaleByLearningRate(η))`.
+ */
+export function preconditionByFactors(f: { left?: FactorState | FactorCache; right?: FactorState | FactorCache }): MatrixTransform<null> {
+  return {
+    init: () => null,
+    update(u) {
+      let d = u;
+      if (f.right) d = applyRight(f.right, d);
+      if (f.left) d = applyLeft(f.left, d);
+      return { u: d, state: null };
+    },
+  };
 }
