@@ -71,3 +71,15 @@ export function makeTransform(name: string, options: Record<string, unknown> = {
   if (!make) throw new RangeError(`makeTransform: a per-matrix optimizer must be one of ${Object.keys(TRANSFORMS).join(', ')}; got '${name}' (kfac, gauss-newton, amd and dfw are model-aware steps)`);
   return make(options);
 }
+
+export {
+  chain, around, withTail, stateless, scale, scaleByLearningRate, addDecayedWeights, frozen, identity, route, forEachMatrix,
+  applyUpdates, layerwise, type NamedMatrices, type ParamsTransform, type ChainState,
+} from './transform.js';
+export { trace, scaleBySgd } from './sgd.js';
+export { scaleByAdam } from './adam.js';
+export { scaleByShampoo } from './shampoo.js';
+export { scaleBySoap, decayStepped } from './soap.js';
+export { scaleByPolar, scaleByShape } from './muon.js';
+export * as factor from './factor.js';
+export { saveState, restoreState } from './state.js';
