@@ -98,3 +98,21 @@ test('refresh schedule: cached powers recomputed at estimates 1, 1 + k, 1 + 2k, 
   assert.deepEqual(refreshedAt, [1, 4, 7]);
   assert.equal(refreshDue({ estimate: null, count: 5, cache: null }, 10), true); // no cache yet: always due
 });
+
+test('KFAC with n < d: the undamped Cholesky inverse refuses Σ̂; factorInverse "pseudo-inverse" steps with Σ̂⁺', async () => {
+  const { kfac } = await import('../../src/optim/kfac.js');
+  const { linearNet } = await import('../../src/models/linear.js');
+  const { gram, axpy } = await import('../../src/mat.js');
+  const { cholSolve } = await import('../../src/linalg.js');
+  const r = new Rng(77), d = 8, n = 5;
+  const X = r.normalMat(n, d), Y = r.normalMat(n, 4), p = { F: r.normalMat(4, 3), G: r.normalMat(3, d) };
+  assert.throws(() => kfac({ lr: 0.5 }).step(p, { X, Y }, kfac().init(p), linearNet), /not positive definite/);
+  const opt = kfac({ lr: 0.5, factorInverse: 'pseudo-inverse' });
+  const out = opt.step(p, { X, Y }, opt.init(p), linearNet);
+  const g = linearNet.grads(p, { X, Y });
+  const SigmaPinv = dampedPower(gram(X, 1 / n), -1, { kind: 'pseudo-inverse', rcond: 1e-12 });
+  const expectG = axpy(-0.5, cholSolve(matmulTN(p.F, p.F), matmul(g.G, SigmaPinv)), p.G);
+  // Σ̂ has rank 5 with eigenvalues O(1): its pseudo-inverse and the 3×3 solve are accurate to ~1e-13
+  assert.ok(maxDiff(out.params.G, expectG) < 1e-10, `${maxDiff(out.params.G, expectG)}`);
+  assert.ok(out.params.F.data.every(Number.isFinite));
+});
