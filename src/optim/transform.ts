@@ -194,7 +194,8 @@ export function layerwise(
 ): Optimizer<LayerwiseState> {
   const o = options as Record<string, unknown>;
   if (o.lr === undefined) throw new RangeError(`${name}: option 'lr' is required`);
-  validateOptions(name, { lr: o.lr, lrF: o.lrF, lrG: o.lrG }, lrSpecs(0));
+  // only the step-size keys that are set (a strict validator refuses keys set to undefined)
+  validateOptions(name, Object.fromEntries(['lr', 'lrF', 'lrG'].filter((k) => o[k] !== undefined).map((k) => [k, o[k]])), lrSpecs(0));
   const lr = o.lr as number;
   const lrF = (o.lrF as number | undefined) ?? lr, lrG = (o.lrG as number | undefined) ?? lr;
   const tx = route({ F: makeTransform(lrF, 'F'), G: makeTransform(lrG, 'G') });
