@@ -86,3 +86,17 @@ for (const [kind, o, bn] of stepCases) {
   h.mat(r.net.W); h.mat(r.update); h.mat(r.grad); h.num(r.loss);
   console.log(`B ${kind}${bn ? '+bn' : ''} ${JSON.stringify(o)} ${h.done()}`);
 }
+
+// Model B experiments: the first cell of each grid (reduced to the smallest N), and one damped variant.
+import testError from '../src/experiments/single-index-test-error.js';
+import spikeNetwork from '../src/experiments/single-index-spike-network.js';
+for (const [exp, over] of [
+  [testError, { kappa: 16, rotation: 'haar' }], [testError, { kappa: 4, rotation: 'none', lambda: 0.3, ratio: 0.5 }],
+  [spikeNetwork, { N: 64 }], [spikeNetwork, { N: 32, lambda: 0.2, ratio: 0.5 }],
+] as const) {
+  const axes = exp.grid.axes as Record<string, readonly unknown[]>;
+  const p = { ...Object.fromEntries(Object.entries(axes).map(([k, v]) => [k, v[0]])), ...over };
+  const h = hasher();
+  h.str(JSON.stringify(await exp.run(p as never, new Rng(99))));
+  console.log(`E ${exp.name} ${JSON.stringify(over)} ${h.done()}`);
+}
