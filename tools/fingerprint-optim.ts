@@ -97,6 +97,6 @@ for (const [exp, over] of [
   const axes = exp.grid.axes as Record<string, readonly unknown[]>;
   const p = { ...Object.fromEntries(Object.entries(axes).map(([k, v]) => [k, v[0]])), ...over };
   const h = hasher();
-  h.str(JSON.stringify(await exp.run(p as never, new Rng(99))));
+  h.str(JSON.stringify(await exp.run(p as never, new Rng(99), { experiment: exp.name, replicate: 0, seed: 99 })));
   console.log(`E ${exp.name} ${JSON.stringify(over)} ${h.done()}`);
 }
