@@ -22,7 +22,7 @@ import { initSingleIndexNet, oneStep, topRightSingularVector } from '../../src/m
 import { chain, layerwise, makeTransform, scaleByAdam, scaleByShampoo, scaleByLearningRate, type MatrixTransform } from '../../src/optim/index.js';
 import { modelAProblem } from './_helpers.js';
 
-// ---- the new optimizer: 13 lines ----
+// ---- the new optimizer: 11 lines ----
 function graft<SA, SB>(magnitude: MatrixTransform<SA>, direction: MatrixTransform<SB>): MatrixTransform<[SA, SB]> {
   return {
     init: (w) => [magnitude.init(w), direction.init(w)],
