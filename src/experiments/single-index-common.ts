@@ -10,7 +10,7 @@ import { Rng, hashString } from '../rng.js';
 import { type Covariance, covApply, geometricCovariance, identityCovariance } from '../data/covariance.js';
 import { type LinkName, type SingleIndexTeacher, makeSingleIndexTeacher, sampleSingleIndex } from '../data/teachers.js';
 import {
-  type SingleIndexNet, activationFns, bnStatistics, gradientW, initSingleIndexNet, spikeVector, topRightSingularVector,
+  type SingleIndexNet, activationFns, bnStatistics, gradientW, initSingleIndexNet, spikeVector, stepTransform, topRightSingularVector,
 } from '../models/singleIndex.js';
 import { secondMoment } from '../data/inputs.js';
 
@@ -184,16 +184,9 @@ export function runPipeline(t: SingleIndexTeacher, o: PipelineOptions, rng: Rng)
     if (kind !== 'rf') {
       const base = kind === 'batchnorm' ? { ...net0, batchNorm: true } : net0;
       const g = gradientW(base, step.X, step.y).grad;
-      if (kind === 'preconditioned') {
-        const S = secondMoment(step.X);
-        for (let i = 0; i < d; i++) S.data[i * d + i] += o.lambda;
-        const L = cholesky(S);
-        update = new Mat(N, d, transposeData(cholSolveL(L, new Mat(d, N, transposeData(g))))); // g (Σ̂ + λI)^{-1}
-      } else if (kind === 'adam') {
-        update = new Mat(N, d, g.data.map(Math.sign));
-      } else {
-        update = g;
-      }
+      // the update at unit step of the kind's member of the optimizer family: g, g (Σ̂ + λI)^{-1}, sign(g)
+      const tx = stepTransform(kind === 'batchnorm' ? 'plain' : kind, step.X, { eta: 1, lambda: o.lambda });
+      update = tx.update(g, tx.init(base.W), base.W, 1).u;
     }
     const eta0 = baseStep(kind, N, d);
     const etas = kind === 'rf' ? [0] : o.etaGrid;
@@ -235,8 +228,3 @@ export function runPipeline(t: SingleIndexTeacher, o: PipelineOptions, rng: Rng)
   return out;
 }
 
-function transposeData(m: Mat): Float64Array {
-  const r = m.rows, c = m.cols, out = new Float64Array(r * c);
-  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[j * r + i] = m.data[i * c + j];
-  return out;
-}

@@ -16,7 +16,8 @@
  */
 import { defineExperiment } from './types.js';
 import { Mat } from '../mat.js';
-import { cholesky, cholSolveL, eigSym, mm64 } from '../linalg.js';
+import { eigSym, mm64 } from '../linalg.js';
+import { applyLeft, applyRight, factorInit, stepFactor } from '../optim/factor.js';
 import { sampleSingleIndex } from '../data/teachers.js';
 import { secondMoment } from '../data/inputs.js';
 import { gradientW, initSingleIndexNet, topRightSingularVector } from '../models/singleIndex.js';
@@ -67,12 +68,6 @@ export function topEigenvector(S: Mat): Float64Array {
   return out;
 }
 
-function transposeMat(m: Mat): Mat {
-  const out = new Mat(m.cols, m.rows);
-  for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.cols; j++) out.data[j * m.rows + i] = m.data[i * m.cols + j];
-  return out;
-}
-
 export default defineExperiment({
   name: 'single-index-spike-network',
   version: '1',
@@ -113,12 +108,14 @@ export default defineExperiment({
     const batch = sampleSingleIndex(t, n, rng.fork('data'));
     const grad = gradientW(net, batch.X, batch.y).grad; // N×d
     const h = crossMoment(batch.X, batch.y);
-    const S = secondMoment(batch.X);
-    for (let i = 0; i < d; i++) S.data[i * d + i] += p.lambda;
-    const L = cholesky(S);
+    // Σ̂ + λI as the Kronecker-factor block of KFAC and of Model B's preconditioned step (Cholesky)
+    const sigma = stepFactor(factorInit(), secondMoment(batch.X), {
+      average: { kind: 'ema', decay: 0, start: 'first' }, every: 1,
+      root: { power: -1, rankDeficiency: { kind: 'damping', damping: p.lambda } },
+    });
     const updates: Record<'plain' | 'preconditioned', { U: Mat; u: Float64Array }> = {
       plain: { U: grad, u: h },
-      preconditioned: { U: transposeMat(cholSolveL(L, transposeMat(grad))), u: cholSolveL(L, new Mat(d, 1, h)).data },
+      preconditioned: { U: applyRight(sigma, grad), u: applyLeft(sigma, new Mat(d, 1, h)).data },
     };
     const A = mm64(net.W, net.W, true, false); // W₀ᵀW₀
     const stats = (U: Mat, u: Float64Array) => {

@@ -26,11 +26,14 @@
  *   data (noise included).
  */
 import { Mat, matmul, matmulNT } from '../mat.js';
-import { cholSolve, eigSym, lstsq, mm64, solveRightSPD } from '../linalg.js';
+import { cholSolve, eigSym, lstsq, mm64 } from '../linalg.js';
 import type { Rng } from '../rng.js';
 import { secondMoment } from '../data/inputs.js';
 import { type SingleIndexTeacher, sampleSingleIndex } from '../data/teachers.js';
 import { checkInt, checkReal, checkFiniteArray } from '../data/validate.js';
+import { applyUpdates, chain, frozen, route, scaleByLearningRate, type MatrixTransform } from '../optim/transform.js';
+import { factorInit, preconditionByFactors, stepFactor } from '../optim/factor.js';
+import { scaleByAdam } from '../optim/adam.js';
 
 export type Activation = 'relu' | 'tanh' | 'softplus' | 'linear';
 export const ACTIVATIONS: readonly Activation[] = ['relu', 'tanh', 'softplus', 'linear'];
@@ -186,7 +189,6 @@ export function gradientW(net: SingleIndexNet, X: Mat, y: ArrayLike<number>): Gr
 }
 
 export type StepKind = 'plain' | 'preconditioned' | 'adam';
-
 export interface StepOptions {
   eta: number;
   /** Preconditioned step: damping λ ≥ 0 of (Σ̂ + λI)^{-1} (default 0, needs n ≥ d). */
@@ -194,43 +196,58 @@ export interface StepOptions {
   /** Adam: ε of g/(|g| + ε) (default 0: exactly sign(g)). */
   eps?: number;
 }
-
 export interface StepResult { net: SingleIndexNet; grad: Mat; update: Mat; loss: number }
 
 function withW(net: SingleIndexNet, W: Mat): SingleIndexNet { return { ...net, W }; }
 
-/** The update U, step size included, with W₁ = W₀ − U for the given kind. */
-function updateFor(kind: StepKind, grad: Mat, X: Mat, o: StepOptions): Mat {
+/**
+ * Model B's step kinds as members of the optimizer family (`optim/transform.ts`), step size included:
+ * - `'plain'`: `scaleByLearningRate(η)`, U = η g;
+ * - `'preconditioned'`: the input-side Kronecker-factor block of KFAC (`optim/factor.ts`, estimate
+ *   Σ̂ = XᵀX/n, power −1 with damping λ, Cholesky), then η: U = η g (Σ̂ + λI)^{-1};
+ * - `'adam'`: Adam's first step, `chain(scaleByAdam({ β₁: 0, β₂: 0, ε }), scaleByLearningRate(η))`:
+ *   U = η g/(|g| + ε). On a first step Adam's direction is g/(|g| + ε) whatever β₁, β₂ (m̂ = g,
+ *   v̂ = g²); β = 0 makes that exact in floating point, so ε = 0 gives η·sign(g) to the last bit.
+ */
+export function stepTransform(kind: StepKind, X: Mat, o: StepOptions): MatrixTransform<unknown> {
   const eta = o.eta;
-  if (kind === 'plain') { const u = grad.clone(); for (let i = 0; i < u.data.length; i++) u.data[i] *= eta; return u; }
+  if (kind === 'plain') return scaleByLearningRate(eta);
   if (kind === 'preconditioned') {
     const lambda = o.lambda ?? 0;
     checkReal('step', 'lambda', lambda, { min: 0 });
     if (lambda === 0 && X.rows < X.cols) throw new RangeError(`step: the preconditioned step with lambda = 0 needs n >= d, got n = ${X.rows}, d = ${X.cols}`);
-    const P = secondMoment(X);
-    for (let i = 0; i < P.rows; i++) P.data[i * P.cols + i] += lambda;
-    const u = solveRightSPD(grad, P);
-    for (let i = 0; i < u.data.length; i++) u.data[i] *= eta;
-    return u;
+    const sigma = stepFactor(factorInit(), secondMoment(X), {
+      average: { kind: 'ema', decay: 0, start: 'first' }, every: 1,
+      root: { power: -1, rankDeficiency: { kind: 'damping', damping: lambda } },
+    });
+    return chain(preconditionByFactors({ right: sigma }), scaleByLearningRate(eta));
   }
   if (kind === 'adam') {
     const eps = o.eps ?? 0;
     checkReal('step', 'eps', eps, { min: 0 });
-    const u = new Mat(grad.rows, grad.cols), g = grad.data;
-    for (let i = 0; i < g.length; i++) u.data[i] = eps === 0 ? eta * Math.sign(g[i]) : (eta * g[i]) / (Math.abs(g[i]) + eps);
-    return u;
+    return chain(scaleByAdam({ beta1: 0, beta2: 0, eps }), scaleByLearningRate(eta));
   }
-  throw new RangeError(`step: kind must be 'plain', 'preconditioned' or 'adam', got '${String(kind)}'`);
+  throw new RangeError(`step: kind must be 'plain', 'preconditioned' or 'adam' (or a per-matrix transform of the optimizer family), got '${String(kind)}'`);
 }
 
-/** One full-batch step W₁ = W₀ − update (kinds above); `a` and BN settings are kept. */
-export function oneStep(net: SingleIndexNet, X: Mat, y: ArrayLike<number>, kind: StepKind, o: StepOptions): StepResult {
-  checkReal('oneStep', 'eta', o.eta);
+/**
+ * One full-batch step on W, W₁ = W₀ − U, with `a` and the BN settings kept: the parameters {W, a} are
+ * routed by name, W to the step (a kind above, or any per-matrix transform of the family, e.g.
+ * `makeTransform('shampoo', { lr })`, step size included) and a to `frozen()`.
+ */
+export function oneStep(net: SingleIndexNet, X: Mat, y: ArrayLike<number>, step: StepKind | MatrixTransform<any>, o?: StepOptions): StepResult {
+  const isKind = typeof step === 'string' || !step || typeof (step as MatrixTransform<unknown>).update !== 'function';
+  if (isKind) {
+    if (!o) throw new RangeError(`oneStep: the step kind '${String(step)}' needs options with eta`);
+    checkReal('oneStep', 'eta', o.eta);
+  }
   const { grad, loss } = gradientW(net, X, y);
-  const update = updateFor(kind, grad, X, o);
-  const W = net.W.clone();
-  for (let i = 0; i < W.data.length; i++) W.data[i] -= update.data[i];
-  return { net: withW(net, W), grad, update, loss };
+  const tx = isKind ? stepTransform(step as StepKind, X, o!) : (step as MatrixTransform<any>);
+  const params = { W: net.W, a: new Mat(net.a.length, 1, net.a) };
+  const family = route({ W: tx, a: frozen() });
+  const r = family.update({ W: grad, a: new Mat(net.a.length, 1) }, family.init(params), params, 1);
+  const next = applyUpdates(params, r.updates);
+  return { net: withW(net, next.W), grad, update: r.updates.W, loss };
 }
 
 export const plainStep = (net: SingleIndexNet, X: Mat, y: ArrayLike<number>, eta: number): SingleIndexNet =>

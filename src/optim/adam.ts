@@ -21,7 +21,8 @@
  * η g̃₁/(|g̃₁| + ε) = η sign(g̃₁) up to ε (the digest's B5).
  */
 import { Mat } from '../mat.js';
-import { checkGradShape, layerwise, lrSpecs, num, validateOptions, type LayerwiseState, type LrOptions, type OptionSpecs } from './layerwise.js';
+import { layerwise, lrSpecs, num, validateOptions, type LayerwiseState, type LrOptions, type OptionSpecs } from './layerwise.js';
+import { addDecayedWeights, around, scaleByLearningRate, shapeCheck } from './transform.js';
 import type { MatrixTransform, Optimizer } from './types.js';
 
 export interface AdamTransformOptions {
@@ -48,32 +49,44 @@ const specs = (wdDefault: number): OptionSpecs => ({
 
 export interface AdamState { m: Mat; v: Mat; count: number }
 
-function adamCore(name: string, options: AdamTransformOptions, decoupled: boolean): MatrixTransform<AdamState> {
-  const o = validateOptions<Required<AdamTransformOptions>>(name, options, { lr: num(LR_DEFAULT, 0), ...specs(decoupled ? 0.01 : 0) });
-  const { lr, beta1: b1, beta2: b2, eps, weightDecay: wd } = o;
+/**
+ * Adam's lr-free direction m̂_t/(√v̂_t + ε) (optax's `scale_by_adam`). Where √v̂ + ε = 0 (a gradient
+ * entry that has always been 0, with ε = 0) the direction is 0, as sign(0).
+ */
+export function scaleByAdam(o: { beta1?: number; beta2?: number; eps?: number } = {}): MatrixTransform<AdamState> {
+  const b1 = o.beta1 ?? 0.9, b2 = o.beta2 ?? 0.999, eps = o.eps ?? 1e-8;
   return {
     init: (w) => ({ m: new Mat(w.rows, w.cols), v: new Mat(w.rows, w.cols), count: 0 }),
-    update(g, state, w) {
-      checkGradShape(name, g, w);
+    update(g, state) {
       if (state.m.rows !== g.rows || state.m.cols !== g.cols) {
-        throw new RangeError(`${name}: state is for a ${state.m.rows}x${state.m.cols} matrix, gradient is ${g.rows}x${g.cols}`);
+        throw new RangeError(`adam: state is for a ${state.m.rows}x${state.m.cols} matrix, gradient is ${g.rows}x${g.cols}`);
       }
       const t = state.count + 1;
       const bc1 = 1 - b1 ** t, bc2 = 1 - b2 ** t;
-      const n = g.data.length, gd = g.data, wdat = w.data;
+      const n = g.data.length, gd = g.data;
       const m = new Mat(g.rows, g.cols), v = new Mat(g.rows, g.cols), u = new Mat(g.rows, g.cols);
       const m0 = state.m.data, v0 = state.v.data;
       for (let i = 0; i < n; i++) {
-        const gi = decoupled ? gd[i] : gd[i] + wd * wdat[i];
+        const gi = gd[i];
         const mi = b1 * m0[i] + (1 - b1) * gi;
         const vi = b2 * v0[i] + (1 - b2) * gi * gi;
         m.data[i] = mi; v.data[i] = vi;
-        const step = (mi / bc1) / (Math.sqrt(vi / bc2) + eps);
-        u.data[i] = lr * (decoupled ? step + wd * wdat[i] : step);
+        const den = Math.sqrt(vi / bc2) + eps;
+        u.data[i] = den === 0 ? 0 : (mi / bc1) / den;
       }
       return { u, state: { m, v, count: t } };
     },
   };
+}
+
+function adamCore(name: string, options: AdamTransformOptions, decoupled: boolean): MatrixTransform<AdamState> {
+  const o = validateOptions<Required<AdamTransformOptions>>(name, options, { lr: num(LR_DEFAULT, 0), ...specs(decoupled ? 0.01 : 0) });
+  const { lr, weightDecay: wd } = o;
+  // Adam: chain(addDecayedWeights(λ), scaleByAdam, scaleByLearningRate(η)) (coupled L2);
+  // AdamW: chain(scaleByAdam, addDecayedWeights(λ), scaleByLearningRate(η)) (decoupled).
+  return decoupled
+    ? around([shapeCheck(name)], scaleByAdam(o), [addDecayedWeights(wd), scaleByLearningRate(lr)])
+    : around([shapeCheck(name), addDecayedWeights(wd)], scaleByAdam(o), [scaleByLearningRate(lr)]);
 }
 
 /** The Adam `MatrixTransform` (weightDecay is coupled L2, default 0). */

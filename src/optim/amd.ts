@@ -9,10 +9,13 @@
  * gradient on the second, and right-multiply it by the inverse second moment of that half:
  * $$F_+ = \arg\min_F \hat L_1(F, G),\quad G_+ = \mathrm{orth}\big(G - \eta\,\nabla_G \hat L_2(F_+, G)\,\hat\Sigma_2^{-1}\big).$$
  * The returned F is the least-squares head for G (not refitted to G₊); the next step refits it.
+ * DFW's Σ̂₂ is the input-side Kronecker-factor block of KFAC (`factor.ts`: power −1, damping λ,
+ * Cholesky), applied from the right.
  */
 import { Mat, axpy, gram, slice } from '../mat.js';
 import { fitHead } from '../metrics.js';
-import { orthonormalRows, solveRightSPD } from '../linalg.js';
+import { orthonormalRows } from '../linalg.js';
+import { applyRight, factorInit, stepFactor } from './factor.js';
 import type { Batch, LinearParams, TwoLayerModel } from '../models/linear.js';
 import type { Optimizer } from './types.js';
 import { bool, num, validateOptions, type OptionSpecs } from './options.js';
@@ -67,9 +70,11 @@ export function dfw(options: Partial<DfwOptions> = {}): Optimizer<{ t: number }>
       const b2 = { X: slice(batch.X, h, n), Y: slice(batch.Y, h, n) };
       const F = fitHead(p.G, b1, o.ridge);
       const g = model.grads({ F, G: p.G }, b2);
-      const sigma2 = gram(b2.X, 1 / b2.X.rows);
-      for (let i = 0; i < sigma2.rows; i++) sigma2.data[i * sigma2.cols + i] += o.damping;
-      let G = axpy(-o.lr, solveRightSPD(g.G, sigma2), p.G);
+      const sigma2 = stepFactor(factorInit(), gram(b2.X, 1 / b2.X.rows), {
+        average: { kind: 'ema', decay: 0, start: 'first' }, every: 1,
+        root: { power: -1, rankDeficiency: { kind: 'damping', damping: o.damping } },
+      });
+      let G = axpy(-o.lr, applyRight(sigma2, g.G), p.G); // G − η ∇_G L̂₂ (Σ̂₂ + λI)⁻¹
       if (o.orthonormalize) G = orthonormalRows(G);
       return { params: { F, G }, state: { t: state.t + 1 }, loss };
     },

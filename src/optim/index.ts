@@ -42,3 +42,44 @@ export function makeOptimizer(name: string, options: Record<string, unknown> = {
 }
 
 export type { Optimizer, MatrixTransform, StepResult } from './types.js';
+
+import type { MatrixTransform } from './types.js';
+import { sgdTransform } from './sgd.js';
+import { adamTransform, adamwTransform } from './adam.js';
+import { shampooTransform } from './shampoo.js';
+import { soapTransform } from './soap.js';
+import { muonTransform } from './muon.js';
+
+/**
+ * The per-matrix transforms of the gradient-based named optimizers, step size included, for any weight
+ * matrix (Model B's W among them): `makeTransform('muon', { lr: 2 })`.
+ */
+export const TRANSFORMS: Readonly<Record<string, (o: any) => MatrixTransform<any>>> = {
+  sgd: (o) => sgdTransform(o),
+  adam: (o) => adamTransform(o),
+  adamw: (o) => adamwTransform(o),
+  shampoo: (o) => shampooTransform(o),
+  'shampoo-half': (o) => shampooTransform({ exponent: 0.5, ...o }),
+  'shampoo-one-sided': (o) => shampooTransform({ sides: 'smaller', ...o }),
+  soap: (o) => soapTransform(o),
+  muon: (o) => muonTransform(o),
+};
+
+/** The per-matrix transform of a gradient-based named optimizer; model-aware names are refused. */
+export function makeTransform(name: string, options: Record<string, unknown> = {}): MatrixTransform<any> {
+  const make = Object.prototype.hasOwnProperty.call(TRANSFORMS, name) ? TRANSFORMS[name] : undefined;
+  if (!make) throw new RangeError(`makeTransform: a per-matrix optimizer must be one of ${Object.keys(TRANSFORMS).join(', ')}; got '${name}' (kfac, gauss-newton, amd and dfw are model-aware steps)`);
+  return make(options);
+}
+
+export {
+  chain, around, withTail, stateless, scale, scaleByLearningRate, addDecayedWeights, frozen, identity, route, forEachMatrix,
+  applyUpdates, layerwise, type NamedMatrices, type ParamsTransform, type ChainState,
+} from './transform.js';
+export { trace, scaleBySgd } from './sgd.js';
+export { scaleByAdam } from './adam.js';
+export { scaleByShampoo } from './shampoo.js';
+export { scaleBySoap, decayStepped } from './soap.js';
+export { scaleByPolar, scaleByShape } from './muon.js';
+export * as factor from './factor.js';
+export { saveState, restoreState } from './state.js';

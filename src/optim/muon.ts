@@ -36,7 +36,9 @@
  */
 import { Mat, transpose } from '../mat.js';
 import { mm64, newtonSchulz, svd } from '../linalg.js';
-import { bool, checkGradShape, layerwise, lrSpecs, num, oneOf, validateOptions, type LayerwiseState, type LrOptions, type OptionSpecs } from './layerwise.js';
+import { bool, layerwise, lrSpecs, num, oneOf, validateOptions, type LayerwiseState, type LrOptions, type OptionSpecs } from './layerwise.js';
+import { addDecayedWeights, around, scale, scaleByLearningRate, shapeCheck, stateless } from './transform.js';
+import { trace } from './sgd.js';
 import type { MatrixTransform, Optimizer } from './types.js';
 
 export type Orthogonalizer = 'cubic' | 'quintic' | 'svd';
@@ -135,30 +137,33 @@ export function muonScale(rows: number, cols: number, scale: MuonScale): number 
 
 export interface MuonState { buf: Mat }
 
+/** u ↦ polar(u) = U Vᵀ (lr-free; `orthogonalize` with the given method and iterations). */
+export const scaleByPolar = (o: { orthogonalizer?: Orthogonalizer; nsSteps?: number } = {}): MatrixTransform<null> =>
+  stateless((u) => orthogonalize(u, o.orthogonalizer ?? 'cubic', o.nsSteps));
+
+/** u ↦ c_{m,n} u for an m×n weight (`muonScale`). */
+export const scaleByShape = (kind: MuonScale): MatrixTransform<null> =>
+  stateless((u, w) => scale(muonScale(w.rows, w.cols, kind)).update(u, null, w, 0).u);
+
+/**
+ * Muon per matrix: `chain(trace(β, ema, nesterov), scaleByPolar, scaleByShape, addDecayedWeights(λ),
+ * scaleByLearningRate(η))`, i.e. u = η (c_{m,n} O_t + λ W).
+ */
 function muonCore(o: Record<string, number | string | boolean>): MatrixTransform<MuonState> {
-  const lr = o.lr as number, beta = o.momentum as number, nesterov = o.nesterov as boolean;
-  const method = o.orthogonalizer as Orthogonalizer, steps = o.nsSteps as number | undefined;
-  const scale = o.scale as MuonScale, wd = o.weightDecay as number;
-  return {
-    init: (w) => ({ buf: new Mat(w.rows, w.cols) }),
-    update(g, state, w) {
-      checkGradShape('muon', g, w);
-      if (state.buf.rows !== g.rows || state.buf.cols !== g.cols) {
-        throw new RangeError(`muon: state is for a ${state.buf.rows}x${state.buf.cols} matrix, gradient is ${g.rows}x${g.cols}`);
+  const mom = trace({ momentum: o.momentum as number, nesterov: o.nesterov as boolean, form: 'ema' });
+  const head: MatrixTransform<MuonState> = {
+    init: (w) => mom.init(w) as MuonState,
+    update: (g, s, w, t) => {
+      if (s.buf.rows !== g.rows || s.buf.cols !== g.cols) {
+        throw new RangeError(`muon: state is for a ${s.buf.rows}x${s.buf.cols} matrix, gradient is ${g.rows}x${g.cols}`);
       }
-      const n = g.data.length, buf = new Mat(g.rows, g.cols), d = new Mat(g.rows, g.cols);
-      for (let i = 0; i < n; i++) {
-        const b = beta * state.buf.data[i] + (1 - beta) * g.data[i];
-        buf.data[i] = b;
-        d.data[i] = nesterov ? (1 - beta) * g.data[i] + beta * b : b;
-      }
-      const O = orthogonalize(d, method, steps);
-      const c = muonScale(g.rows, g.cols, scale);
-      const u = new Mat(g.rows, g.cols);
-      for (let i = 0; i < n; i++) u.data[i] = lr * (c * O.data[i] + wd * w.data[i]);
-      return { u, state: { buf } };
+      return mom.update(g, s, w, t) as { u: Mat; state: MuonState };
     },
   };
+  return around([shapeCheck('muon')], head, [
+    scaleByPolar({ orthogonalizer: o.orthogonalizer as Orthogonalizer, nsSteps: o.nsSteps as number | undefined }),
+    scaleByShape(o.scale as MuonScale), addDecayedWeights(o.weightDecay as number), scaleByLearningRate(o.lr as number),
+  ]);
 }
 
 /** The Muon `MatrixTransform`. */

@@ -16,7 +16,8 @@
  * `weightDecay` is *coupled* L2 regularisation (added to the gradient, as in torch), not decoupled decay.
  */
 import { Mat } from '../mat.js';
-import { bool, checkGradShape, layerwise, lrSpecs, num, validateOptions, type LayerwiseState, type LrOptions, type OptionSpecs } from './layerwise.js';
+import { bool, layerwise, lrSpecs, num, validateOptions, type LayerwiseState, type LrOptions, type OptionSpecs } from './layerwise.js';
+import { addDecayedWeights, around, scaleByLearningRate, shapeCheck, withTail } from './transform.js';
 import type { MatrixTransform, Optimizer } from './types.js';
 
 export interface SgdTransformOptions {
@@ -40,37 +41,57 @@ const LR_DEFAULT = 0.1;
 
 export interface SgdState { buf: Mat | null }
 
-/** The SGD `MatrixTransform`: u_t = η d_t as above. */
-export function sgdTransform(options: SgdTransformOptions = {}): MatrixTransform<SgdState> {
-  const o = validateOptions<Required<SgdTransformOptions>>('sgd', options, { lr: num(LR_DEFAULT, 0), ...SPECS });
-  const { lr, momentum: mu, nesterov, weightDecay: wd } = o;
+/**
+ * Momentum, lr-free (optax's `trace`). `form: 'sum'` (torch SGD): b_t = μ b_{t−1} + u_t, output
+ * u_t + μ b_t (Nesterov) or b_t. `form: 'ema'` (Muon's reference, a lerp): b_t = μ b_{t−1} + (1 − μ) u_t,
+ * output (1 − μ) u_t + μ b_t (Nesterov) or b_t. b_0 = 0; μ = 0 in the sum form keeps no buffer.
+ */
+export function trace(o: { momentum: number; nesterov?: boolean; form?: 'sum' | 'ema' }): MatrixTransform<SgdState> {
+  const mu = o.momentum, nesterov = !!o.nesterov, ema = o.form === 'ema';
   return {
-    init: () => ({ buf: null }),
-    update(g, state, w) {
-      checkGradShape('sgd', g, w);
-      const n = g.data.length, gd = g.data, wdata = w.data;
-      const gt = new Float64Array(n);
-      for (let i = 0; i < n; i++) gt[i] = gd[i] + wd * wdata[i];
-      if (mu === 0) {
-        const u = new Mat(g.rows, g.cols);
-        for (let i = 0; i < n; i++) u.data[i] = lr * gt[i];
-        return { u, state: { buf: null } };
+    init: (w) => ({ buf: ema ? new Mat(w.rows, w.cols) : null }),
+    update(g, state) {
+      const n = g.data.length, gd = g.data;
+      if (ema) {
+        if (!state.buf || state.buf.rows !== g.rows || state.buf.cols !== g.cols) {
+          throw new RangeError(`trace: state is for a ${state.buf?.rows}x${state.buf?.cols} matrix, gradient is ${g.rows}x${g.cols}`);
+        }
+        const buf = new Mat(g.rows, g.cols), d = new Mat(g.rows, g.cols), prev = state.buf.data;
+        for (let i = 0; i < n; i++) {
+          const b = mu * prev[i] + (1 - mu) * gd[i];
+          buf.data[i] = b;
+          d.data[i] = nesterov ? (1 - mu) * gd[i] + mu * b : b;
+        }
+        return { u: d, state: { buf } };
       }
+      if (mu === 0) return { u: g, state: { buf: null } };
       const buf = new Mat(g.rows, g.cols), b = buf.data, prev = state.buf?.data;
-      for (let i = 0; i < n; i++) b[i] = (prev ? mu * prev[i] : 0) + gt[i];
+      for (let i = 0; i < n; i++) b[i] = (prev ? mu * prev[i] : 0) + gd[i];
+      if (!nesterov) return { u: buf, state: { buf } };
       const u = new Mat(g.rows, g.cols);
-      for (let i = 0; i < n; i++) u.data[i] = lr * (nesterov ? gt[i] + mu * b[i] : b[i]);
+      for (let i = 0; i < n; i++) u.data[i] = gd[i] + mu * b[i];
       return { u, state: { buf } };
     },
   };
 }
 
+/** SGD's lr-free direction: coupled L2, then momentum, d_t above: `chain(addDecayedWeights(λ), trace(μ))`. */
+export const scaleBySgd = (o: { momentum?: number; nesterov?: boolean; weightDecay?: number } = {}): MatrixTransform<SgdState> =>
+  around([shapeCheck('sgd'), addDecayedWeights(o.weightDecay ?? 0)], trace({ momentum: o.momentum ?? 0, nesterov: o.nesterov }));
+
+/** The SGD `MatrixTransform`, step size included: u_t = η d_t. */
+export function sgdTransform(options: SgdTransformOptions = {}): MatrixTransform<SgdState> {
+  const o = validateOptions<Required<SgdTransformOptions>>('sgd', options, { lr: num(LR_DEFAULT, 0), ...SPECS });
+  return withTail(scaleBySgd(o), scaleByLearningRate(o.lr));
+}
+
 /**
  * SGD on (F, G), layer-wise. Options (defaults): lr 0.1, lrF/lrG (= lr), momentum 0, nesterov false,
- * weightDecay 0.
+ * weightDecay 0. Per matrix: `chain(addDecayedWeights(λ), trace(μ), scaleByLearningRate(η))`.
  */
 export function sgd(options: SgdOptions = {}): Optimizer<LayerwiseState<SgdState, SgdState>> {
   const o = validateOptions<Record<string, number | boolean>>('sgd', options, { ...lrSpecs(LR_DEFAULT), ...SPECS });
   const { lrF: _f, lrG: _g, ...rest } = o;
   return layerwise('sgd', (lr) => sgdTransform({ ...(rest as SgdTransformOptions), lr }), o) as Optimizer<LayerwiseState<SgdState, SgdState>>;
 }
+

@@ -31,8 +31,9 @@
  * the polar factor of the gradient, Muon's direction. With ε > 0 it is U diag(s_i (s_i² + ε)^{-2p}) Vᵀ.
  */
 import { Mat, matmul, matmulNT, matmulTN } from '../mat.js';
-import { eigSym, fromEig, symPow } from '../linalg.js';
-import { bool, checkGradShape, layerwise, lrSpecs, num, oneOf, validateOptions, type LayerwiseState, type LrOptions, type OptionSpecs } from './layerwise.js';
+import { bool, layerwise, lrSpecs, num, oneOf, validateOptions, type LayerwiseState, type LrOptions, type OptionSpecs } from './layerwise.js';
+import { averageFactor, dampedPower, type FactorAverage, type RankDeficiency } from './factor.js';
+import { around, scaleByLearningRate, shapeCheck } from './transform.js';
 import type { MatrixTransform, Optimizer } from './types.js';
 
 export type ShampooSides = 'both' | 'left' | 'right' | 'smaller';
@@ -41,7 +42,7 @@ export interface ShampooTransformOptions {
   lr?: number;
   /** Factor decay β₂ ∈ [0, 1]; 1 (default) accumulates sums, < 1 an exponential moving average. */
   beta2?: number;
-  /** Damping ε ≥ 0 added to each factor as εI before the root (default 1e-6). */
+  /** Damping ε ≥ 0 added to each factor as εI before the root (default 1e-6); 0: pseudo-inverse root, cut 1e-12. */
   eps?: number;
   /** Per-side root p ∈ [0, 1]: the preconditioners are (factor + εI)^{-p}. Default 1/4 for 'both', 1/2 one-sided. */
   exponent?: number;
@@ -71,21 +72,15 @@ function resolve(name: string, options: object, specs: OptionSpecs): Record<stri
   return Object.freeze({ ...o, exponent: o.sides === 'both' ? 0.25 : 0.5 });
 }
 
+/** The named options' rank-deficiency rule: ε > 0 damps, ε = 0 takes the pseudo-inverse root (cut 1e-12·λ_max). */
+export const shampooRankDeficiency = (eps: number): RankDeficiency =>
+  (eps > 0 ? { kind: 'damping', damping: eps } : { kind: 'pseudo-inverse', rcond: 1e-12 });
+
 /**
- * (A + εI)^{-p} for a symmetric positive semi-definite factor A, in float64. ε > 0: `linalg.symPow`.
- * ε = 0: pseudo-inverse root (eigenvalues ≤ 1e-12·λ_max map to 0). p = 0 gives the identity exactly.
+ * (A + εI)^{-p} for a symmetric positive semi-definite factor A, in float64 (`factor.dampedPower`).
+ * ε > 0: damped; ε = 0: pseudo-inverse root (eigenvalues ≤ 1e-12·λ_max map to 0). p = 0 gives I exactly.
  */
-export function factorInvRoot(a: Mat, p: number, eps: number): Mat {
-  if (p === 0) {
-    const id = new Mat(a.rows, a.cols);
-    for (let i = 0; i < a.rows; i++) id.data[i * a.cols + i] = 1;
-    return id;
-  }
-  if (eps > 0) return symPow(a, -p, eps);
-  const e = eigSym(a);
-  const cut = 1e-12 * Math.max(0, e.values[e.values.length - 1] ?? 0);
-  return fromEig(e, (l) => (l > cut && l > 0 ? Math.pow(l, -p) : 0));
-}
+export const factorInvRoot = (a: Mat, p: number, eps: number): Mat => dampedPower(a, -p, shampooRankDeficiency(eps));
 
 export interface ShampooState {
   /** Left factor (m×m), or null when the left side is not preconditioned. */
@@ -98,22 +93,27 @@ export interface ShampooState {
   count: number;
 }
 
-function accumulate(prev: Mat | null, outer: Mat, beta2: number): Mat {
-  if (!prev) return beta2 === 1 ? outer : scaled(outer, 1 - beta2);
-  const out = new Mat(outer.rows, outer.cols), o = out.data, p = prev.data, q = outer.data;
-  if (beta2 === 1) for (let i = 0; i < o.length; i++) o[i] = p[i] + q[i];
-  else for (let i = 0; i < o.length; i++) o[i] = beta2 * p[i] + (1 - beta2) * q[i];
-  return out;
-}
-function scaled(a: Mat, s: number): Mat {
-  const out = new Mat(a.rows, a.cols);
-  for (let i = 0; i < a.data.length; i++) out.data[i] = s * a.data[i];
-  return out;
+/** Options of the lr-free Shampoo piece, with the rank-deficiency rule as a typed option. */
+export interface ScaleByShampooOptions {
+  beta2?: number;
+  /** Per-side power p (the preconditioners are factor^{-p}); default 1/4 for 'both', 1/2 one-sided. */
+  exponent?: number;
+  sides?: ShampooSides;
+  updateEvery?: number;
+  precondition?: boolean;
+  /** How singular factors are raised to −p (default: damping 1e-6). */
+  rankDeficiency?: RankDeficiency;
 }
 
-function shampooCore(o: Record<string, number | string | boolean>): MatrixTransform<ShampooState> {
-  const lr = o.lr as number, beta2 = o.beta2 as number, eps = o.eps as number, p = o.exponent as number;
-  const sides = o.sides as ShampooSides, every = o.updateEvery as number, on = o.precondition as boolean;
+/**
+ * Shampoo's lr-free direction P^L_t g_t P^R_t, each side a Kronecker-factor block (`factor.ts`):
+ * statistic g gᵀ (gᵀg), summed (β₂ = 1) or averaged from zero, power −p refreshed every k steps.
+ */
+export function scaleByShampoo(o: ScaleByShampooOptions = {}): MatrixTransform<ShampooState> {
+  const beta2 = o.beta2 ?? 1, sides = o.sides ?? 'both', every = o.updateEvery ?? 1, on = o.precondition ?? true;
+  const p = o.exponent ?? (sides === 'both' ? 0.25 : 0.5);
+  const rd = o.rankDeficiency ?? { kind: 'damping', damping: 1e-6 };
+  const average: FactorAverage = beta2 === 1 ? { kind: 'sum' } : { kind: 'ema', decay: beta2, start: 'zero' };
   const useSides = (w: Mat): [boolean, boolean] => {
     if (!on) return [false, false];
     if (sides === 'both') return [true, true];
@@ -124,24 +124,32 @@ function shampooCore(o: Record<string, number | string | boolean>): MatrixTransf
   return {
     init: () => ({ L: null, R: null, PL: null, PR: null, count: 0 }),
     update(g, state, w) {
-      checkGradShape('shampoo', g, w);
       const count = state.count + 1;
       const [left, right] = useSides(w);
-      if (!left && !right) return { u: scaled(g, lr), state: { ...state, count } };
-      const L = left ? accumulate(state.L, matmulNT(g, g), beta2) : null;
-      const R = right ? accumulate(state.R, matmulTN(g, g), beta2) : null;
-      const refresh = (count - 1) % every === 0;
-      const PL = left ? (refresh || !state.PL ? factorInvRoot(L!, p, eps) : state.PL) : null;
-      const PR = right ? (refresh || !state.PR ? factorInvRoot(R!, p, eps) : state.PR) : null;
+      if (!left && !right) return { u: g, state: { ...state, count } };
+      const L = left ? averageFactor(state.L, matmulNT(g, g), average) : null;
+      const R = right ? averageFactor(state.R, matmulTN(g, g), average) : null;
+      const refresh = (count - 1) % every === 0; // the block's schedule: estimates 1, 1 + k, 1 + 2k, …
+      const PL = left ? (refresh || !state.PL ? dampedPower(L!, -p, rd) : state.PL) : null;
+      const PR = right ? (refresh || !state.PR ? dampedPower(R!, -p, rd) : state.PR) : null;
       let d = g;
       if (PL) d = matmul(PL, d);
       if (PR) d = matmul(d, PR);
-      return { u: scaled(d, lr), state: { L, R, PL, PR, count } };
+      return { u: d, state: { L, R, PL, PR, count } };
     },
   };
 }
 
-/** The Shampoo `MatrixTransform`. */
+function shampooCore(o: Record<string, number | string | boolean>): MatrixTransform<ShampooState> {
+  const head = scaleByShampoo({
+    beta2: o.beta2 as number, exponent: o.exponent as number, sides: o.sides as ShampooSides,
+    updateEvery: o.updateEvery as number, precondition: o.precondition as boolean,
+    rankDeficiency: shampooRankDeficiency(o.eps as number),
+  });
+  return around([shapeCheck('shampoo')], head, [scaleByLearningRate(o.lr as number)]);
+}
+
+/** The Shampoo `MatrixTransform`: `chain(scaleByShampoo, scaleByLearningRate(η))`. */
 export function shampooTransform(options: ShampooTransformOptions = {}): MatrixTransform<ShampooState> {
   return shampooCore(resolve('shampoo', options, { lr: num(LR_DEFAULT, 0), ...SPECS }));
 }

@@ -37,10 +37,19 @@
  * one power iteration from the sorted old basis followed by QR, Q ← qr(L Q_old[:, sort]); `'identity'`:
  * Q_L = I, Q_R = I forever, which makes SOAP Adam (delayed by the skipped first call). Axes longer than
  * `maxPrecondDim` are not rotated (as in the reference).
+ *
+ * As pieces: `scaleBySoap` is the direction α̃_s N with α̃_s = s_η √(1−β₂ˢ)/(1−β₁ˢ) (each factor a
+ * Kronecker-factor block of `factor.ts`: lerp average from zero, eigenbasis refreshed every f steps);
+ * lr-free with `stepSize` s_η = 1. The reference folds η into that bias-corrected step size and decays
+ * the *stepped* weight, so the named `soap` is `chain(scaleBySoap({ stepSize: η }), decayStepped(η, λ))` (no decay on the
+ * initialising first call),
+ * the reference's arithmetic to the last bit; `chain(scaleBySoap(), scaleByLearningRate(η))` is the same
+ * optimizer for λ = 0 up to rounding.
  */
-import { Mat, matmul, matmulNT, matmulTN } from '../mat.js';
-import { eigSym, qr } from '../linalg.js';
-import { bool, checkGradShape, layerwise, lrSpecs, num, oneOf, validateOptions, type LayerwiseState, type LrOptions, type OptionSpecs } from './layerwise.js';
+import { Mat, matmulNT, matmulTN } from '../mat.js';
+import { bool, layerwise, lrSpecs, num, oneOf, validateOptions, type LayerwiseState, type LrOptions, type OptionSpecs } from './layerwise.js';
+import { averageFactor, eigenbasis, refreshBasis, rotateIn, rotateOut, type FactorAverage } from './factor.js';
+import { around, shapeCheck, stateless } from './transform.js';
 import type { MatrixTransform, Optimizer } from './types.js';
 
 export type SoapBasis = 'eigh' | 'power-qr' | 'identity';
@@ -106,52 +115,24 @@ export interface SoapState {
   step: number;
 }
 
-/** Eigenvectors of a symmetric matrix as columns, eigenvalues descending (float64). */
-export function eigBasisDesc(a: Mat): Mat {
-  const { vectors } = eigSym(a), n = a.rows, out = new Mat(n, n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out.data[i * n + j] = vectors.data[i * n + (n - 1 - j)];
-  return out;
+/** Eigenvectors of a symmetric matrix as columns, eigenvalues descending (float64): `factor.eigenbasis`. */
+export const eigBasisDesc = eigenbasis;
+
+/** Options of the SOAP piece (the reference's, less the step size and weight decay). */
+export interface ScaleBySoapOptions {
+  beta1?: number; beta2?: number; shampooBeta?: number; eps?: number; precondFrequency?: number;
+  basis?: SoapBasis; correctBias?: boolean; normalizeGrads?: boolean; maxPrecondDim?: number;
+  /** s_η multiplying the bias correction inside α̃_s, as the reference's step size (default 1: lr-free). */
+  stepSize?: number;
 }
 
-/** Q_Lᵀ X Q_R (null = identity). */
-function project(x: Mat, QL: Mat | null, QR: Mat | null): Mat {
-  let y = QL ? matmulTN(QL, x) : x;
-  if (QR) y = matmul(y, QR);
-  return y;
-}
-/** Q_L X Q_Rᵀ (null = identity). */
-function projectBack(x: Mat, QL: Mat | null, QR: Mat | null): Mat {
-  let y = QL ? matmul(QL, x) : x;
-  if (QR) y = matmulNT(y, QR);
-  return y;
-}
-function lerp(prev: Mat | null, target: Mat, w: number): Mat {
-  // prev + w (target − prev), prev = 0 when null (torch lerp_ semantics)
-  const out = new Mat(target.rows, target.cols), o = out.data, t = target.data, p = prev?.data;
-  for (let i = 0; i < o.length; i++) { const a = p ? p[i] : 0; o[i] = a + w * (t[i] - a); }
-  return out;
-}
-
-/**
- * Refresh one axis' basis from factor `f` and old basis `q`; returns the new basis and the permutation
- * `order` (new position i ↔ old column order[i]) to apply to the second moment along that axis.
- */
-function refreshAxis(f: Mat, q: Mat, mode: 'eigh' | 'power-qr'): { Q: Mat; order: number[] } {
-  const n = f.rows, fq = matmul(f, q);
-  const est = new Float64Array(n); // diag(qᵀ f q): Rayleigh quotients of the old basis vectors
-  for (let j = 0; j < n; j++) { let s = 0; for (let i = 0; i < n; i++) s += q.data[i * n + j] * fq.data[i * n + j]; est[j] = s; }
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => est[b] - est[a] || a - b);
-  if (mode === 'eigh') return { Q: eigBasisDesc(f), order };
-  const sortedFq = new Mat(n, n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) sortedFq.data[i * n + j] = fq.data[i * n + order[j]];
-  return { Q: qr(sortedFq).Q, order };
-}
-
-function soapCore(o: Record<string, number | string | boolean>): MatrixTransform<SoapState> {
-  const lr = o.lr as number, b1 = o.beta1 as number, b2 = o.beta2 as number, sb = o.shampooBeta as number;
-  const eps = o.eps as number, wd = o.weightDecay as number, freq = o.precondFrequency as number;
-  const basis = o.basis as SoapBasis, correctBias = o.correctBias as boolean, normalize = o.normalizeGrads as boolean;
-  const maxDim = o.maxPrecondDim as number;
+/** SOAP's direction α̃_s N (zero on the first call, which only initialises the factors and bases). */
+export function scaleBySoap(o: ScaleBySoapOptions = {}): MatrixTransform<SoapState> {
+  const b1 = o.beta1 ?? 0.95, b2 = o.beta2 ?? 0.95, sb = o.shampooBeta ?? b2;
+  const eps = o.eps ?? 1e-8, freq = o.precondFrequency ?? 10, lr = o.stepSize ?? 1;
+  const basis = o.basis ?? 'eigh', correctBias = o.correctBias ?? true, normalize = o.normalizeGrads ?? false;
+  const maxDim = o.maxPrecondDim ?? 10000;
+  const average: FactorAverage = { kind: 'ema', decay: sb, start: 'zero', arithmetic: 'lerp' };
   const rotL = (w: Mat) => basis !== 'identity' && w.rows <= maxDim;
   const rotR = (w: Mat) => basis !== 'identity' && w.cols <= maxDim;
   return {
@@ -160,31 +141,30 @@ function soapCore(o: Record<string, number | string | boolean>): MatrixTransform
       M: new Mat(w.rows, w.cols), V: new Mat(w.rows, w.cols), step: 0,
     }),
     update(g, state, w) {
-      checkGradShape('soap', g, w);
       if (state.M.rows !== g.rows || state.M.cols !== g.cols) {
         throw new RangeError(`soap: state is for a ${state.M.rows}x${state.M.cols} matrix, gradient is ${g.rows}x${g.cols}`);
       }
       const left = rotL(w), right = rotR(w);
       if (!state.started) {
-        const L = left ? lerp(null, matmulNT(g, g), 1 - sb) : null;
-        const R = right ? lerp(null, matmulTN(g, g), 1 - sb) : null;
+        const L = left ? averageFactor(null, matmulNT(g, g), average) : null;
+        const R = right ? averageFactor(null, matmulTN(g, g), average) : null;
         return {
           u: new Mat(g.rows, g.cols),
-          state: { ...state, started: true, L, R, QL: L && eigBasisDesc(L), QR: R && eigBasisDesc(R) },
+          state: { ...state, started: true, L, R, QL: L && eigenbasis(L), QR: R && eigenbasis(R) },
         };
       }
       const { QL, QR } = state;
       const step = state.step + 1;
       // Adam in the rotated basis.
       const M = lerp(state.M, g, 1 - b1);
-      const gp = project(g, QL, QR), mp = project(M, QL, QR);
+      const gp = rotateIn(g, QL, QR), mp = rotateIn(M, QL, QR);
       const V = new Mat(g.rows, g.cols), dir = new Mat(g.rows, g.cols);
       for (let i = 0; i < V.data.length; i++) {
         const vi = b2 * state.V.data[i] + (1 - b2) * gp.data[i] * gp.data[i];
         V.data[i] = vi;
         dir.data[i] = mp.data[i] / (Math.sqrt(vi) + eps);
       }
-      const N = projectBack(dir, QL, QR);
+      const N = rotateOut(dir, QL, QR);
       if (normalize) {
         let ss = 0;
         for (const x of N.data) ss += x * x;
@@ -193,29 +173,64 @@ function soapCore(o: Record<string, number | string | boolean>): MatrixTransform
       }
       const alpha = correctBias ? (lr * Math.sqrt(1 - b2 ** step)) / (1 - b1 ** step) : lr;
       const u = new Mat(g.rows, g.cols);
-      for (let i = 0; i < u.data.length; i++) {
-        const w1 = w.data[i] - alpha * N.data[i];
-        const w2 = wd > 0 ? w1 - lr * wd * w1 : w1;
-        u.data[i] = w.data[i] - w2;
-      }
+      for (let i = 0; i < u.data.length; i++) u.data[i] = alpha * N.data[i];
       // Factor update after the step, then a basis refresh every `freq` Adam steps.
-      const L = left ? lerp(state.L, matmulNT(g, g), 1 - sb) : null;
-      const R = right ? lerp(state.R, matmulTN(g, g), 1 - sb) : null;
+      const L = left ? averageFactor(state.L, matmulNT(g, g), average) : null;
+      const R = right ? averageFactor(state.R, matmulTN(g, g), average) : null;
       let nQL = QL, nQR = QR, nV = V;
       if (step % freq === 0 && basis !== 'identity') {
         const mode = basis as 'eigh' | 'power-qr';
         if (L && QL) {
-          const r = refreshAxis(L, QL, mode);
+          const r = refreshBasis(L, QL, mode);
           nQL = r.Q;
           nV = permuteRows(nV, r.order);
         }
         if (R && QR) {
-          const r = refreshAxis(R, QR, mode);
+          const r = refreshBasis(R, QR, mode);
           nQR = r.Q;
           nV = permuteCols(nV, r.order);
         }
       }
       return { u, state: { started: true, L, R, QL: nQL, QR: nQR, M, V: nV, step } };
+    },
+  };
+}
+
+function lerp(prev: Mat | null, target: Mat, w: number): Mat {
+  // prev + w (target − prev), prev = 0 when null (torch lerp_ semantics)
+  const out = new Mat(target.rows, target.cols), o = out.data, t = target.data, p = prev?.data;
+  for (let i = 0; i < o.length; i++) { const a = p ? p[i] : 0; o[i] = a + w * (t[i] - a); }
+  return out;
+}
+
+/**
+ * The reference's decoupled decay of the stepped weight: W' = W − u, W'' = (1 − ηλ) W' (evaluated as
+ * W' − ηλ W'), and the update becomes W − W''. Needs η: the decay multiplies the step.
+ */
+export const decayStepped = (lr: number, wd: number): MatrixTransform<null> => stateless((u, w) => {
+  const out = new Mat(u.rows, u.cols);
+  for (let i = 0; i < out.data.length; i++) {
+    const w1 = w.data[i] - u.data[i];
+    const w2 = wd > 0 ? w1 - lr * wd * w1 : w1;
+    out.data[i] = w.data[i] - w2;
+  }
+  return out;
+});
+
+function soapCore(o: Record<string, number | string | boolean>): MatrixTransform<SoapState> {
+  const lr = o.lr as number;
+  const head = scaleBySoap({
+    beta1: o.beta1 as number, beta2: o.beta2 as number, shampooBeta: o.shampooBeta as number, eps: o.eps as number,
+    precondFrequency: o.precondFrequency as number, basis: o.basis as SoapBasis, correctBias: o.correctBias as boolean,
+    normalizeGrads: o.normalizeGrads as boolean, maxPrecondDim: o.maxPrecondDim as number, stepSize: lr,
+  });
+  const decay = decayStepped(lr, o.weightDecay as number), checked = around([shapeCheck('soap')], head);
+  return {
+    init: checked.init,
+    update(g, state, w, t) {
+      const r = checked.update(g, state, w, t);
+      // the first call only initialises: no step, hence no decay of the stepped weight
+      return state.started ? { u: decay.update(r.u, null, w, t).u, state: r.state } : r;
     },
   };
 }
