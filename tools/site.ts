@@ -210,7 +210,11 @@ ${outputs ? `<div class="outputs">${outputs}</div>` : ''}
   }
   if (!title) title = stem;
   if (claims.length === 0) throw new SiteError(`${label} states no claim: add a markdown paragraph starting with **Claim`);
-  const toc = headings.length ? `<nav class="toc" aria-label="Contents"><strong>Contents</strong><ol>${headings.map((h) => `<li class="l${h.level}"><a href="#${esc(h.id)}">${esc(h.text.replace(/[`*]/g, ''))}</a></li>`).join('')}</ol></nav>` : '';
+  // the contents: each heading's inline markdown (formulas included), without its links
+  const tocEnv = newEnv(`${label}, contents`);
+  const tocItems = headings.map((h) => `<li class="l${h.level}"><a href="#${esc(h.id)}">${md.renderInline(h.text, tocEnv).replace(/<\/?a\b[^>]*>/g, '')}</a></li>`).join('');
+  formulas += tocEnv.formulas;
+  const toc = headings.length ? `<nav class="toc" aria-label="Contents"><strong>Contents</strong><ol>${tocItems}</ol></nav>` : '';
   const prevNext = `<nav class="prevnext">${nav.prev ? `<a rel="prev" href="${esc(nav.prev.file)}">← ${esc(nav.prev.title)}</a>` : '<span></span>'}${nav.next ? `<a rel="next" href="${esc(nav.next.file)}">${esc(nav.next.title)} →</a>` : '<span></span>'}</nav>`;
   // the page's title heading first, then the contents; the figure targets are known once every cell is rendered
   const main = parts.join('\n').replace('"\\u0000figures\\u0000"', () => scriptJson(figureTargets)).replace(/(<section class="cell markdown">[\s\S]*?<\/h1>)/, `$1\n${toc}`);
