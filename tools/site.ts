@@ -318,7 +318,7 @@ const SITE_JS = `// Draws every stored plot of the page with the bundled plotly.
     if (width < 600) {
       l.legend = Object.assign({}, l.legend || {}, { orientation: 'h', x: 0, xanchor: 'left', y: -0.22, yanchor: 'top' });
       var m = Object.assign({}, l.margin || {});
-      m.l = Math.min(m.l || 70, 55); m.r = 10; m.b = Math.max(m.b || 55, 95);
+      m.r = 10; m.b = Math.max(m.b || 55, 95);
       l.margin = m;
     }
     return l;
