@@ -94,7 +94,7 @@ test('explorable pages recompute in Chromium with the Node runner\'s numbers; pe
       assert.equal(s.status, 'done', `${p.stem}: default view (${s.error})`);
       assert.equal(s.engine, 'wasm', `${p.stem}: the page runs wasm SIMD`);
       assert.equal(counts(s).computed, 0, `${p.stem}: the default view computes nothing (the committed cells ship with the site)`);
-      const drawnBefore = await page.$$eval('.output.plot[data-live="true"]', (els) => els.map((e) => Number(e.getAttribute('data-rev'))));
+      const drawnBefore = await page.$$eval('[data-live="true"]', (els) => els.map((e) => Number(e.getAttribute('data-rev'))));
       assert.equal(drawnBefore.length, Object.keys(story.figures).length, `${p.stem}: every story figure is drawn live in place of its stored output`);
 
       // one knob through the controls
@@ -107,7 +107,7 @@ test('explorable pages recompute in Chromium with the Node runner\'s numbers; pe
       s = await state(page);
       assert.equal(s.status, 'done', `${p.stem}: recomputed (${s.error})`);
       assert.equal(counts(s).computed, change.newCells, `${p.stem}: only the new cells are computed`);
-      const drawnAfter = await page.$$eval('.output.plot[data-live="true"]', (els) => els.map((e) => Number(e.getAttribute('data-rev'))));
+      const drawnAfter = await page.$$eval('[data-live="true"]', (els) => els.map((e) => Number(e.getAttribute('data-rev'))));
       drawnAfter.forEach((r, i) => assert.ok(r > drawnBefore[i]!, `${p.stem}: figure ${i + 1} redrawn`));
 
       const v = checkKnobs(story, { [change.name]: change.value });
