@@ -94,15 +94,24 @@ export class BrowserRunner implements SweepRunner {
     if (!(o.workers >= 1)) throw new RangeError(`workers must be >= 1; got ${o.workers}`);
   }
 
-  /** Stops every running cell and forgets the queued ones; their sweeps reject with CancelledError. */
+  /**
+   * Stops every running cell and forgets the queued ones; their sweeps reject with CancelledError.
+   * Idle workers are kept (they hold a started engine), busy ones are terminated.
+   */
   cancel(): void {
     this.generation++;
     const dropped = [...this.queue, ...this.running.values()];
     this.queue = [];
+    for (const slot of this.running.keys()) slot.w.terminate();
+    this.slots = this.slots.filter((s) => !this.running.has(s));
     this.running.clear();
-    for (const s of this.slots) s.w.terminate();
-    this.slots = [];
     for (const j of dropped) j.fail(new CancelledError());
+  }
+
+  /** Starts the workers and their engines ahead of the first cell (they are then ready when a knob changes). */
+  warm(): Promise<void> {
+    while (this.slots.length < this.o.workers) this.slots.push(this.spawn());
+    return Promise.all(this.slots.map((s) => s.ready)).then(() => undefined);
   }
 
   private spawn(): Slot {
