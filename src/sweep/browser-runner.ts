@@ -88,6 +88,9 @@ export class BrowserRunner implements SweepRunner {
   private running = new Map<Slot, Job>();
   private nextId = 1;
   private generation = 0;
+  private inflight = new Map<string, Promise<Json>>();
+  /** Cells computed in this page, with the generation (run) that computed them. */
+  private fresh = new Map<string, number>();
 
   constructor(private readonly o: BrowserRunnerOptions) {
     this.engine = o.engine;
@@ -105,6 +108,7 @@ export class BrowserRunner implements SweepRunner {
     for (const slot of this.running.keys()) slot.w.terminate();
     this.slots = this.slots.filter((s) => !this.running.has(s));
     this.running.clear();
+    this.inflight.clear();
     for (const j of dropped) j.fail(new CancelledError());
   }
 
@@ -172,12 +176,58 @@ export class BrowserRunner implements SweepRunner {
     });
   }
 
-  async sweep(name: string, r: SweepRequest, onCells?: (cells: readonly StoryCell[]) => void): Promise<readonly StoryCell[]> {
+  /** A sweep's experiment, cells (in index order) and their cache keys. */
+  private async plan(r: SweepRequest) {
     const exp = await loadRegistered(r.experiment);
     if (exp.hashSource) throw new GridError(`experiment '${exp.name}' keys its cells by its source file (hashSource), which a page cannot read`);
-    const grid = effectiveGrid(exp, { set: r.set, seeds: r.seeds });
-    const cells = expandGrid(exp, grid);
+    const cells = expandGrid(exp, effectiveGrid(exp, { set: r.set, seeds: r.seeds }));
     const keys = cells.map((c) => cellKey(exp.name, exp.version, c.params, c.replicate, null, this.engine));
+    return { exp, cells, keys };
+  }
+
+  /** A missing cell's result: computed once, stored, and shared by every sweep that asks for it meanwhile. */
+  private cellResult(experiment: string, cell: Cell, key: string): Promise<Json> {
+    let p = this.inflight.get(key);
+    if (!p) {
+      const gen = this.generation;
+      p = this.compute(experiment, cell).then(async (json) => {
+        const result = JSON.parse(json) as Json;
+        this.fresh.set(key, gen);
+        await this.o.store.put(key, experiment, result).catch(() => undefined);
+        return result;
+      });
+      this.inflight.set(key, p);
+      const forget = () => { if (this.inflight.get(key) === p) this.inflight.delete(key); };
+      p.then(forget, forget);
+    }
+    return p;
+  }
+
+  private async lookup(key: string): Promise<Json | undefined> {
+    return this.o.shipped?.(key) ?? await this.o.store.get(key).catch(() => undefined);
+  }
+
+  /**
+   * Queues the missing cells of all of a story's sweeps at once, in sweep order, so that every worker
+   * has work while `computeStory` takes the sweeps one after another (the results are the same cells;
+   * only the scheduling differs from Node's). Errors are left to the sweeps to report.
+   */
+  async prefetch(reqs: readonly SweepRequest[]): Promise<void> {
+    const gen = this.generation;
+    for (const r of reqs) {
+      let plan;
+      try { plan = await this.plan(r); } catch { return; }
+      for (let i = 0; i < plan.cells.length; i++) {
+        if (gen !== this.generation) return;
+        if (this.inflight.has(plan.keys[i]) || await this.lookup(plan.keys[i]) !== undefined) continue;
+        if (gen !== this.generation) return;
+        this.cellResult(plan.exp.name, plan.cells[i], plan.keys[i]).catch(() => undefined);
+      }
+    }
+  }
+
+  async sweep(name: string, r: SweepRequest, onCells?: (cells: readonly StoryCell[]) => void): Promise<readonly StoryCell[]> {
+    const { exp, cells, keys } = await this.plan(r);
     const results = new Array<Json | undefined>(cells.length);
     let stored = 0, computed = 0;
     const gen = this.generation;
@@ -185,20 +235,20 @@ export class BrowserRunner implements SweepRunner {
     const available = (): StoryCell[] => cells.flatMap((c, i) => (results[i] === undefined ? [] : [{ params: c.params, replicate: c.replicate, result: results[i]! }]));
     const pending: number[] = [];
     for (let i = 0; i < cells.length; i++) {
-      const hit = this.o.shipped?.(keys[i]) ?? await this.o.store.get(keys[i]).catch(() => undefined);
-      if (hit !== undefined) { results[i] = hit; stored++; } else pending.push(i);
+      // a cell computed by a prefetch of this run counts as computed here, not as stored
+      const hit = this.inflight.has(keys[i]) ? undefined : await this.lookup(keys[i]);
+      if (hit === undefined) pending.push(i);
+      else { results[i] = hit; if (this.fresh.get(keys[i]) === gen) computed++; else stored++; }
     }
     if (gen !== this.generation) throw new CancelledError();
     progress(pending.length === 0);
-    if (stored > 0 || pending.length === 0) onCells?.(available());
+    if (stored + computed > 0 || pending.length === 0) onCells?.(available());
     await Promise.all(pending.map(async (i) => {
-      const json = await this.compute(exp.name, cells[i]);
-      const result = JSON.parse(json) as Json;
-      await this.o.store.put(keys[i], exp.name, result).catch(() => undefined);
+      const result = await this.cellResult(exp.name, cells[i], keys[i]);
       if (gen !== this.generation) return;
       results[i] = result;
       computed++;
-      progress(computed === pending.length);
+      progress(stored + computed === cells.length);
       onCells?.(available());
     }));
     if (gen !== this.generation) throw new CancelledError();
