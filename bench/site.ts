@@ -13,7 +13,7 @@
  * .md, and the table on stdout.
  */
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildSite } from '../tools/site.js';
@@ -117,7 +117,7 @@ async function main(): Promise<void> {
     '|---|---|---|---|---|---|---|---|',
     ...rows.map((r) => `| ${r.notebook} | \`${r.change}\` | ${r.newCells} / ${r.totalCells} | ${ms(r.browser.firstMs)} | ${ms(r.browser.completeMs)} | ${ms(r.node.firstMs)} | ${ms(r.node.completeMs)} | ${(r.browser.completeMs / r.node.completeMs).toFixed(2)} |`),
   ].join('\n');
-  const env = `${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}, Chromium workers = navigator.hardwareConcurrency (${rows[0]?.browser.workers ?? '?'}), Node workers = ${availableParallelism()}, engine wasm in both`;
+  const env = `${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}, Chromium workers = navigator.hardwareConcurrency (${rows[0]?.browser.workers ?? '?'}), Node workers = ${availableParallelism()}, engine wasm in both, load average at the end ${loadavg().map((x) => x.toFixed(1)).join(' / ')} (1/5/15 min)`;
   console.log(`\n${table}\n\n${env}`);
   const dir = join(import.meta.dirname, 'results');
   mkdirSync(dir, { recursive: true });
