@@ -24,6 +24,7 @@ import { badValue, cheapestChange } from '../../tools/lib/knob-change.js';
 import { loadStory } from '../../src/stories/index.js';
 import { checkKnobs, computeStory, defaultKnobs, type Knob } from '../../src/stories/story.js';
 import { startBackend } from '../../src/node/backend.js';
+import { initBackend } from '../../src/backend.js';
 import { nodeRunner } from '../../src/node/story-runner.js';
 import { defaultDataDir } from '../../src/node/locate.js';
 import { NOTEBOOK_DIR } from '../../tools/notebook.js';
@@ -68,7 +69,8 @@ test('explorable pages recompute in Chromium with the Node runner\'s numbers; pe
     const explorable = built.pages.filter((p) => p.explorable);
     assert.ok(explorable.length >= 1, 'at least one explorable page');
     // the Node side: the same engine as the page (wasm), the committed cells in a copy of data/
-    assert.equal(await startBackend({ quiet: true }), 'wasm', 'Node runs the wasm engine (unset LPFL_BACKEND for this test)');
+    await startBackend({ quiet: true });
+    assert.equal(await initBackend('wasm'), 'wasm', 'Node runs the page\'s engine, wasm');
     if (existsSync(defaultDataDir())) cpSync(defaultDataDir(), data, { recursive: true });
     const problems: string[] = [], offMachine: string[] = [];
     await chrome.context.route('**/*', (route) => {
