@@ -166,8 +166,9 @@ async function main(argv: string[]): Promise<number> {
   } else if (files.length !== 1) usage();
   // Refuse bad overrides before the build and the kernel.
   if (overrides.length) {
-    injectParameters(readNotebook(files[0]!), overrides, files[0]);
+    // a storied notebook's values get the story's validator first: the messages the site shows
     await checkStoryKnobs(files[0]!, overrides);
+    injectParameters(readNotebook(files[0]!), overrides, files[0]);
   }
 
   const b = buildLibrary();

@@ -7,6 +7,8 @@ import { notebookParameters } from '../../tools/lib/params.js';
 import { STORIES, loadStory, storyNames } from '../../src/stories/index.js';
 import { checkKnobs, defaultKnobs } from '../../src/stories/story.js';
 import { REGISTRY } from '../../src/experiments/registry.js';
+import { checkStoryKnobs } from '../../tools/notebook.js';
+import { ParamError } from '../../tools/lib/params.js';
 
 const NB = join(import.meta.dirname, '..', '..', 'notebooks');
 
@@ -34,4 +36,17 @@ test('the platform demo\'s validator names the knob and the rule', async () => {
   assert.throws(() => checkKnobs(s, { kappa: 0.5 }), /00-platform-demo: parameter 'kappa' must be a finite number ≥ 1 and ≤ 100000000; got 0.5/);
   assert.throws(() => checkKnobs(s, { n: 16 }), /n \(16\) must be at least d \(32\)/);
   assert.throws(() => checkKnobs(s, { rotation: 'x' }), /'rotation' must be one of "haar", "none"; got "x"/);
+});
+
+test('npm run notebook refuses a storied notebook\'s bad values with the message of the story\'s validator (the site\'s)', async () => {
+  const s = await loadStory('00-platform-demo');
+  const file = join(NB, '00-platform-demo.ipynb');
+  for (const [arg, value] of [['kappa=0.5', 0.5], ['kappa="abc"', 'abc'], ['n=16', 16], ['rotation="x"', 'x'], ['steps=2.5', 2.5]] as const) {
+    const name = arg.split('=')[0]!;
+    let expected = '';
+    try { checkKnobs(s, { [name]: value }); } catch (e) { expected = (e as Error).message; }
+    assert.ok(expected, arg);
+    await assert.rejects(checkStoryKnobs(file, [arg]), (e: unknown) => e instanceof ParamError && e.message === expected, arg);
+  }
+  await checkStoryKnobs(file, ['kappa=1000']);
 });
