@@ -6,7 +6,8 @@
  *
  * Changes measured per story: the cheapest single-knob change (fewest new cells, as the site test uses),
  * `seed` + 1 (every cell new), and any given on the command line as `NB:knob=value` (value JSON).
- * Chromium's times are the page's own (performance.now from the change to the first figure drawn with a
+ * The knob is changed once the page's workers have started (they start after the default view, while
+ * the reader reads). Chromium's times are the page's own (performance.now from the change to the first figure drawn with a
  * computed cell, and to the last figure and claims drawn); Node's from the call to the first partial
  * result holding a computed cell (the Node runner reports a sweep when it ends) and to the result.
  * Not a test: the numbers depend on the machine and its load. Output: bench/results/site-<date>.json and
@@ -69,6 +70,8 @@ async function main(): Promise<void> {
           return !!s && s.runs >= k && ['done', 'error', 'invalid'].includes(s.status);
         }, runs, { timeout: 1_800_000 });
         await settled(1);
+        // a reader changes a knob after reading a little: by then the page's workers have started
+        await tab.waitForFunction(() => (window as unknown as { __lpExplore: { workersReady: boolean } }).__lpExplore.workersReady, null, { timeout: 120_000 });
         const k = story.knobs[knob] as Knob;
         if (k.type === 'choice' || k.type === 'boolean') await tab.selectOption(`#knob-${knob}`, String(value));
         else { await tab.fill(`#knob-${knob}`, knobText(k, value)); await tab.press(`#knob-${knob}`, 'Enter'); }

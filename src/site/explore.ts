@@ -55,6 +55,8 @@ export interface ExploreState {
   progress: Record<string, SweepProgress>;
   /** Runs started (each knob change starts one). */
   runs: number;
+  /** True once the workers (and their engines) have started. */
+  workersReady: boolean;
   /** Milliseconds from the start of the last run to its first figure drawn with a computed cell, and to its end. */
   firstComputedMs: number | null;
   completeMs: number | null;
@@ -123,7 +125,7 @@ async function main(): Promise<void> {
 
   const state: ExploreState = {
     status: 'starting', error: null, values: null, result: null, claims: [], figures: {}, engine: '', engineDetail: '', workers: 0,
-    store: '', progress: {}, runs: 0, firstComputedMs: null, completeMs: null,
+    store: '', progress: {}, runs: 0, workersReady: false, firstComputedMs: null, completeMs: null,
     notebookText: async () => notebookText(state.values ?? defaults),
   };
   g.__lpExplore = state;
@@ -380,7 +382,7 @@ async function main(): Promise<void> {
 
   await run(fromUrl(), false);
   // workers started while the reader reads: the first knob change then computes at once
-  void runner.warm().catch(() => undefined);
+  void runner.warm().then(() => { state.workersReady = true; }, () => undefined);
 }
 
 main().catch((e: unknown) => {
