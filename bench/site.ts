@@ -26,7 +26,7 @@ import { startBackend } from '../src/node/backend.js';
 import { nodeRunner } from '../src/node/story-runner.js';
 import { defaultDataDir } from '../src/node/locate.js';
 
-interface Row { notebook: string; change: string; newCells: number; totalCells: number; browser: { firstMs: number | null; completeMs: number; workers: number; engine: string }; node: { firstMs: number | null; completeMs: number; workers: number; engine: string } }
+interface Row { notebook: string; change: string; newCells: number; totalCells: number; browser: { firstCellMs: number | null; firstMs: number | null; completeMs: number; workers: number; engine: string }; node: { firstMs: number | null; completeMs: number; workers: number; engine: string } }
 
 const knobText = (k: Knob, v: unknown) => (Array.isArray(v) ? v.join(', ') : String(v));
 
@@ -77,8 +77,8 @@ async function main(): Promise<void> {
         else { await tab.fill(`#knob-${knob}`, knobText(k, value)); await tab.press(`#knob-${knob}`, 'Enter'); }
         await settled(2);
         const b = await tab.evaluate(() => {
-          const s = (window as unknown as { __lpExplore: { status: string; error: string | null; firstComputedMs: number | null; completeMs: number; workers: number; engineDetail: string } }).__lpExplore;
-          return { status: s.status, error: s.error, firstMs: s.firstComputedMs, completeMs: s.completeMs, workers: s.workers, engine: s.engineDetail };
+          const s = (window as unknown as { __lpExplore: { status: string; error: string | null; firstCellMs: number | null; firstComputedMs: number | null; completeMs: number; workers: number; engineDetail: string } }).__lpExplore;
+          return { status: s.status, error: s.error, firstCellMs: s.firstCellMs, firstMs: s.firstComputedMs, completeMs: s.completeMs, workers: s.workers, engine: s.engineDetail };
         });
         await ctx.close();
         if (b.status !== 'done') throw new Error(`${name} ${knob}=${JSON.stringify(value)}: the page ended '${b.status}': ${b.error}`);
@@ -103,7 +103,7 @@ async function main(): Promise<void> {
         rmSync(data, { recursive: true, force: true });
         const row: Row = {
           notebook: name, change: `${knob}=${JSON.stringify(value)}`, newCells: n, totalCells: total,
-          browser: { firstMs: b.firstMs, completeMs: b.completeMs, workers: b.workers, engine: b.engine },
+          browser: { firstCellMs: b.firstCellMs, firstMs: b.firstMs, completeMs: b.completeMs, workers: b.workers, engine: b.engine },
           node: { firstMs: first, completeMs, workers, engine: `${engine} (worker threads)` },
         };
         rows.push(row);
@@ -116,9 +116,9 @@ async function main(): Promise<void> {
   }
   const ms = (x: number | null) => (x === null ? '–' : `${Math.round(x)}`);
   const table = [
-    '| notebook | knob change | new / all cells | Chromium: first partial (ms) | Chromium: complete (ms) | Node: first partial (ms) | Node: complete (ms) | complete, Chromium / Node |',
-    '|---|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.notebook} | \`${r.change}\` | ${r.newCells} / ${r.totalCells} | ${ms(r.browser.firstMs)} | ${ms(r.browser.completeMs)} | ${ms(r.node.firstMs)} | ${ms(r.node.completeMs)} | ${(r.browser.completeMs / r.node.completeMs).toFixed(2)} |`),
+    '| notebook | knob change | new / all cells | Chromium: first cell in (ms) | Chromium: first partial figure (ms) | Chromium: complete (ms) | Node: first partial (ms) | Node: complete (ms) | complete, Chromium / Node |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.notebook} | \`${r.change}\` | ${r.newCells} / ${r.totalCells} | ${ms(r.browser.firstCellMs)} | ${ms(r.browser.firstMs)} | ${ms(r.browser.completeMs)} | ${ms(r.node.firstMs)} | ${ms(r.node.completeMs)} | ${(r.browser.completeMs / r.node.completeMs).toFixed(2)} |`),
   ].join('\n');
   const env = `${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}, Chromium workers = navigator.hardwareConcurrency (${rows[0]?.browser.workers ?? '?'}), Node workers = ${availableParallelism()}, engine wasm in both, load average at the end ${loadavg().map((x) => x.toFixed(1)).join(' / ')} (1/5/15 min)`;
   console.log(`\n${table}\n\n${env}`);

@@ -60,6 +60,8 @@ export interface ExploreState {
   /** Milliseconds from the start of the last run to its first figure drawn with a computed cell, and to its end. */
   firstComputedMs: number | null;
   completeMs: number | null;
+  /** Milliseconds from the start of the last run to its first computed cell's arrival (before drawing). */
+  firstCellMs: number | null;
   notebookText(): Promise<string>;
 }
 
@@ -125,7 +127,7 @@ async function main(): Promise<void> {
 
   const state: ExploreState = {
     status: 'starting', error: null, values: null, result: null, claims: [], figures: {}, engine: '', engineDetail: '', workers: 0,
-    store: '', progress: {}, runs: 0, workersReady: false, firstComputedMs: null, completeMs: null,
+    store: '', progress: {}, runs: 0, workersReady: false, firstComputedMs: null, completeMs: null, firstCellMs: null,
     notebookText: async () => notebookText(state.values ?? defaults),
   };
   g.__lpExplore = state;
@@ -230,6 +232,7 @@ async function main(): Promise<void> {
     shipped: (key) => (Object.prototype.hasOwnProperty.call(shipped, key) ? shipped[key] : undefined),
     onProgress: (p) => {
       state.progress[p.sweep] = p;
+      if (p.computed > 0 && state.firstCellMs === null) state.firstCellMs = performance.now() - runStart;
       const all = Object.values(state.progress);
       const total = all.reduce((s, x) => s + x.total, 0), stored = all.reduce((s, x) => s + x.stored, 0), computed = all.reduce((s, x) => s + x.computed, 0);
       status.textContent = `${stored + computed} of ${total} cells so far (${stored} stored, ${computed} computed here)… ${((performance.now() - runStart) / 1000).toFixed(1)} s`;
@@ -301,7 +304,7 @@ async function main(): Promise<void> {
     document.body.classList.toggle('non-default', names.some((n) => !same(v[n], defaults[n])));
     const my = ++generation;
     runner.cancel();
-    Object.assign(state, { status: 'running', error: null, values: v, progress: {}, firstComputedMs: null, completeMs: null, runs: state.runs + 1 });
+    Object.assign(state, { status: 'running', error: null, values: v, progress: {}, firstComputedMs: null, completeMs: null, firstCellMs: null, runs: state.runs + 1 });
     cancelBtn.disabled = false;
     runStart = performance.now();
     const computedSoFar = () => Object.values(state.progress).reduce((s, x) => s + x.computed, 0);
