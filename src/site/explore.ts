@@ -240,6 +240,23 @@ async function main(): Promise<void> {
   });
 
   const plotly = () => { if (!g.Plotly) throw new Error('plotly.js is not loaded'); return g.Plotly; };
+  const lastDrawn = new Map<string, string>();
+  // one drawing at a time; while it draws, only the latest result waits (partial results come faster
+  // than plotly draws on a busy machine)
+  let drawing: Promise<void> | null = null;
+  let queued: { r: unknown; v: KV; done?: () => void } | null = null;
+  const requestDraw = (r: unknown, v: KV, done?: () => void): Promise<void> => {
+    queued = { r, v, done };
+    drawing ??= (async () => {
+      while (queued) {
+        const q: { r: unknown; v: KV; done?: () => void } = queued;
+        queued = null;
+        try { await draw(q.r, q.v); q.done?.(); } catch { /* a partial result a figure cannot show: drawn when complete */ }
+      }
+      drawing = null;
+    })();
+    return drawing;
+  };
   const draw = async (r: unknown, v: KV) => {
     const jobs: Promise<unknown>[] = [];
     for (const [name, make] of Object.entries(story.figures as Record<string, (r: unknown, v: unknown) => Figure>)) {
@@ -255,9 +272,12 @@ async function main(): Promise<void> {
         }
         ids = [id];
       }
+      const json = JSON.stringify(fig);
       for (const id of ids) {
         const target = document.getElementById(id);
         if (!target) continue;
+        if (lastDrawn.get(id) === json) continue; // unchanged by the cells that came in: not redrawn
+        lastDrawn.set(id, json);
         jobs.push(plotly().react(target, fig.data, fitLayout(fig.layout, target.clientWidth), { responsive: true, displaylogo: false, ...(fig.config ?? {}) }).then(() => {
           target.setAttribute('data-drawn', 'true');
           target.setAttribute('data-rev', String(Number(target.getAttribute('data-rev') ?? '0') + 1));
@@ -317,14 +337,16 @@ async function main(): Promise<void> {
         // drawn when its cells are complete (an error of the complete result is shown, below)
         let checks: ClaimCheck[];
         try { checks = story.claims(partial, v); } catch { return; }
-        draw(partial, v).then(() => {
-          if (my === generation && state.firstComputedMs === null && computedSoFar() > 0) state.firstComputedMs = performance.now() - runStart;
-        }, () => undefined);
+        const withComputed = computedSoFar() > 0;
+        void requestDraw(partial, v, () => {
+          if (my === generation && state.firstComputedMs === null && withComputed) state.firstComputedMs = performance.now() - runStart;
+        });
         showClaims(checks, true);
       });
       if (my !== generation) return;
       state.result = r;
-      await draw(r, v);
+      await requestDraw(r, v);
+      await draw(r, v); // the complete result (throws here if a figure cannot show it)
       showClaims(story.claims(r, v), false);
       if (state.firstComputedMs === null && computedSoFar() > 0) state.firstComputedMs = performance.now() - runStart;
       state.completeMs = performance.now() - runStart;
