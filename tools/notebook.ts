@@ -22,6 +22,8 @@ import { readNotebook, writeNotebook, formatNotebook, text, type Notebook } from
 import { injectParameters, notebookParameters, parseOverrides, ParamError, jsonKind, INJECTED_TAG } from './lib/params.js';
 import { ROOT, KERNEL_NAME, buildLibrary, findPython, privateJupyterPath } from './lib/jupyter.js';
 import { PlotRenderer, addStaticImages } from './lib/static-plots.js';
+import { STORIES, loadStory } from '../src/stories/index.js';
+import { checkKnobs, KnobError } from '../src/stories/story.js';
 
 export const NOTEBOOK_DIR = join(ROOT, 'notebooks');
 export const RUNS_DIR = join(ROOT, 'runs');
@@ -110,6 +112,23 @@ export async function runNotebook(path: string, o: RunOptions = {}): Promise<Run
   }
 }
 
+/**
+ * A notebook with a story (src/stories/) has its overrides checked by the story's validator too, the one
+ * the notebook's own cells and the site's controls call: ranges and cross-constraints are refused here,
+ * before the kernel starts, with the same message.
+ */
+export async function checkStoryKnobs(file: string, overrides: readonly string[]): Promise<void> {
+  const stem = basename(file, '.ipynb');
+  if (!Object.prototype.hasOwnProperty.call(STORIES, stem)) return;
+  const story = await loadStory(stem);
+  const values: Record<string, unknown> = {};
+  for (const [k, o] of parseOverrides(overrides)) values[k] = o.value;
+  try { checkKnobs(story, values); } catch (e) {
+    if (e instanceof KnobError) throw new ParamError(e.message);
+    throw e;
+  }
+}
+
 function usage(): never {
   console.error(`usage:
   tsx tools/notebook.ts run-all                       execute notebooks/*.ipynb in place
@@ -146,7 +165,11 @@ async function main(argv: string[]): Promise<number> {
     if (files.length === 0) throw new RunError(`no notebooks in ${relative(ROOT, NOTEBOOK_DIR)}/`);
   } else if (files.length !== 1) usage();
   // Refuse bad overrides before the build and the kernel.
-  if (overrides.length) injectParameters(readNotebook(files[0]!), overrides, files[0]);
+  if (overrides.length) {
+    // a storied notebook's values get the story's validator first: the messages the site shows
+    await checkStoryKnobs(files[0]!, overrides);
+    injectParameters(readNotebook(files[0]!), overrides, files[0]);
+  }
 
   const b = buildLibrary();
   log(`built src/ in ${b.ms} ms`);

@@ -67,7 +67,7 @@ async function main(argv: string[]): Promise<number> {
   }
   let siteNote = '';
   try {
-    const site = buildSite();
+    const site = await buildSite();
     siteNote = `site rebuilt: ${relative(process.cwd(), join(site.dir, 'index.html'))}`;
   } catch (e) {
     siteNote = `site NOT rebuilt: ${(e as Error).message}`;

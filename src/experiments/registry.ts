@@ -24,6 +24,8 @@ export const REGISTRY: Readonly<Record<string, RegistryEntry>> = {
   'linear-adam-rotation': { module: './linear-adam-rotation.js', load: () => import('./linear-adam-rotation.js') },
   'single-index-spike': { module: './single-index-spike.js', load: () => import('./single-index-spike.js') },
   'single-index-spike-network': { module: './single-index-spike-network.js', load: () => import('./single-index-spike-network.js') },
+  'platform-demo-spectrum': { module: './platform-demo-spectrum.js', load: () => import('./platform-demo-spectrum.js') },
+  'platform-demo-run': { module: './platform-demo-run.js', load: () => import('./platform-demo-run.js') },
   'single-index-test-error': { module: './single-index-test-error.js', load: () => import('./single-index-test-error.js') },
 };
 

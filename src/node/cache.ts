@@ -33,13 +33,8 @@ export interface CellRecord {
   elapsedMs: number;
 }
 
-/**
- * Cache key of a cell. `engine` is the numeric engine the cell runs on (`backend.activeBackend()`): the
- * float32 tfjs engines and the float64 `js64` engine give different numbers, so their cells never mix.
- */
-export function cellKey(experiment: string, version: string, params: Params, replicate: number, source: string | null, engine: string): string {
-  return sha256(canonicalJson({ experiment, version, params, replicate, source, engine })).slice(0, 32);
-}
+/** Cache key of a cell: shared with the page's runner (`src/sweep/keys.ts`). */
+export { cellKey } from '../sweep/keys.js';
 
 /** File text of a record. */
 export function encodeCell(rec: CellRecord): string {

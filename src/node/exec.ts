@@ -4,11 +4,9 @@
  */
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
-import { canonicalJson } from '../experiments/canonical.js';
 import { GridError, validateExperiment } from '../experiments/grid.js';
 import { loadRegistered, REGISTRY } from '../experiments/registry.js';
-import type { Cell, Experiment, Params } from '../experiments/types.js';
-import { Rng } from '../rng.js';
+import type { Experiment } from '../experiments/types.js';
 
 /** How a worker finds an experiment: by registry name, or by module URL. */
 export type ExperimentRef = { kind: 'registry'; name: string } | { kind: 'module'; url: string };
@@ -33,13 +31,5 @@ export async function loadExperiment(ref: ExperimentRef): Promise<Experiment> {
   return validateExperiment(mod.default ?? mod.experiment);
 }
 
-/** Runs one cell; returns the canonical JSON of its result (throws JsonValueError naming the bad value). */
-export async function executeCell(exp: Experiment, cell: Pick<Cell, 'params' | 'replicate' | 'seed'>): Promise<{ json: string; elapsedMs: number }> {
-  // A private copy of the params: `run` may mutate it without touching other replicates' cells.
-  const params = JSON.parse(canonicalJson(cell.params)) as Params;
-  const rng = new Rng(cell.seed);
-  const t0 = performance.now();
-  const result = await exp.run(params, rng, { experiment: exp.name, replicate: cell.replicate, seed: cell.seed });
-  const elapsedMs = performance.now() - t0;
-  return { json: canonicalJson(result, 'result'), elapsedMs };
-}
+/** Runs one cell (shared with the page's workers: `src/sweep/execute.ts`). */
+export { executeCell } from '../sweep/execute.js';

@@ -5,6 +5,7 @@
 import type { AnyStory } from './story.js';
 
 export const STORIES: Readonly<Record<string, () => Promise<AnyStory>>> = {
+  '00-platform-demo': () => import('./platform-demo.js').then((m) => m.platformDemo),
 };
 
 export function storyNames(): string[] { return Object.keys(STORIES).sort(); }

@@ -32,7 +32,7 @@ test('the site works offline in Chromium: plots drawn, formulas rendered, no err
   const chrome = await launchChromium({ viewport: { width: 1200, height: 900 } });
   try {
     const t0 = Date.now();
-    const built = buildSite(out);
+    const built = await buildSite(out);
     t.diagnostic(`site built in ${Date.now() - t0} ms`);
     const problems: string[] = [];
     const offMachine: string[] = [];
@@ -116,7 +116,7 @@ test('without scripts (as in GitHub\'s preview) every plot shows as its PNG and 
   const out = mkdtempSync(join(tmpdir(), 'lp-site-'));
   const chrome = await launchChromium();
   try {
-    buildSite(out);
+    await buildSite(out);
     const context = await chrome.browser.newContext({ javaScriptEnabled: false });
     await context.route('**/*', (route) => (/^(file|data|about):/.test(route.request().url()) ? route.continue() : route.abort()));
     const page = await context.newPage();

@@ -1,0 +1,16 @@
+/**
+ * Cache keys of sweep cells, shared by the Node runner (`node/cache.ts` re-exports `cellKey`) and the
+ * page's runner, so a cell computed in either place is found by the other. Browser-safe.
+ *
+ * `key` is the first 128 bits (hex) of SHA-256 over the canonical JSON of {experiment, version, params,
+ * replicate, source, engine}; `source` is the SHA-256 of the experiment module's text when it sets
+ * `hashSource`, else null; `engine` the numeric engine (`backend.activeBackend()`): float32 tfjs engines
+ * and the float64 `js64` engine give different numbers, so their cells never mix.
+ */
+import { canonicalJson } from '../experiments/canonical.js';
+import type { Params } from '../experiments/types.js';
+import { sha256Hex } from './sha256.js';
+
+export function cellKey(experiment: string, version: string, params: Params, replicate: number, source: string | null, engine: string): string {
+  return sha256Hex(canonicalJson({ experiment, version, params, replicate, source, engine })).slice(0, 32);
+}
