@@ -53,6 +53,8 @@ export interface SweepOptions {
    * new cells in an ignored directory while reusing the committed ones in data/.
    */
   readDirs?: readonly string[];
+  /** Copy the cells found in `readDirs` into `dataDir` (default: $SWEEP_READ_COPY = 1): `npm run data:refresh`. */
+  copyReads?: boolean;
 }
 
 export interface CellResult extends Cell {
@@ -145,6 +147,7 @@ export async function runSweep(spec: ExperimentSpec, opts: SweepOptions = {}): P
   const readDirs = (opts.readDirs ?? (process.env.SWEEP_READ_DIRS ?? '').split(delimiter))
     .filter((d) => d !== '').map((d) => resolve(d)).filter((d) => d !== dataDir);
   const readCaches = readDirs.map((d) => new CellCache(d, exp.name, fs));
+  const copyReads = opts.copyReads ?? process.env.SWEEP_READ_COPY === '1';
   const removed = await cache.prepare();
   if (removed > 0) notice(`${exp.name}: removed ${removed} temporary file(s) left by an interrupted run in ${cache.dir}`);
 
@@ -161,7 +164,10 @@ export async function runSweep(spec: ExperimentSpec, opts: SweepOptions = {}): P
     let found = false;
     for (const rc of readCaches) {
       const h = await rc.read(c.key);
-      if (h.status === 'hit') { out[i] = { ...c, result: h.record.result, cached: true }; cachedCount++; found = true; break; }
+      if (h.status === 'hit') {
+        if (copyReads) await cache.write(h.record);
+        out[i] = { ...c, result: h.record.result, cached: true }; cachedCount++; found = true; break;
+      }
     }
     if (found) continue;
     if (hit.status === 'corrupt') {

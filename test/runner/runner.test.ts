@@ -246,3 +246,13 @@ test('readDirs: cells found in a read-only data directory are reused, new ones g
     delete process.env.SWEEP_TEST_LOG;
   }
 });
+
+test('copyReads: cells found in a read directory are copied byte for byte into dataDir', async () => {
+  const old = tmp('copyreads-old');
+  const fresh = tmp('copyreads-new');
+  await runSweep(FIXTURE, { dataDir: old, workers: 0, ...quiet });
+  const r = await runSweep(FIXTURE, { dataDir: fresh, readDirs: [old], copyReads: true, set: { a: [2] }, workers: 0, ...quiet });
+  assert.equal(r.computed, 0);
+  assert.equal(cellFiles(fresh, EXP).length, 4, 'exactly the cells of this grid');
+  for (const f of cellFiles(fresh, EXP)) assert.equal(readText(fresh, EXP, f), readText(old, EXP, f));
+});
