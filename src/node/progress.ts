@@ -54,6 +54,16 @@ export function formatProgress(p: Progress): string {
   return `${p.experiment}: ${tail(p)}`;
 }
 
+/**
+ * A line with a timing ("sweeps took 2.3 s") for a notebook: in a headless run it goes to the run log
+ * (this process's stderr file descriptor), never into the committed outputs; interactively it is
+ * printed with `print` (default console.log).
+ */
+export function logTiming(line: string, print: (line: string) => void = (l) => console.log(l), headless: boolean = !!process.env[HEADLESS_ENV]): void {
+  if (headless) writeSync(2, `${line}\n`);
+  else print(line);
+}
+
 /** The timing-free line a headless notebook records: `demo: 48/48 cells (8 cached)`. */
 export function formatCount(p: Progress): string {
   return `${p.experiment}: ${p.done}/${p.total} cells${p.cached > 0 ? ` (${p.cached} cached)` : ''}`;
