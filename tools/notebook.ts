@@ -98,6 +98,12 @@ export async function checkedInjection(nb: Notebook, path: string, overrides: Re
   return injectParameters(nb, overrides, label);
 }
 
+/** A path as the user is shown it: relative to the working directory when under it, else absolute. */
+export function shown(p: string): string {
+  const r = relative(process.cwd(), p);
+  return r && !r.startsWith('..') ? r : resolve(p);
+}
+
 /** "cell 14 (code cell 7): `printClaims(...)`" */
 export function cellLabel(nb: Notebook, index: number): string {
   const code = nb.cells.slice(0, index + 1).filter((c) => c.cell_type === 'code').length;
@@ -170,7 +176,7 @@ export async function runNotebook(path: string, o: RunOptions = {}): Promise<Run
       ? `${label}: ${where} ran past the time limit of ${timeoutS} s and was interrupted (--timeout S changes the limit)`
       : f.kind === 'dead' ? `${label}: the kernel died in ${where}` : `${label}: ${where} failed:`;
     const body = f.kind === 'timeout' ? '' : `\n${f.detail}`;
-    throw new RunError(`${head}${body}\nThe notebook executed up to and including that cell: ${relative(process.cwd(), written) || written}\nRun log: ${relative(process.cwd(), logFile)}`, written, f);
+    throw new RunError(`${head}${body}\nThe notebook executed up to and including that cell: ${shown(written)}\nRun log: ${shown(logFile)}`, written, f);
   }
 
   let plots = 0, pngsKept = 0;
@@ -263,8 +269,8 @@ async function main(argv: string[]): Promise<number> {
     await checkedInjection(readNotebook(f), f, parsed, relative(ROOT, resolve(f)) || f);
     const target = out ?? (parsed.size > 0 ? runPath(f, parsed) : f);
     log(parsed.size > 0 || out
-      ? `writes ${relative(process.cwd(), resolve(target))}${parsed.size > 0 && !out ? ' (a parameter run; --out FILE writes elsewhere)' : ''}`
-      : `no overrides: writes the executed notebook in place, over ${relative(process.cwd(), resolve(f))}`);
+      ? `writes ${shown(target)}${parsed.size > 0 && !out ? ' (a parameter run; --out FILE writes elsewhere)' : ''}`
+      : `no overrides: writes the executed notebook in place, over ${shown(f)}`);
   }
 
   const b = buildLibrary();
@@ -275,7 +281,7 @@ async function main(argv: string[]): Promise<number> {
     for (const f of files) {
       const r = await runNotebook(f, { overrides, out, timeoutS, renderer, log: (s) => process.stderr.write(`${s}\n`) });
       const png = renderer ? `${r.plots} plots` : `${r.pngsKept} committed PNGs kept`;
-      log(`${relative(ROOT, f)}: ${r.cells} code cells, ${png}, ${(r.ms / 1000).toFixed(1)} s -> ${relative(process.cwd(), r.out) || r.out}`);
+      log(`${relative(ROOT, f)}: ${r.cells} code cells, ${png}, ${(r.ms / 1000).toFixed(1)} s -> ${shown(r.out)}`);
     }
   } finally {
     await renderer?.close();
