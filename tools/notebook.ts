@@ -200,6 +200,16 @@ export async function runNotebook(path: string, o: RunOptions = {}): Promise<Run
   return { out, ms: Date.now() - t0, plots, pngsKept, log: logFile, inPlace, cells: done.cells.filter((c) => c.cell_type === 'code').length };
 }
 
+/** A TypeScript-like name of a JSON default's type: number, string[], {a: number}... */
+function typeName(v: Json): string {
+  if (Array.isArray(v)) {
+    const kinds = [...new Set(v.map(typeName))];
+    return kinds.length === 1 ? `${kinds[0]}[]` : kinds.length === 0 ? 'array' : `(${kinds.join(' | ')})[]`;
+  }
+  if (v !== null && typeof v === 'object') return `{ ${Object.entries(v).map(([k, x]) => `${k}: ${typeName(x)}`).join('; ')} }`;
+  return jsonKind(v);
+}
+
 /** One line per knob: name, type, default and its comment (from the story when there is one). */
 export async function describeParameters(file: string): Promise<string[]> {
   const story = await storyOf(file);
@@ -208,7 +218,7 @@ export async function describeParameters(file: string): Promise<string[]> {
       `${name} = ${JSON.stringify(k.default)}  (${describeKnob(k)})${k.doc ? `\n    ${k.doc}` : ''}`);
   }
   const decls = notebookParameters(readNotebook(file), file);
-  return decls.map((d) => `${d.name}: ${d.annotation ?? jsonKind(d.value)} = ${JSON.stringify(d.value)}${d.doc ? `\n    ${d.doc}` : ''}`);
+  return decls.map((d) => `${d.name}: ${d.annotation ?? typeName(d.value)} = ${JSON.stringify(d.value)}${d.doc ? `\n    ${d.doc}` : ''}`);
 }
 
 function usage(): never {
