@@ -130,7 +130,7 @@ ${outputs ? `<div class="outputs">${outputs}</div>` : ''}
 <main>
 ${parts.join('\n')}
 </main>
-<footer>Executed by <code>npm run notebooks</code> with the default parameters.</footer>`;
+<footer>Executed by <code>npm run notebooks</code> with the default parameters.<p class="cite">Companion to Zhang, Moniri, Nagwekar, Rahman, Xue, Hassani and Matni, <em>On the Concurrence of Layer-wise Preconditioning Methods and Provable Feature Learning</em>, ICML 2025 (<a href="https://arxiv.org/abs/2502.01763">arXiv:2502.01763</a>).</p></footer>`;
   return { html: page(title, body, { plots: ids.plot, formulas }), info: { stem, title, file: `${stem}.html`, claims, plots: ids.plot, formulas } };
 }
 
@@ -242,7 +242,7 @@ ${intro}
 <h2>Claims</h2>
 ${list}
 </main>
-<footer>Built from the executed notebooks by <code>npm run site</code>; works offline.</footer>`;
+<footer>Built from the executed notebooks by <code>npm run site</code>; works offline.<p class="cite">Companion to Zhang, Moniri, Nagwekar, Rahman, Xue, Hassani and Matni, <em>On the Concurrence of Layer-wise Preconditioning Methods and Provable Feature Learning</em>, ICML 2025 (<a href="https://arxiv.org/abs/2502.01763">arXiv:2502.01763</a>).</p></footer>`;
   writeFileSync(join(outDir, 'index.html'), page('Notebooks — layer-wise preconditioning', body, { plots: 0, formulas }));
   return { dir: outDir, pages: pages.map((p) => p.info), ms: Date.now() - t0 };
 }
