@@ -31,6 +31,7 @@ import { injectParameters, notebookParameters, parseOverrides, ParamError, jsonK
 import { ROOT, KERNEL_NAME, buildLibrary, kernelSpec } from './lib/jupyter.js';
 import { PlotRenderer, addStaticImages, keepCommittedImages } from './lib/static-plots.js';
 import { executeNotebook, firstLine, type CellFailure } from './lib/execute.js';
+import { KernelError } from './lib/kernel-client.js';
 import { NoChromiumError } from './lib/chromium.js';
 import { STORIES, loadStory } from '../src/stories/index.js';
 import { checkKnobs, describeKnob, KnobError, type Knobs } from '../src/stories/story.js';
@@ -149,11 +150,17 @@ export async function runNotebook(path: string, o: RunOptions = {}): Promise<Run
     env.SWEEP_READ_DIRS = [DATA_DIR, process.env.SWEEP_READ_DIRS].filter(Boolean).join(delimiter);
   }
   const timeoutS = o.timeoutS ?? 900;
-  const r = await executeNotebook(injected, {
-    spec: kernelSpec(), cwd: dirname(resolve(path)), env, timeoutS,
-    log: (s) => say(s.replace(/\n$/, '').split('\n').map((l) => `  | ${l}`).join('\n')),
-    onCell: (i, phase, ms) => { if (phase === 'end') appendFileSync(logFile, `${cellLabel(injected, i)}: ${((ms ?? 0) / 1000).toFixed(1)} s\n`); },
-  });
+  let r: Awaited<ReturnType<typeof executeNotebook>>;
+  try {
+    r = await executeNotebook(injected, {
+      spec: kernelSpec(), cwd: dirname(resolve(path)), env, timeoutS,
+      log: (s) => say(s.replace(/\n$/, '').split('\n').map((l) => `  | ${l}`).join('\n')),
+      onCell: (i, phase, ms) => { if (phase === 'end') appendFileSync(logFile, `${cellLabel(injected, i)}: ${((ms ?? 0) / 1000).toFixed(1)} s\n`); },
+    });
+  } catch (e) {
+    if (e instanceof KernelError) throw new RunError(`${label}: the '${KERNEL_NAME}' kernel (tools/kernel.mjs) did not start: ${e.message}\nRun log: ${shown(logFile)}`);
+    throw e;
+  }
   const done = r.nb;
   const params: Record<string, unknown> = {};
   for (const [k, v] of overrides) params[k] = v.value;
