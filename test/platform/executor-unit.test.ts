@@ -46,3 +46,26 @@ test('Chromium is looked for at CHROMIUM_PATH, Debian/Ubuntu paths, the macOS ap
   assert.ok(linux.includes('/snap/bin/chromium') && linux.includes('/usr/bin/chromium-browser'));
   assert.equal(chromiumPath({ CHROMIUM_PATH: '/nonexistent/chrome' }, 'linux'), undefined, 'a CHROMIUM_PATH that does not exist is not replaced by a guess');
 });
+
+test('without Chromium a run keeps the committed PNG of every unchanged figure, and only of those', async () => {
+  const { readNotebook, PLOTLY_MIME } = await import('../../tools/lib/ipynb.js');
+  const { keepCommittedImages, countPlots } = await import('../../tools/lib/static-plots.js');
+  const { join } = await import('node:path');
+  const { ROOT } = await import('../../tools/lib/jupyter.js');
+  const committed = readNotebook(join(ROOT, 'notebooks', '00-platform-demo.ipynb'));
+  const plots = () => committed.cells.flatMap((c) => (c.cell_type === 'code' ? c.outputs : []))
+    .filter((o) => (o.output_type === 'display_data' || o.output_type === 'execute_result') && PLOTLY_MIME in o.data) as { data: Record<string, unknown> }[];
+  assert.ok(countPlots(committed) >= 2);
+  const fresh = structuredClone(committed);
+  const freshPlots = fresh.cells.flatMap((c) => (c.cell_type === 'code' ? c.outputs : []))
+    .filter((o) => (o.output_type === 'display_data' || o.output_type === 'execute_result') && PLOTLY_MIME in o.data) as { data: Record<string, unknown> }[];
+  for (const o of freshPlots) { delete o.data['image/png']; delete o.data['text/plain']; }
+  // The last figure changed (another run's numbers): its old PNG would be wrong, so it gets none.
+  (freshPlots.at(-1)!.data[PLOTLY_MIME] as { layout: Record<string, unknown> }).layout.title = { text: 'changed' };
+  assert.equal(keepCommittedImages(fresh, committed), freshPlots.length - 1);
+  for (const [i, o] of freshPlots.entries()) {
+    if (i < freshPlots.length - 1) assert.equal(o.data['image/png'], plots()[i]!.data['image/png']);
+    else assert.equal(o.data['image/png'], undefined);
+    assert.equal(typeof o.data['text/plain'], 'string');
+  }
+});
