@@ -8,11 +8,60 @@
  */
 export interface ClaimCheck { claim: string; measured: string; holds: boolean }
 
+/** The measured numbers a check rests on: one, a list, or named ones. */
+export type Measured = number | null | undefined | readonly (number | null | undefined)[] | Readonly<Record<string, number | null | undefined>>;
+
+/**
+ * The measured numbers that are not finite (NaN, ±∞, null, undefined — a missing input), as
+ * `name = value` texts; empty when all are finite.
+ */
+export function nonFinite(values: Measured): string[] {
+  const entries: [string, unknown][] = values === null || values === undefined || typeof values === 'number'
+    ? [['value', values]]
+    : Array.isArray(values) ? values.map((v, i) => [`value ${i + 1}`, v]) : Object.entries(values);
+  return entries.filter(([, v]) => typeof v !== 'number' || !Number.isFinite(v)).map(([k, v]) => `${k} = ${String(v)}`);
+}
+
+/** True when every measured number is finite: `holds: finite(ratio) && ratio >= 10`. */
+export function finite(...values: (number | null | undefined)[]): boolean {
+  return nonFinite(values).length === 0;
+}
+
+/** A measured text that shows a non-number where a number should be ("Infinity", "NaN", "null"). */
+const NOT_A_NUMBER = /(^|[^A-Za-z])(NaN|-?Infinity|-?∞|null|undefined)(?![A-Za-z])/;
+
+/**
+ * One claim check that cannot pass quietly: it fails when `holds` is not `true`, when a measured
+ * number in `values` is not finite (the measured text then says which), and when the measured text
+ * itself shows NaN, Infinity, ∞, null or undefined.
+ */
+export function claimCheck(claim: string, measured: string, holds: boolean, values?: Measured): ClaimCheck {
+  const reasons: string[] = [];
+  if (values !== undefined) {
+    const bad = nonFinite(values);
+    if (bad.length) reasons.push(`not a finite number: ${bad.join(', ')}`);
+  }
+  const shown = NOT_A_NUMBER.exec(measured);
+  if (shown && reasons.length === 0) reasons.push(`the measured value shows ${shown[2]}, not a finite number`);
+  if (reasons.length) return { claim, measured: `${measured} (cannot hold: ${reasons.join('; ')})`, holds: false };
+  return { claim, measured, holds: holds === true };
+}
+
+/**
+ * A claim whose inputs are missing (a grid without the value it needs, too few seeds for an error
+ * bar): it fails, saying why, instead of being computed from nothing.
+ */
+export function unavailable(claim: string, why: string): ClaimCheck {
+  return { claim, measured: `cannot be checked: ${why}`, holds: false };
+}
+
 export const CLAIM_LINE = /^(✓ held|✗ FAILED): (.*) — (.*)$/;
 
 export function formatClaim(c: ClaimCheck): string {
   const clean = (s: string) => s.replace(/\s*\n\s*/g, ' ').replace(/ — /g, ' - ');
-  return `${c.holds ? '✓ held' : '✗ FAILED'}: ${clean(c.claim)} — ${clean(c.measured)}`;
+  // A pass is never printed over a measured text showing NaN, Infinity or null.
+  const d = c.holds ? claimCheck(c.claim, c.measured, true) : c;
+  return `${d.holds ? '✓ held' : '✗ FAILED'}: ${clean(d.claim)} — ${clean(d.measured)}`;
 }
 
 /** Parse the claim lines out of a notebook's printed text. */
@@ -36,12 +85,23 @@ export class ClaimFailedError extends Error {
 export function claims(log: (line: string) => void = (l) => console.log(l)) {
   const list: ClaimCheck[] = [];
   return {
-    /** Record and print one check; `holds` must be a boolean computed from measured numbers. */
-    check(claim: string, measured: string, holds: boolean): boolean {
-      const c = { claim, measured, holds: holds === true };
-      list.push(c);
-      log(formatClaim(c));
-      return c.holds;
+    /**
+     * Record and print one check; `holds` must be a boolean computed from measured numbers, and
+     * `values` (optional) are those numbers: a non-finite one fails the check (see `claimCheck`).
+     */
+    check(claim: string, measured: string, holds: boolean, values?: Measured): boolean {
+      return this.add(claimCheck(claim, measured, holds, values));
+    },
+    /** Record and print a check made elsewhere (a story's `claims`), with the same guards. */
+    add(c: ClaimCheck): boolean {
+      const checked = c.holds ? claimCheck(c.claim, c.measured, c.holds) : { ...c, holds: false };
+      list.push(checked);
+      log(formatClaim(checked));
+      return checked.holds;
+    },
+    /** Record a claim whose inputs are missing (see `unavailable`). */
+    unavailable(claim: string, why: string): boolean {
+      return this.add(unavailable(claim, why));
     },
     get list(): readonly ClaimCheck[] { return list; },
     /** Throw if any check failed. */

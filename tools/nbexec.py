@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Execute one notebook top to bottom with nbclient and write the executed notebook.
 
-Used by tools/notebook.ts (npm run notebook / npm run notebooks), which injects parameters before
-and post-processes the outputs after. Works with Debian's python3-nbclient as with a pip or conda
-install.
+The reference executor: test/platform/nbclient-parity.e2e.ts runs a notebook through it and through
+tools/lib/execute.ts (which `npm run notebook(s)` and `npm start` use, with no Python) and checks that
+both record the same cells. Works with Debian's python3-nbclient as with a pip or conda install.
 
     nbexec.py --kernel NAME --cwd DIR --timeout S --label LABEL IN.ipynb OUT.ipynb
 

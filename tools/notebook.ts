@@ -1,35 +1,54 @@
 /**
- * Run notebooks headless through the layerwise-precond (tslab) kernel.
+ * Run notebooks headless through the layerwise-precond (tslab) kernel — no Python needed: this
+ * process is the Jupyter client (tools/lib/kernel-client.ts, the messaging protocol over ZeroMQ).
  *
  *   npm run notebooks                                  every notebooks/*.ipynb, outputs written back
- *   npm run notebook -- notebooks/NAME.ipynb           one notebook, outputs written back
+ *   npm run notebook -- notebooks/NAME.ipynb           one notebook, outputs written back (in place)
  *   npm run notebook -- notebooks/NAME.ipynb kappa=1000 method='"sgd"' [--out FILE]
  *                                                      with overrides (values as JSON), written to
- *                                                      runs/NAME.ipynb (or FILE), never over the original
- *   npm run notebook -- --params notebooks/NAME.ipynb  list a notebook's parameters and defaults
+ *                                                      runs/NAME--kappa=1000--method=sgd.ipynb (or
+ *                                                      FILE), never over the original
+ *   npm run notebook -- --params notebooks/NAME.ipynb  list a notebook's knobs: comment, type, default
  *
- * Each run: build src/ (a type error stops here), inject the overrides as a cell after the
- * `parameters` cell, execute every cell with nbclient (tools/nbexec.py), stop at the first error
- * naming the notebook and the cell, add a PNG beside every plotly figure (headless Chromium), and
- * write the notebook with a stamp of its cell sources in its metadata.
+ * Each run: check the overrides (the notebook's story's `checkKnobs` when it has one, else the
+ * parameters cell's types) before anything starts, build src/ (a type error stops here), inject the
+ * overrides as a cell after the `parameters` cell, execute every cell through the kernel, add a PNG
+ * beside every plotly figure (headless Chromium; without one, the PNGs of the committed notebook are
+ * kept), and write the notebook with a stamp of its cell sources in its metadata.
+ *
+ * A failing cell (an error, a claim that does not hold, the time limit) stops the run as papermill
+ * does: the notebook is written with the outputs up to and including that cell (to runs/ when the run
+ * was in place, so the committed notebook is never replaced by a failed one), and the error names the
+ * notebook, the cell and that file. Parameter runs keep their sweep cells in the ignored .cache/sweeps/
+ * (reading the committed data/ first), so data/ holds exactly the cells of the default parameters.
+ * The kernel's own output (progress with timings) goes to the run log, runs/logs/NAME.log.
  */
 import { createHash } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, writeFileSync, appendFileSync } from 'node:fs';
 import { basename, delimiter, dirname, join, relative, resolve } from 'node:path';
-import { readNotebook, writeNotebook, formatNotebook, text, type Notebook } from './lib/ipynb.js';
-import { injectParameters, notebookParameters, parseOverrides, ParamError, jsonKind, INJECTED_TAG } from './lib/params.js';
-import { ROOT, KERNEL_NAME, buildLibrary, findPython, privateJupyterPath } from './lib/jupyter.js';
-import { PlotRenderer, addStaticImages } from './lib/static-plots.js';
+import { readNotebook, writeNotebook, text, type Notebook, type Output } from './lib/ipynb.js';
+import { injectParameters, notebookParameters, parseOverrides, ParamError, jsonKind, INJECTED_TAG, type Json } from './lib/params.js';
+import { ROOT, KERNEL_NAME, buildLibrary, kernelSpec } from './lib/jupyter.js';
+import { PlotRenderer, addStaticImages, keepCommittedImages } from './lib/static-plots.js';
+import { executeNotebook, firstLine, type CellFailure } from './lib/execute.js';
+import { KernelError } from './lib/kernel-client.js';
+import { NoChromiumError } from './lib/chromium.js';
 import { STORIES, loadStory } from '../src/stories/index.js';
-import { checkKnobs, KnobError } from '../src/stories/story.js';
+import { checkKnobs, describeKnob, KnobError, type Knobs } from '../src/stories/story.js';
 
 export const NOTEBOOK_DIR = join(ROOT, 'notebooks');
 export const RUNS_DIR = join(ROOT, 'runs');
+export const LOG_DIR = join(RUNS_DIR, 'logs');
+/** Where parameter runs keep the sweep cells they compute (git-ignored). */
+export const SWEEP_CACHE_DIR = join(ROOT, '.cache', 'sweeps');
+export const DATA_DIR = join(ROOT, 'data');
 export const STAMP_KEY = 'layerwise_precond';
+export const PAPER = 'Zhang, Moniri, Nagwekar, Rahman, Xue, Hassani and Matni, "On the Concurrence of Layer-wise Preconditioning Methods and Provable Feature Learning", ICML 2025 (arXiv 2502.01763)';
 
-export class RunError extends Error { override name = 'RunError'; }
+export class RunError extends Error {
+  override name = 'RunError';
+  constructor(message: string, readonly written?: string, readonly failure?: CellFailure) { super(message); }
+}
 
 export function listNotebooks(dir = NOTEBOOK_DIR): string[] {
   return readdirSync(dir).filter((f) => f.endsWith('.ipynb') && !f.startsWith('.')).sort().map((f) => join(dir, f));
@@ -41,21 +60,72 @@ export function sourceHash(nb: Notebook): string {
   return createHash('sha256').update(JSON.stringify(cells)).digest('hex');
 }
 
+/** The file a parameter run writes: runs/NAME--knob=value[--knob=value].ipynb (names sorted). */
+export function runPath(notebook: string, overrides: ReadonlyMap<string, { value: Json }>, dir = RUNS_DIR): string {
+  const name = basename(notebook, '.ipynb');
+  const parts = [...overrides.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => {
+    const val = typeof v.value === 'string' ? v.value : JSON.stringify(v.value);
+    return `${k}=${val.replace(/[^A-Za-z0-9._,+=-]+/g, '_')}`;
+  });
+  let stem = [name, ...parts].join('--');
+  if (stem.length > 150) {
+    const h = createHash('sha256').update(JSON.stringify([...overrides.entries()].map(([k, v]) => [k, v.value]))).digest('hex').slice(0, 10);
+    stem = `${stem.slice(0, 130)}--${h}`;
+  }
+  return join(dir, `${stem}.ipynb`);
+}
+
+/** The notebook's story, when the registry has one (src/stories/index.ts). */
+export async function storyOf(notebook: string) {
+  const name = basename(notebook, '.ipynb');
+  return Object.prototype.hasOwnProperty.call(STORIES, name) ? loadStory(name) : undefined;
+}
+
+/**
+ * Check overrides before any kernel starts: the story's validator (ranges, cross-constraints) when the
+ * notebook has a story, and always the parameters cell (names and types, for the injected cell).
+ * Returns the notebook with the overrides injected.
+ */
+export async function checkedInjection(nb: Notebook, path: string, overrides: ReturnType<typeof parseOverrides>, label: string): Promise<Notebook> {
+  const story = await storyOf(path);
+  if (story) {
+    try {
+      checkKnobs(story, Object.fromEntries([...overrides].map(([k, v]) => [k, v.value])));
+    } catch (e) {
+      if (e instanceof KnobError) throw new ParamError(e.message);
+      throw e;
+    }
+  }
+  return injectParameters(nb, overrides, label);
+}
+
+/** A path as the user is shown it: relative to the working directory when under it, else absolute. */
+export function shown(p: string): string {
+  const r = relative(process.cwd(), p);
+  return r && !r.startsWith('..') ? r : resolve(p);
+}
+
+/** "cell 14 (code cell 7): `printClaims(...)`" */
+export function cellLabel(nb: Notebook, index: number): string {
+  const code = nb.cells.slice(0, index + 1).filter((c) => c.cell_type === 'code').length;
+  const line = firstLine(nb.cells[index]!);
+  return `cell ${index + 1} (code cell ${code}): \`${line.length > 80 ? `${line.slice(0, 77)}...` : line}\``;
+}
+
 export interface RunOptions {
   overrides?: readonly string[];
-  /** Where to write the executed notebook; default: in place without overrides, runs/NAME.ipynb with. */
+  /** Where to write the executed notebook; default: in place without overrides, runPath() with. */
   out?: string;
   timeoutS?: number;
-  /** Renders the plots' PNG copies; null skips them (no Chromium here); absent starts one. */
+  /** Renders the plots' PNG copies; null keeps the committed PNGs (no Chromium here); absent starts one. */
   renderer?: PlotRenderer | null;
-  python?: string;
-  jupyterPath?: string;
+  /** Progress of the run (cell by cell) and the kernel's log lines; default: none. */
   log?: (s: string) => void;
 }
 
-export interface RunResult { out: string; ms: number; plots: number; cells: number }
+export interface RunResult { out: string; ms: number; plots: number; cells: number; pngsKept: number; log: string; inPlace: boolean }
 
-/** Execute one notebook; throws RunError (naming notebook and cell) or ParamError. */
+/** Execute one notebook; throws RunError (naming notebook, cell and the file written) or ParamError. */
 export async function runNotebook(path: string, o: RunOptions = {}): Promise<RunResult> {
   const t0 = Date.now();
   const label = relative(ROOT, resolve(path)) || path;
@@ -63,78 +133,120 @@ export async function runNotebook(path: string, o: RunOptions = {}): Promise<Run
   const ks = nb.metadata.kernelspec?.name;
   if (ks !== KERNEL_NAME) throw new RunError(`${label}: its kernelspec is '${ks ?? '(none)'}'; notebooks here use the '${KERNEL_NAME}' kernel (set metadata.kernelspec.name)`);
   const overrides = parseOverrides(o.overrides ?? []);
-  const injected = injectParameters(nb, overrides, label);
-  const out = resolve(o.out ?? (overrides.size > 0 ? join(RUNS_DIR, basename(path)) : path));
-  if (overrides.size > 0 && out === resolve(path)) throw new RunError(`${label}: a run with overrides is not written over the notebook; give --out FILE`);
+  const injected = await checkedInjection(nb, path, overrides, label);
+  const out = resolve(o.out ?? (overrides.size > 0 ? runPath(path, overrides) : path));
+  const inPlace = out === resolve(path);
+  if (overrides.size > 0 && inPlace) throw new RunError(`${label}: a run with overrides is not written over the notebook; give --out FILE`);
 
-  const python = o.python ?? findPython();
-  if (!python) throw new RunError('no Python with nbclient: install Debian\'s python3-nbclient (apt-get install python3-nbclient), or `pip install nbclient`, or set PYTHON');
-  const jupyterPath = o.jupyterPath ?? privateJupyterPath();
-  const work = mkdtempSync(join(tmpdir(), 'lp-nbexec-'));
-  try {
-    const input = join(work, 'in.ipynb'), output = join(work, 'out.ipynb');
-    writeFileSync(input, formatNotebook(injected));
-    const r = spawnSync(python, [
-      join(ROOT, 'tools', 'nbexec.py'), '--kernel', KERNEL_NAME, '--cwd', dirname(resolve(path)),
-      '--timeout', String(o.timeoutS ?? 900), '--label', label, input, output,
-    ], {
-      encoding: 'utf8',
-      env: { ...process.env, LP_KERNEL_QUIET: '1', JUPYTER_PATH: [jupyterPath, process.env.JUPYTER_PATH].filter(Boolean).join(delimiter) },
-      maxBuffer: 64 << 20,
-    });
-    if (r.status !== 0) {
-      const msg = (r.stderr || '').trim() || `${label}: nbexec exited with ${r.status ?? r.signal}`;
-      throw new RunError(msg);
-    }
-    const done = readNotebook(output);
-    let plots = 0;
-    if (o.renderer !== null) {
-      const own = !o.renderer;
-      const renderer = o.renderer ?? await PlotRenderer.start();
-      try {
-        plots = await addStaticImages(done, renderer);
-      } finally {
-        if (own) await renderer.close();
-      }
-    }
-    const params: Record<string, unknown> = {};
-    for (const [k, v] of overrides) params[k] = v.value;
-    done.metadata[STAMP_KEY] = {
-      executed_by: overrides.size > 0 ? 'npm run notebook' : 'npm run notebooks',
-      source_sha256: sourceHash(done),
-      parameters: params,
-    };
-    mkdirSync(dirname(out), { recursive: true });
-    writeNotebook(out, done);
-    return { out, ms: Date.now() - t0, plots, cells: done.cells.filter((c) => c.cell_type === 'code').length };
-  } finally {
-    rmSync(work, { recursive: true, force: true });
+  mkdirSync(LOG_DIR, { recursive: true });
+  const logFile = join(LOG_DIR, `${basename(out, '.ipynb')}.log`);
+  writeFileSync(logFile, `${label} -> ${relative(ROOT, out)}\nparameters: ${JSON.stringify(Object.fromEntries([...overrides].map(([k, v]) => [k, v.value])))}\n`);
+  const say = (s: string) => { appendFileSync(logFile, s.endsWith('\n') ? s : `${s}\n`); o.log?.(s); };
+
+  const env: NodeJS.ProcessEnv = { ...process.env, LP_KERNEL_QUIET: '1', LP_HEADLESS: '1' };
+  if (overrides.size > 0 && !process.env.SWEEP_DATA_DIR) {
+    // New cells of a parameter run go to the ignored cache; the committed cells in data/ are reused.
+    env.SWEEP_DATA_DIR = SWEEP_CACHE_DIR;
+    env.SWEEP_READ_DIRS = [DATA_DIR, process.env.SWEEP_READ_DIRS].filter(Boolean).join(delimiter);
   }
-}
-
-/**
- * A notebook with a story (src/stories/) has its overrides checked by the story's validator too, the one
- * the notebook's own cells and the site's controls call: ranges and cross-constraints are refused here,
- * before the kernel starts, with the same message.
- */
-export async function checkStoryKnobs(file: string, overrides: readonly string[]): Promise<void> {
-  const stem = basename(file, '.ipynb');
-  if (!Object.prototype.hasOwnProperty.call(STORIES, stem)) return;
-  const story = await loadStory(stem);
-  const values: Record<string, unknown> = {};
-  for (const [k, o] of parseOverrides(overrides)) values[k] = o.value;
-  try { checkKnobs(story, values); } catch (e) {
-    if (e instanceof KnobError) throw new ParamError(e.message);
+  const timeoutS = o.timeoutS ?? 900;
+  let r: Awaited<ReturnType<typeof executeNotebook>>;
+  try {
+    r = await executeNotebook(injected, {
+      spec: kernelSpec(), cwd: dirname(resolve(path)), env, timeoutS,
+      log: (s) => say(s.replace(/\n$/, '').split('\n').map((l) => `  | ${l}`).join('\n')),
+      onCell: (i, phase, ms) => { if (phase === 'end') appendFileSync(logFile, `${cellLabel(injected, i)}: ${((ms ?? 0) / 1000).toFixed(1)} s\n`); },
+    });
+  } catch (e) {
+    if (e instanceof KernelError) throw new RunError(`${label}: the '${KERNEL_NAME}' kernel (tools/kernel.mjs) did not start: ${e.message}\nRun log: ${shown(logFile)}`);
     throw e;
   }
+  const done = r.nb;
+  const params: Record<string, unknown> = {};
+  for (const [k, v] of overrides) params[k] = v.value;
+  const stamp: Record<string, unknown> = {
+    executed_by: overrides.size > 0 ? 'npm run notebook' : 'npm run notebooks',
+    source_sha256: sourceHash(done),
+    parameters: params,
+  };
+
+  if (r.failure) {
+    const f = r.failure;
+    // Never replace the committed notebook by a failed run: an in-place run's failure goes to runs/.
+    const written = inPlace ? join(RUNS_DIR, `${basename(path, '.ipynb')}.failed.ipynb`) : out;
+    stamp.failed = { cell: f.index + 1, kind: f.kind };
+    done.metadata[STAMP_KEY] = stamp;
+    mkdirSync(dirname(written), { recursive: true });
+    writeNotebook(written, done);
+    const where = cellLabel(done, f.index);
+    const head = f.kind === 'timeout'
+      ? `${label}: ${where} ran past the time limit of ${timeoutS} s and was interrupted (--timeout S changes the limit)`
+      : f.kind === 'dead' ? `${label}: the kernel died in ${where}` : `${label}: ${where} failed:`;
+    const body = f.kind === 'timeout' ? '' : `\n${f.detail}`;
+    throw new RunError(`${head}${body}\nThe notebook executed up to and including that cell: ${shown(written)}\nRun log: ${shown(logFile)}`, written, f);
+  }
+
+  let plots = 0, pngsKept = 0;
+  if (o.renderer === null) {
+    // No Chromium: keep the PNGs of the notebook being replaced wherever its figure is unchanged.
+    const previous = existsSync(out) ? readNotebook(out) : nb;
+    pngsKept = keepCommittedImages(done, previous);
+  } else {
+    const own = !o.renderer;
+    const renderer = o.renderer ?? await PlotRenderer.start();
+    try {
+      plots = await addStaticImages(done, renderer);
+    } finally {
+      if (own) await renderer.close();
+    }
+  }
+  done.metadata[STAMP_KEY] = stamp;
+  mkdirSync(dirname(out), { recursive: true });
+  writeNotebook(out, done);
+  say(`executed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return { out, ms: Date.now() - t0, plots, pngsKept, log: logFile, inPlace, cells: done.cells.filter((c) => c.cell_type === 'code').length };
+}
+
+/** A TypeScript-like name of a JSON default's type: number, string[], {a: number}... */
+function typeName(v: Json): string {
+  if (Array.isArray(v)) {
+    const kinds = [...new Set(v.map(typeName))];
+    return kinds.length === 1 ? `${kinds[0]}[]` : kinds.length === 0 ? 'array' : `(${kinds.join(' | ')})[]`;
+  }
+  if (v !== null && typeof v === 'object') return `{ ${Object.entries(v).map(([k, x]) => `${k}: ${typeName(x)}`).join('; ')} }`;
+  return jsonKind(v);
+}
+
+/** One line per knob: name, type, default and its comment (from the story when there is one). */
+export async function describeParameters(file: string): Promise<string[]> {
+  const story = await storyOf(file);
+  if (story) {
+    return Object.entries(story.knobs as Knobs).map(([name, k]) =>
+      `${name} = ${JSON.stringify(k.default)}  (${describeKnob(k)})${k.doc ? `\n    ${k.doc}` : ''}`);
+  }
+  const decls = notebookParameters(readNotebook(file), file);
+  return decls.map((d) => `${d.name}: ${d.annotation ?? typeName(d.value)} = ${JSON.stringify(d.value)}${d.doc ? `\n    ${d.doc}` : ''}`);
 }
 
 function usage(): never {
   console.error(`usage:
   tsx tools/notebook.ts run-all                       execute notebooks/*.ipynb in place
   tsx tools/notebook.ts run NOTEBOOK [name=value ...] [--out FILE] [--timeout S]
-  tsx tools/notebook.ts params NOTEBOOK               list the parameters and their defaults`);
+  tsx tools/notebook.ts params NOTEBOOK               list the knobs: type, default, comment
+The notebooks reproduce ${PAPER}.`);
   process.exit(2);
+}
+
+/** Start Chromium for the PNG copies, or say in one line why the committed PNGs are kept. */
+export async function startRenderer(log: (s: string) => void): Promise<PlotRenderer | null> {
+  try {
+    return await PlotRenderer.start();
+  } catch (e) {
+    if (process.env.CI) throw e;
+    const why = e instanceof NoChromiumError ? e.message : `Chromium did not start (${(e as Error).message.split('\n')[0]})`;
+    log(`note: ${why}; the plots keep the PNG copies of the committed notebooks (the site and JupyterLab draw them anyway).`);
+    return null;
+  }
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -143,9 +255,10 @@ async function main(argv: string[]): Promise<number> {
   if (cmd === 'params' || (cmd === 'run' && rest[0] === '--params')) {
     const file = cmd === 'params' ? rest[0] : rest[1];
     if (!file) usage();
-    const decls = notebookParameters(readNotebook(file), file);
-    if (decls.length === 0) { log(`${file}: no parameters cell`); return 0; }
-    for (const d of decls) log(`${d.name}${d.annotation ? `: ${d.annotation}` : ` (${jsonKind(d.value)})`} = ${JSON.stringify(d.value)}`);
+    const lines = await describeParameters(file);
+    if (lines.length === 0) { log(`${file}: no parameters cell`); return 0; }
+    log(`${file}: knobs (override with name=value, values as JSON):`);
+    for (const l of lines) log(l);
     return 0;
   }
   if (cmd !== 'run' && cmd !== 'run-all') usage();
@@ -154,8 +267,10 @@ async function main(argv: string[]): Promise<number> {
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i]!;
     if (a === '--out') out = rest[++i];
-    else if (a === '--timeout') timeoutS = Number(rest[++i]);
-    else if (a.startsWith('--')) usage();
+    else if (a === '--timeout') {
+      timeoutS = Number(rest[++i]);
+      if (!(timeoutS > 0)) throw new ParamError(`--timeout must be a number of seconds > 0; got ${rest[i] ?? '(nothing)'}`);
+    } else if (a.startsWith('--')) usage();
     else if (a.includes('=') && !a.endsWith('.ipynb')) overrides.push(a);
     else files.push(a);
   }
@@ -165,26 +280,28 @@ async function main(argv: string[]): Promise<number> {
     if (files.length === 0) throw new RunError(`no notebooks in ${relative(ROOT, NOTEBOOK_DIR)}/`);
   } else if (files.length !== 1) usage();
   // Refuse bad overrides before the build and the kernel.
-  if (overrides.length) {
-    // a storied notebook's values get the story's validator first: the messages the site shows
-    await checkStoryKnobs(files[0]!, overrides);
-    injectParameters(readNotebook(files[0]!), overrides, files[0]);
+  if (cmd === 'run') {
+    const f = files[0]!;
+    const parsed = parseOverrides(overrides);
+    await checkedInjection(readNotebook(f), f, parsed, relative(ROOT, resolve(f)) || f);
+    const target = out ?? (parsed.size > 0 ? runPath(f, parsed) : f);
+    log(parsed.size > 0 || out
+      ? `writes ${shown(target)}${parsed.size > 0 && !out ? ' (a parameter run; --out FILE writes elsewhere)' : ''}`
+      : `no overrides: writes the executed notebook in place, over ${shown(f)}`);
   }
 
   const b = buildLibrary();
   log(`built src/ in ${b.ms} ms`);
-  const python = findPython();
-  const jupyterPath = privateJupyterPath();
-  const renderer = await PlotRenderer.start();
+  const renderer = await startRenderer(log);
   const t0 = Date.now();
   try {
     for (const f of files) {
-      const r = await runNotebook(f, { overrides, out, timeoutS, renderer, python, jupyterPath });
-      log(`${relative(ROOT, f)}: ${r.cells} code cells, ${r.plots} plots, ${(r.ms / 1000).toFixed(1)} s -> ${relative(process.cwd(), r.out) || r.out}`);
+      const r = await runNotebook(f, { overrides, out, timeoutS, renderer, log: (s) => process.stderr.write(`${s}\n`) });
+      const png = renderer ? `${r.plots} plots` : `${r.pngsKept} committed PNGs kept`;
+      log(`${relative(ROOT, f)}: ${r.cells} code cells, ${png}, ${(r.ms / 1000).toFixed(1)} s -> ${shown(r.out)}`);
     }
   } finally {
-    await renderer.close();
-    rmSync(jupyterPath, { recursive: true, force: true });
+    await renderer?.close();
   }
   log(`${files.length} notebook${files.length === 1 ? '' : 's'} executed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   return 0;
@@ -199,3 +316,4 @@ if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename
 }
 
 export { INJECTED_TAG };
+export type { Output };

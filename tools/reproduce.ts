@@ -6,15 +6,18 @@
  *   npm start                       all notebooks, then the site, then the table (exit 1 if a claim failed)
  *   npm start -- --only 10,11       only notebooks whose file name starts with these prefixes
  *
- * A notebook that fails (a failed claim throws in its closing cell) does not stop the others; its failed
- * claims come from the error. The table is also written to site/claims.json.
+ * A notebook that fails (a failed claim throws in its closing cell) does not stop the others: its
+ * partial notebook is written to runs/NAME.failed.ipynb (the committed one is kept) and its claims are
+ * read from there. The table is also written to site/claims.json. No Python is needed: the notebooks
+ * run through tools/lib/kernel-client.ts. Without Chromium, the committed PNG copies of the plots are
+ * kept (one line says so).
  */
-import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
-import { listNotebooks, runNotebook } from './notebook.js';
+import { existsSync } from 'node:fs';
+import { listNotebooks, runNotebook, startRenderer, RunError, PAPER } from './notebook.js';
 import { buildSite, SITE_DIR } from './site.js';
-import { ROOT, buildLibrary, findPython, privateJupyterPath } from './lib/jupyter.js';
-import { PlotRenderer } from './lib/static-plots.js';
+import { ROOT, buildLibrary } from './lib/jupyter.js';
 import { printedText, readNotebook } from './lib/ipynb.js';
 import { parseClaims, type ClaimCheck } from '../src/claims.js';
 
@@ -36,34 +39,28 @@ async function main(argv: string[]): Promise<number> {
   const only = i >= 0 ? (argv[i + 1] ?? '').split(',').filter(Boolean) : [];
   const files = listNotebooks().filter((f) => only.length === 0 || only.some((p) => basename(f).startsWith(p)));
   if (files.length === 0) throw new Error(`no notebook matches --only ${only.join(',')}`);
+  console.log(`Reproducing ${PAPER}.`);
   const b = buildLibrary();
-  console.log(`built src/ in ${b.ms} ms; executing ${files.length} notebooks`);
-  const python = findPython();
-  const jupyterPath = privateJupyterPath();
-  let renderer: PlotRenderer | null = null;
-  try {
-    renderer = await PlotRenderer.start();
-  } catch (e) {
-    if (process.env.CI) throw e;
-    console.warn(`warning: ${(e as Error).message}.\nThe notebooks run without PNG copies of their plots (GitHub's preview shows none); the site and JupyterLab draw the plots anyway.`);
-  }
+  console.log(`built src/ in ${b.ms} ms; executing ${files.length} notebooks (no Python needed; the kernel is tslab)`);
+  const renderer = await startRenderer((s) => console.log(s));
   const outcomes: NotebookOutcome[] = [];
   try {
     for (const f of files) {
       const label = relative(ROOT, f), s0 = Date.now();
       try {
-        const r = await runNotebook(f, { renderer, python, jupyterPath });
+        const r = await runNotebook(f, { renderer, log: (s) => process.stderr.write(`${s}\n`) });
         outcomes.push({ notebook: label, ok: true, seconds: r.ms / 1000, claims: parseClaims(printedText(readNotebook(f))) });
-        console.log(`${label}: ${(r.ms / 1000).toFixed(1)} s`);
+        console.log(`${label}: executed in ${(r.ms / 1000).toFixed(1)} s${renderer ? '' : ` (${r.pngsKept} committed PNGs kept)`}`);
       } catch (e) {
         const msg = (e as Error).message ?? String(e);
-        outcomes.push({ notebook: label, ok: false, seconds: (Date.now() - s0) / 1000, claims: parseClaims(msg), error: msg });
+        const written = e instanceof RunError ? e.written : undefined;
+        const claims = written && existsSync(written) ? parseClaims(printedText(readNotebook(written))) : parseClaims(msg);
+        outcomes.push({ notebook: label, ok: false, seconds: (Date.now() - s0) / 1000, claims, error: msg });
         console.log(`${label}: FAILED\n${msg}`);
       }
     }
   } finally {
     await renderer?.close();
-    rmSync(jupyterPath, { recursive: true, force: true });
   }
   let siteNote = '';
   try {

@@ -56,6 +56,11 @@ function sortKeys(v: unknown): unknown {
   return v;
 }
 
+/** JSON text with sorted keys: equal for equal values whatever the key order. */
+export function canonicalJson(v: unknown): string {
+  return JSON.stringify(sortKeys(v));
+}
+
 /** Serialise as nbformat's writer does: indent 1, sorted keys, non-ASCII kept, newline at the end. */
 export function formatNotebook(nb: Notebook): string {
   return JSON.stringify(sortKeys(nb), null, 1) + '\n';

@@ -28,6 +28,8 @@ export interface ParamDecl {
   value: Json;
   /** 1-based line of the declaration in the cell. */
   line: number;
+  /** Its comment: the `// ...` after it on its line, else the `//` lines right above it. */
+  doc?: string;
 }
 
 export class ParamError extends Error {
@@ -183,7 +185,30 @@ export function parseParameters(source: string, where = 'parameters cell'): Para
     if (sc.peek() === ';') sc.pos++;
     else if (!sc.eof() && sc.line(sc.pos) === out[out.length - 1]!.line) sc.fail("expected ';' or a new line after a declaration");
   }
+  const srcLines = source.split('\n');
+  for (const d of out) d.doc = declDoc(srcLines, d.line);
   return out;
+}
+
+/** The comment of the declaration on 1-based line `line`: trailing `// ...`, else the `//` lines above. */
+function declDoc(srcLines: readonly string[], line: number): string | undefined {
+  const own = srcLines[line - 1] ?? '';
+  // A trailing comment: `//` outside a string literal.
+  let quote = '';
+  for (let i = 0; i < own.length; i++) {
+    const c = own[i]!;
+    if (quote) { if (c === '\\') i++; else if (c === quote) quote = ''; continue; }
+    if (c === '"' || c === "'" || c === '`') { quote = c; continue; }
+    if (c === '/' && own[i + 1] === '/') { const t = own.slice(i + 2).trim(); if (t) return t; break; }
+  }
+  const above: string[] = [];
+  for (let l = line - 2; l >= 0; l--) {
+    const m = /^\s*\/\/\s?(.*)$/.exec(srcLines[l]!);
+    if (!m) break;
+    above.unshift(m[1]!.trim());
+  }
+  const t = above.join(' ').trim();
+  return t || undefined;
 }
 
 export function findParametersCell(nb: Notebook): { index: number; cell: CodeCell } | undefined {

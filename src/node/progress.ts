@@ -2,6 +2,15 @@
  * Progress of a sweep: the event the runner emits after each persisted cell, its text forms, and two
  * reporters: a redrawn bar for a terminal, throttled plain lines for logs, CI and notebooks.
  */
+import { writeSync } from 'node:fs';
+
+/**
+ * Set (to 1) in the kernel's environment by `npm run notebook(s)` and `npm start`: the notebook is
+ * executed headless and its outputs are committed, so `throttledLines` keeps timings (rates, time
+ * left, durations) out of them: the timed lines go to the run log (the kernel process's own stderr,
+ * which the notebook command copies to its log) and the notebook gets one timing-free line per sweep.
+ */
+export const HEADLESS_ENV = 'LP_HEADLESS';
 
 export interface Progress {
   readonly experiment: string;
@@ -45,6 +54,21 @@ export function formatProgress(p: Progress): string {
   return `${p.experiment}: ${tail(p)}`;
 }
 
+/**
+ * A line with a timing ("sweeps took 2.3 s") for a notebook: in a headless run it goes to the run log
+ * (this process's stderr file descriptor), never into the committed outputs; interactively it is
+ * printed with `print` (default console.log).
+ */
+export function logTiming(line: string, print: (line: string) => void = (l) => console.log(l), headless: boolean = !!process.env[HEADLESS_ENV]): void {
+  if (headless) writeSync(2, `${line}\n`);
+  else print(line);
+}
+
+/** The timing-free line a headless notebook records: `demo: 48/48 cells (8 cached)`. */
+export function formatCount(p: Progress): string {
+  return `${p.experiment}: ${p.done}/${p.total} cells${p.cached > 0 ? ` (${p.cached} cached)` : ''}`;
+}
+
 /** A bar of `width` characters and the same figures. */
 export function formatBar(p: Progress, width = 24): string {
   const frac = p.total > 0 ? p.done / p.total : 1;
@@ -82,14 +106,22 @@ export function progressReporter(opts: ReporterOptions = {}): (p: Progress) => v
 
 /**
  * An `onProgress` callback printing `formatProgress` lines at most every `intervalMs` (plus the first
- * and the last): for notebooks (`onProgress: throttledLines(console.log, 5000)`) and logs.
+ * and the last): for notebooks (`onProgress: throttledLines(console.log, 5000)`) and logs. In a
+ * headless run (`headless`, default: $LP_HEADLESS set) the timed lines go to `runLog` (default: this
+ * process's stderr file descriptor, bypassing the kernel's capture) and `print` receives only the
+ * final `formatCount` line, so committed outputs hold no timings.
  */
-export function throttledLines(print: (line: string) => void, intervalMs = 10_000, now: () => number = Date.now): (p: Progress) => void {
+export function throttledLines(
+  print: (line: string) => void, intervalMs = 10_000, now: () => number = Date.now,
+  headless: boolean = !!process.env[HEADLESS_ENV], runLog: (line: string) => void = (l) => { writeSync(2, `${l}\n`); },
+): (p: Progress) => void {
   let last = -Infinity;
   return (p) => {
     const t = now();
     if (!p.finished && t - last < intervalMs) return;
     last = t;
-    print(formatProgress(p));
+    if (!headless) { print(formatProgress(p)); return; }
+    runLog(formatProgress(p));
+    if (p.finished) print(formatCount(p));
   };
 }

@@ -11,7 +11,7 @@
  * results are assembled in cell-index order from the canonical JSON that is also what the cache holds.
  */
 import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
+import { delimiter, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkShard, effectiveGrid, expandGrid, GridError, parseShard, shardCells, validateExperiment, type Shard } from '../experiments/grid.js';
 import { REGISTRY } from '../experiments/registry.js';
@@ -49,6 +49,14 @@ export interface SweepOptions {
   writeResults?: boolean;
   /** File operations (tests inject failures here). */
   fs?: FsLayer;
+  /**
+   * Further data directories read, never written (default: $SWEEP_READ_DIRS, separated by the path
+   * delimiter): a cell missing from `dataDir` but found there is reused. Parameter runs use it to keep
+   * new cells in an ignored directory while reusing the committed ones in data/.
+   */
+  readDirs?: readonly string[];
+  /** Copy the cells found in `readDirs` into `dataDir` (default: $SWEEP_READ_COPY = 1): `npm run data:refresh`. */
+  copyReads?: boolean;
 }
 
 export interface CellResult extends Cell {
@@ -138,6 +146,10 @@ export async function runSweep(spec: ExperimentSpec, opts: SweepOptions = {}): P
   const cells = planCells(exp, grid, shard, source);
   const dataDir = resolve(opts.dataDir ?? defaultDataDir());
   const cache = new CellCache(dataDir, exp.name, fs);
+  const readDirs = (opts.readDirs ?? (process.env.SWEEP_READ_DIRS ?? '').split(delimiter))
+    .filter((d) => d !== '').map((d) => resolve(d)).filter((d) => d !== dataDir);
+  const readCaches = readDirs.map((d) => new CellCache(d, exp.name, fs));
+  const copyReads = opts.copyReads ?? process.env.SWEEP_READ_COPY === '1';
   const removed = await cache.prepare();
   if (removed > 0) notice(`${exp.name}: removed ${removed} temporary file(s) left by an interrupted run in ${cache.dir}`);
 
@@ -151,6 +163,15 @@ export async function runSweep(spec: ExperimentSpec, opts: SweepOptions = {}): P
     position.set(c.index, i);
     const hit = await cache.read(c.key);
     if (hit.status === 'hit') { out[i] = { ...c, result: hit.record.result, cached: true }; cachedCount++; continue; }
+    let found = false;
+    for (const rc of readCaches) {
+      const h = await rc.read(c.key);
+      if (h.status === 'hit') {
+        if (copyReads) await cache.write(h.record);
+        out[i] = { ...c, result: h.record.result, cached: true }; cachedCount++; found = true; break;
+      }
+    }
+    if (found) continue;
     if (hit.status === 'corrupt') {
       corrupt.push({ file: hit.file, reason: hit.reason, cell: c.index });
       notice(`${exp.name}: damaged cache file ${hit.file}: ${hit.reason}; recomputing cell ${c.index}`);

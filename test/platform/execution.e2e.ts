@@ -1,7 +1,9 @@
 /**
- * Headless execution through the real kernel (nbclient + tslab): parameters reach the code, bad
- * overrides are refused before any kernel starts, a failing cell fails the run naming the notebook
- * and the cell, and an edit to src/ reaches a notebook after a kernel restart.
+ * Headless execution through the real kernel (tools/lib/kernel-client.ts + tslab, no Python):
+ * parameters reach the code, bad overrides are refused before any kernel starts, a failing cell or a
+ * time limit fails the run naming the notebook, the cell and the partial notebook written, each
+ * parameter run writes its own file and keeps its sweep cells out of data/, and an edit to src/
+ * reaches a notebook after a kernel restart.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -26,7 +28,7 @@ function cli(...args: string[]) {
 }
 
 function tools(t: import('node:test').TestContext): boolean {
-  return need(t, findPython(), 'a Python with nbclient (apt-get install python3-nbclient)') && need(t, chromiumPath(), 'Chromium (apt-get install chromium)');
+  return need(t, chromiumPath(), 'Chromium (apt-get install chromium)');
 }
 
 test('a run with overrides injects them after the parameters cell and writes elsewhere', { timeout: 300_000 }, (t) => {
@@ -79,22 +81,95 @@ test('an unknown name or a wrong type is refused before any kernel starts', { ti
   assert.match(inPlace.stderr, /not written over the notebook/);
 });
 
-test('a failing cell fails the run, naming the notebook and the cell, and writes nothing', { timeout: 300_000 }, (t) => {
-  if (!tools(t)) return;
+test('a failing cell fails the run naming the notebook, the cell and the file holding the outputs up to it', { timeout: 300_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'lp-run-'));
   try {
     const out = join(dir, 'out.ipynb');
     const r = cli('run', rel(join(FIX, 'failing.ipynb')), '--out', out);
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /test\/platform\/fixtures\/failing\.ipynb: cell 3 \(code cell 3\): const boom = .* failed:/);
+    assert.match(r.stderr, /test\/platform\/fixtures\/failing\.ipynb: cell 3 \(code cell 3\): `const boom = .*` failed:/);
     assert.match(r.stderr, /deliberate failure in the fixture/);
-    assert.ok(!existsSync(out), 'no output notebook for a failed run');
+    assert.match(r.stderr, new RegExp(`The notebook executed up to and including that cell: .*${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').slice(-20)}`));
+    // As papermill: the notebook is written, with the outputs up to and including the failing cell.
+    const nb = readNotebook(out);
+    const code = nb.cells as CodeCell[];
+    assert.deepEqual(code.map((c) => c.execution_count), [1, 2, 3, null]);
+    assert.equal(text((code[1]!.outputs[0] as { text: string }).text), 'first cell ran\n');
+    const err = code[2]!.outputs.map((o) => (o.output_type === 'stream' ? text(o.text) : '')).join('');
+    assert.match(err, /deliberate failure in the fixture/, 'the error is in the failing cell');
+    assert.deepEqual(code[3]!.outputs, [], 'nothing after the failing cell');
+    assert.deepEqual((nb.metadata.layerwise_precond as { failed: object }).failed, { cell: 3, kind: 'error' });
     const te = cli('run', rel(join(FIX, 'type-error.ipynb')), '--out', out);
     assert.equal(te.status, 1);
     assert.match(te.stderr, /type-error\.ipynb: cell 2 \(code cell 2\)/);
     assert.match(te.stderr, /Type 'string' is not assignable to type 'number'/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a cell past the time limit is interrupted; the message names the cell and the limit', { timeout: 300_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lp-run-'));
+  try {
+    const out = join(dir, 'slow.ipynb');
+    // steps=1e8 turns the cell into a busy loop that never yields (SIGINT cannot stop it: the kernel is killed).
+    const r = cli('run', rel(join(FIX, 'timeout.ipynb')), 'steps=1e8', '--timeout', '3', '--out', out);
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /timeout\.ipynb: cell 4 \(code cell 4\): `\/\/ a busy loop that never yields: only the time limit stops it` ran past the time limit of 3 s and was interrupted \(--timeout S changes the limit\)/);
+    assert.doesNotMatch(r.stderr, /SIGINT/);
+    const nb = readNotebook(out);
+    const code = nb.cells.filter((c) => c.cell_type === 'code') as CodeCell[];
+    assert.equal(text((code[2]!.outputs[0] as { text: string }).text), 'before the slow cell\n');
+    const last = code[3]!.outputs.at(-1) as { output_type: string; ename: string; evalue: string };
+    assert.equal(last.output_type, 'error');
+    assert.equal(last.ename, 'CellTimeoutError');
+    assert.match(last.evalue, /time limit of 3 s/);
+    assert.deepEqual(code[4]!.outputs, []);
+    assert.ok(r.ms < 60_000, `stopped soon after the limit (${r.ms} ms)`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('each parameter run writes its own file under runs/, and its sweep cells go to .cache/sweeps, not data/', { timeout: 300_000 }, () => {
+  const nb = rel(join(FIX, 'sweep.ipynb'));
+  const files = [join(ROOT, 'runs', 'sweep--n=37.ipynb'), join(ROOT, 'runs', 'sweep--n=41.ipynb')];
+  const status = () => spawnSync('git', ['status', '--porcelain', '--untracked-files=all', '--', 'data'], { cwd: ROOT, encoding: 'utf8' }).stdout;
+  const before = status();
+  try {
+    for (const [i, n] of [37, 41].entries()) {
+      const r = cli('run', nb, `n=${n}`);
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, new RegExp(`writes runs/sweep--n=${n}\\.ipynb \\(a parameter run`));
+      const done = readNotebook(files[i]!);
+      const printed = (done.cells[2] as CodeCell).outputs.map((o) => (o.output_type === 'stream' ? text(o.text) : '')).join('');
+      const res = JSON.parse(printed.trim().split('\n').pop()!) as { computed: number; cached: number; file: string };
+      assert.equal(res.computed + res.cached, 4);
+      assert.ok(res.file.startsWith(join(ROOT, '.cache', 'sweeps')), `results in the ignored cache: ${res.file}`);
+      assert.doesNotMatch(printed, /cells\/s|done in|left/, 'no timing in the recorded progress');
+    }
+    assert.ok(files.every((f) => existsSync(f)), 'two runs, two files');
+    assert.equal(status(), before, 'no new or changed file under data/');
+    const plain = cli('run', '--params', nb);
+    assert.match(plain.stdout, /n: number = 100\n {4}samples per cell/);
+  } finally {
+    for (const f of files) rmSync(f, { force: true });
+  }
+});
+
+test('without overrides the command says it writes the notebook in place', { timeout: 300_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lp-run-'));
+  try {
+    const copy = join(dir, 'failing.ipynb');
+    writeFileSync(copy, readFileSync(join(FIX, 'failing.ipynb')));
+    const r = cli('run', copy);
+    assert.match(r.stdout, /no overrides: writes the executed notebook in place, over .*failing\.ipynb/);
+    // It failed, so the notebook itself is left as it was and the partial run is in runs/.
+    assert.equal(readFileSync(copy, 'utf8'), readFileSync(join(FIX, 'failing.ipynb'), 'utf8'));
+    assert.match(r.stderr, /runs\/failing\.failed\.ipynb/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(join(ROOT, 'runs', 'failing.failed.ipynb'), { force: true });
   }
 });
 

@@ -42,3 +42,18 @@ test('a terminal: one redrawn bar line, ended by a newline when finished', () =>
   assert.match(frames[frames.length - 1], /^demo \[#{30}\] 100% 10\/10 cells.*done in .*\x1b\[K\n$/);
   assert.equal(out.split('\n').length, 2, 'a single line on screen');
 });
+
+test('a headless notebook run: timed lines go to the run log, the notebook gets one timing-free line per sweep', () => {
+  let t = 0;
+  const printed: string[] = [], logged: string[] = [];
+  const nb = throttledLines((s) => printed.push(s), 1000, () => t, true, (s) => logged.push(s));
+  nb(p()); t = 5000; nb(p({ done: 30 })); t = 6000; nb(p({ done: 48, finished: true, etaMs: 0, elapsedMs: 6000 }));
+  assert.deepEqual(printed, ['demo: 48/48 cells (8 cached)']);
+  assert.equal(logged.length, 3);
+  assert.ok(logged.every((l) => /cells\/s/.test(l)), 'the log keeps rates and times');
+  assert.ok(printed.every((l) => !/\d+(\.\d+)? ?(s|ms|cells\/s|cells\/min)\b|left|done in/.test(l)), 'no timing in what the notebook records');
+  // Interactive (not headless): as before, the timed lines themselves.
+  const shown: string[] = [];
+  throttledLines((s) => shown.push(s), 1000, () => t, false)(p({ finished: true, etaMs: 0 }));
+  assert.match(shown[0]!, /done in/);
+});

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { UnknownExperimentError } from '../../src/experiments/registry.js';
@@ -221,4 +221,38 @@ test('a cell that throws, or returns NaN, stops the run; finished cells stay sav
   assert.ok(saved.length >= 1 && saved.every((m: string) => m === 'ok'), `saved: ${saved}`);
   assert.equal(existsSync(join(dir2, EXP, 'results.json')), false);
   assert.ok(readFileSync(join(dir2, EXP, cellFiles(dir2, EXP)[0]), 'utf8').startsWith('{"checksum":"sha256:'));
+});
+
+test('readDirs: cells found in a read-only data directory are reused, new ones go to dataDir only', async () => {
+  const committed = tmp('readdirs-data');
+  const cache = tmp('readdirs-cache');
+  const log = join(cache, 'exec.log');
+  await runSweep(FIXTURE, { dataDir: committed, workers: 0, ...quiet });
+  const before = cellFiles(committed, EXP);
+  const beforeAll = readdirSync(join(committed, EXP)).sort();
+  process.env.SWEEP_TEST_LOG = log;
+  try {
+    // a = 4 is new; a = 1 cells are in the committed directory.
+    const r = await runSweep(FIXTURE, { dataDir: cache, readDirs: [committed], set: { a: [1, 4] }, workers: 0, ...quiet });
+    assert.equal(r.cached, 4, 'the a = 1 cells (2 b × 2 seeds) come from the read directory');
+    assert.equal(r.computed, 4);
+    assert.equal(logLines(log).length, 4, 'only the new cells ran');
+    assert.equal(cellFiles(cache, EXP).length, 4, 'only the new cells are written, to dataDir');
+    assert.deepEqual(readdirSync(join(committed, EXP)).sort(), beforeAll, 'nothing is written to the read directory');
+    assert.deepEqual(cellFiles(committed, EXP), before);
+    const ref = await runSweep(FIXTURE, { dataDir: tmp('readdirs-ref'), set: { a: [1, 4] }, workers: 0, ...quiet });
+    assert.deepEqual(r.cells.map((c) => c.result), ref.cells.map((c) => c.result), 'same results as a run from scratch');
+  } finally {
+    delete process.env.SWEEP_TEST_LOG;
+  }
+});
+
+test('copyReads: cells found in a read directory are copied byte for byte into dataDir', async () => {
+  const old = tmp('copyreads-old');
+  const fresh = tmp('copyreads-new');
+  await runSweep(FIXTURE, { dataDir: old, workers: 0, ...quiet });
+  const r = await runSweep(FIXTURE, { dataDir: fresh, readDirs: [old], copyReads: true, set: { a: [2] }, workers: 0, ...quiet });
+  assert.equal(r.computed, 0);
+  assert.equal(cellFiles(fresh, EXP).length, 4, 'exactly the cells of this grid');
+  for (const f of cellFiles(fresh, EXP)) assert.equal(readText(fresh, EXP, f), readText(old, EXP, f));
 });

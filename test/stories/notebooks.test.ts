@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readNotebook } from '../../tools/lib/ipynb.js';
-import { notebookParameters } from '../../tools/lib/params.js';
+import { notebookParameters, parseOverrides } from '../../tools/lib/params.js';
 import { STORIES, loadStory, storyNames } from '../../src/stories/index.js';
 import { checkKnobs, defaultKnobs } from '../../src/stories/story.js';
 import { REGISTRY } from '../../src/experiments/registry.js';
-import { checkStoryKnobs } from '../../tools/notebook.js';
+import { checkedInjection } from '../../tools/notebook.js';
 import { ParamError } from '../../tools/lib/params.js';
 
 const NB = join(import.meta.dirname, '..', '..', 'notebooks');
@@ -46,7 +46,7 @@ test('npm run notebook refuses a storied notebook\'s bad values with the message
     let expected = '';
     try { checkKnobs(s, { [name]: value }); } catch (e) { expected = (e as Error).message; }
     assert.ok(expected, arg);
-    await assert.rejects(checkStoryKnobs(file, [arg]), (e: unknown) => e instanceof ParamError && e.message === expected, arg);
+    await assert.rejects(checkedInjection(readNotebook(file), file, parseOverrides([arg]), file), (e: unknown) => e instanceof ParamError && e.message === expected, arg);
   }
-  await checkStoryKnobs(file, ['kappa=1000']);
+  await checkedInjection(readNotebook(file), file, parseOverrides(['kappa=1000']), file);
 });

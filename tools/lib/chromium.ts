@@ -1,9 +1,12 @@
 /**
- * Headless Chromium through playwright-core — never a browser download: the system's Chromium
- * (Debian's `chromium` package at /usr/bin/chromium, or $CHROMIUM_PATH), started without any
- * background networking so that nothing but the pages' own requests leaves the process.
+ * Headless Chromium through playwright-core — never a browser download: the system's Chromium or
+ * Chrome ($CHROMIUM_PATH; Debian's and Ubuntu's packages; the macOS app bundles; a `chromium`,
+ * `chromium-browser`, `google-chrome` on PATH), started without any background networking so that
+ * nothing but the pages' own requests leaves the process.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
 
 export const CHROMIUM_ARGS = [
@@ -18,14 +21,33 @@ export const CHROMIUM_ARGS = [
   '--disable-dev-shm-usage',
 ];
 
-export function chromiumPath(): string | undefined {
-  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter((c): c is string => !!c);
-  return candidates.find((c) => existsSync(c));
+/** Where Chromium or Chrome is installed on Debian, Ubuntu (snap) and macOS, in the order tried. */
+export function chromiumCandidates(env: NodeJS.ProcessEnv = process.env, platform = process.platform, home = homedir()): string[] {
+  const names = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable'];
+  const onPath = (env.PATH ?? '').split(delimiter).filter(Boolean).flatMap((d) => names.map((n) => join(d, n)));
+  const mac = ['/Applications', join(home, 'Applications')].flatMap((d) => [
+    join(d, 'Chromium.app', 'Contents', 'MacOS', 'Chromium'),
+    join(d, 'Google Chrome.app', 'Contents', 'MacOS', 'Google Chrome'),
+  ]);
+  const linux = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/snap/bin/chromium', '/usr/lib/chromium/chromium', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable', '/opt/google/chrome/chrome'];
+  return [...(platform === 'darwin' ? [...mac, ...linux] : [...linux, ...mac]), ...onPath];
+}
+
+function isFile(p: string): boolean {
+  try { return statSync(p).isFile(); } catch { return false; }
+}
+
+/** $CHROMIUM_PATH when set (it must exist), else the first Chromium or Chrome found. */
+export function chromiumPath(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string | undefined {
+  if (env.CHROMIUM_PATH) return existsSync(env.CHROMIUM_PATH) ? env.CHROMIUM_PATH : undefined;
+  return chromiumCandidates(env, platform).find(isFile);
 }
 
 export class NoChromiumError extends Error {
   constructor() {
-    super('no Chromium found: install Debian\'s `chromium` package (apt-get install chromium) or set CHROMIUM_PATH');
+    super(process.env.CHROMIUM_PATH
+      ? `CHROMIUM_PATH=${process.env.CHROMIUM_PATH} does not exist`
+      : 'no Chromium or Chrome found (Debian/Ubuntu: apt-get install chromium; macOS: Google Chrome or Chromium in /Applications; or set CHROMIUM_PATH)');
     this.name = 'NoChromiumError';
   }
 }

@@ -1,4 +1,7 @@
-/** Where Jupyter looks for kernels, the kernelspec of this repository, and a Python that has nbclient. */
+/**
+ * Where Jupyter looks for kernels, the kernelspec of this repository (which the headless executor
+ * starts directly), and a Python that has nbclient (for the tests that compare with it).
+ */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync, existsSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';

@@ -5,7 +5,7 @@
  * viewers that run no script, such as GitHub's notebook preview, show the PNG.
  */
 import { createRequire } from 'node:module';
-import { PLOTLY_MIME, type Notebook, type Output } from './ipynb.js';
+import { PLOTLY_MIME, canonicalJson, type Notebook, type Output } from './ipynb.js';
 import { launchChromium, type Launched } from './chromium.js';
 import { describeFigure, type Figure } from '../../src/plot.js';
 
@@ -72,4 +72,23 @@ export async function addStaticImages(nb: Notebook, renderer: PlotRenderer): Pro
     if (o.data['text/plain'] === undefined) o.data['text/plain'] = describeFigure(o.data[PLOTLY_MIME] as Figure);
   }
   return outs.length;
+}
+
+/**
+ * Without Chromium: give every plotly output of `nb` the PNG that `previous` (the committed notebook)
+ * holds for the same figure (same plotly JSON), so a run never strips the PNGs of a tracked notebook.
+ * Returns the number of PNGs kept; a figure that changed gets none (and its `text/plain` only).
+ */
+export function keepCommittedImages(nb: Notebook, previous: Notebook): number {
+  const pngs = new Map<string, string>();
+  for (const o of plotOutputs(previous)) {
+    if (typeof o.data['image/png'] === 'string') pngs.set(canonicalJson(o.data[PLOTLY_MIME]), o.data['image/png'] as string);
+  }
+  let kept = 0;
+  for (const o of plotOutputs(nb)) {
+    const png = pngs.get(canonicalJson(o.data[PLOTLY_MIME]));
+    if (png !== undefined) { o.data['image/png'] = png; kept++; }
+    if (o.data['text/plain'] === undefined) o.data['text/plain'] = describeFigure(o.data[PLOTLY_MIME] as Figure);
+  }
+  return kept;
 }
