@@ -35,7 +35,7 @@ export const knobs = {
   noise: { type: 'number', default: 0.1, min: 0, max: 10, doc: 'label noise σ_ε (Bayes error σ_ε²)' },
   etaGrid: { type: 'number[]', default: [0.5, 1, 2, 4], above: 0, max: 1000, doc: "step sizes tried, as multiples of each kind's base step" },
   ridgeGrid: { type: 'number[]', default: [1e-5, 1e-4, 1e-3, 1e-2, 1e-1], min: 0, max: 1e3, doc: 'ridge values ρ tried on the validation batch' },
-  seeds: { type: 'integer', default: 6, min: 3, max: 1000, doc: "independent problems (Σ's rotation, β*, W₀, batches) per κ" },
+  seeds: { type: 'integer', default: 12, min: 3, max: 1000, doc: "independent problems (Σ's rotation, β*, W₀, batches) per κ" },
   margin: { type: 'number', default: 0.02, above: 0, max: 1, doc: 'equivalence margin of the Σ = I control (test error, absolute)' },
   rhoMargin: { type: 'number', default: 0.05, above: 0, max: 1, doc: "equivalence margin of the preconditioned spike's ρ² against its κ-free prediction" },
 } as const;
@@ -216,7 +216,7 @@ export const testErrorStory: Story<typeof knobs, TestErrorResults, SweepName, Fi
   robustness: [
     { name: 'base seed 1', knobs: { seed: 1 } },
     { name: 'base seed 2', knobs: { seed: 2 } },
-    { name: '4× problems', knobs: { seeds: 24 } },
+    { name: '4× problems', knobs: { seeds: 48 } },
     { name: 'd = 64', knobs: { d: 64 } },
   ],
 };
