@@ -13,16 +13,21 @@
  * rotating Σ and β* together (h and (Σ̂ + λI)^{-1}h are rotation-equivariant and β* is Haar-random),
  * so a diagonal Σ with a Haar-random β* is the rotated case at a fraction of the sampling cost.
  * 'haar' is available to check this.
+ *
+ * Besides cos², each spike u's ⟨u, β*⟩ and ||u||² are recorded (`moments`, [inner, normSq] per n, and per
+ * λ for ridge): B2, B3 and the ridge equivalent are ratios of expectations, (E⟨u, β*⟩)²/(||β*||² E||u||²),
+ * which the notebook estimates from these without the Jensen gap of E cos².
  */
 import { defineExperiment } from './types.js';
 import { sampleSingleIndex } from '../data/teachers.js';
 import { Mat } from '../mat.js';
 import { mm64 } from '../linalg.js';
-import { cos2, dampedSolve, fixedProblem } from './single-index-common.js';
+import { cos2, dampedSolve, dot, fixedProblem } from './single-index-common.js';
 
 export default defineExperiment({
   name: 'single-index-spike',
-  version: '1',
+  // 2: also records ⟨u, β*⟩ and ||u||² of every spike (`moments`); the cos² values are unchanged
+  version: '2',
   description: 'cos² of the one-step spike with β*: plain, preconditioned (λ = 0) and ridge-preconditioned (λ > 0), vs n/d and κ',
   grid: {
     axes: {
@@ -58,6 +63,9 @@ export default defineExperiment({
     const X = batch.X, y = batch.y;
     const G = new Float64Array(d * d), h = new Float64Array(d); // running XᵀX and Xᵀy over the first n rows
     const plain: number[] = [], precond: (number | null)[] = [], ridge: number[][] = [];
+    // ⟨u, β*⟩ and ||u||² of each spike u, for the ratio-of-expectations form of B2, B3 and the ridge equivalent
+    const mPlain: [number, number][] = [], mPrecond: ([number, number] | null)[] = [], mRidge: [number, number][][] = [];
+    const mom = (u: Float64Array): [number, number] => [dot(u, t.beta), dot(u, u)];
     let k = 0;
     for (const n of ns) {
       const seg = new Mat(n - k, d, X.data.subarray(k * d, n * d)); // rows k..n−1 (a view)
@@ -68,9 +76,14 @@ export default defineExperiment({
       const Sh = new Mat(d, d, G.map((v) => v / n));
       const hn = h.map((v) => v / n);
       plain.push(cos2(hn, t.beta));
-      precond.push(n > d + 1 ? cos2(dampedSolve(Sh, hn, 0), t.beta) : null);
-      ridge.push(lambdas.map((l) => cos2(dampedSolve(Sh, hn, l), t.beta)));
+      mPlain.push(mom(hn));
+      const b0 = n > d + 1 ? dampedSolve(Sh, hn, 0) : null;
+      precond.push(b0 ? cos2(b0, t.beta) : null);
+      mPrecond.push(b0 ? mom(b0) : null);
+      const bl = lambdas.map((l) => dampedSolve(Sh, hn, l));
+      ridge.push(bl.map((b) => cos2(b, t.beta)));
+      mRidge.push(bl.map(mom));
     }
-    return { n: ns, plain, precond, ridge };
+    return { n: ns, plain, precond, ridge, moments: { plain: mPlain, precond: mPrecond, ridge: mRidge } };
   },
 });

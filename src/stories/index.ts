@@ -6,6 +6,8 @@ import type { AnyStory } from './story.js';
 
 export const STORIES: Readonly<Record<string, () => Promise<AnyStory>>> = {
   '00-platform-demo': () => import('./platform-demo.js').then((m) => m.platformDemo),
+  '20-single-index-spike': async () => (await import('./20-single-index-spike.js')).default,
+  '21-single-index-test-error': async () => (await import('./21-single-index-test-error.js')).default,
 };
 
 export function storyNames(): string[] { return Object.keys(STORIES).sort(); }

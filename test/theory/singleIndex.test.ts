@@ -90,3 +90,36 @@ test('theory functions reject unnormalised β*, n ≤ d + 1 for B3 and bad shape
   assert.throws(() => b2PlainCos2Refined({ n: 5, sigma: cov, beta, c1: NaN, s2: 1, m4: 1 }), /c1/);
   assert.throws(() => b1PlainCosineLimit(cov, [0, 0, 0]), /nonzero/);
 });
+
+test('B3 is the exact finite-(n, d) ratio of expectations (E⟨b,β⟩)²/(‖β‖² E‖b‖²) when r is independent of X (linear link, d = 6, n = 12)', async () => {
+  const { fixedProblem, crossMoment, dampedSolve, dot } = await import('../../src/experiments/single-index-common.js');
+  const { sampleSingleIndex } = await import('../../src/data/teachers.js');
+  const { secondMoment } = await import('../../src/data/inputs.js');
+  const { Rng } = await import('../../src/rng.js');
+  const { b3PrecondCos2 } = await import('../../src/theory/singleIndex.js');
+  const d = 6, n = 12, S = 40000;
+  const { cov, teacher: t } = fixedProblem({ d, kappa: 10, rotation: 'none', link: 'linear', noise: 0.7 }, 3);
+  const rng = new Rng(99);
+  let sI = 0, sQ = 0, sQQ = 0, sII = 0, sIQ = 0;
+  for (let k = 0; k < S; k++) {
+    const { X, y } = sampleSingleIndex(t, n, rng);
+    const b = dampedSolve(secondMoment(X), crossMoment(X, y), 0);
+    const I = dot(b, t.beta), Q = dot(b, b);
+    sI += I; sQ += Q; sII += I * I; sQQ += Q * Q; sIQ += I * Q;
+  }
+  const mI = sI / S, mQ = sQ / S, vI = sII / S - mI * mI, vQ = sQQ / S - mQ * mQ, cIQ = sIQ / S - mI * mQ;
+  const bb = dot(t.beta, t.beta), R = (mI * mI) / (bb * mQ);
+  // delta method: ∂R/∂I = 2I/(bb Q), ∂R/∂Q = −I²/(bb Q²)
+  const gI = (2 * mI) / (bb * mQ), gQ = -(mI * mI) / (bb * mQ * mQ);
+  const se = Math.sqrt((gI * gI * vI + gQ * gQ * vQ + 2 * gI * gQ * cIQ) / S);
+  const b3 = b3PrecondCos2({ n, sigma: cov, beta: t.beta, c1: t.c1, r2: t.r2 });
+  assert.ok(Math.abs(R - b3) < 3.5 * se, `ratio ${R} vs B3 ${b3} (SE ${se})`);
+  // the test discriminates: n − d in place of the inverse-Wishart n − d − 1 is rejected
+  const a = t.c1 * t.c1 * bb, wrong = a / (a + (t.r2 * Array.from(cov.values).reduce((s, l) => s + 1 / l, 0)) / (n - d));
+  assert.ok(Math.abs(R - wrong) > 5 * se, `n − d should be rejected: ratio ${R} vs ${wrong} (SE ${se})`);
+  // and the mean cos² is far from it at this tiny d: the Jensen gap is what separates them
+  let mc = 0;
+  const rng2 = new Rng(100);
+  for (let k = 0; k < 4000; k++) { const { X, y } = sampleSingleIndex(t, n, rng2); const b = dampedSolve(secondMoment(X), crossMoment(X, y), 0); mc += dot(b, t.beta) ** 2 / (bb * dot(b, b)); }
+  assert.ok(mc / 4000 - b3 > 20 * se, `mean cos² ${mc / 4000} should exceed B3 ${b3} clearly at d = 6`);
+});
