@@ -20,7 +20,7 @@ import { Mat, transpose } from './mat.js';
 import { lstsq, mm64, qr, svd } from './linalg.js';
 import type { Rng } from './rng.js';
 import { type Batch, type LinearTeacher, sampleLinear } from './data/teachers.js';
-import { checkInt, checkReal } from './data/validate.js';
+import { checkInt, checkReal } from './validate.js';
 
 /**
  * k×d matrix with orthonormal rows spanning the row space of G (k×d, k ≤ d). Throws when G does not

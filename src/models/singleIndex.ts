@@ -30,7 +30,7 @@ import { cholSolve, eigSym, lstsq, mm64, solveRightSPD } from '../linalg.js';
 import type { Rng } from '../rng.js';
 import { secondMoment } from '../data/inputs.js';
 import { type SingleIndexTeacher, sampleSingleIndex } from '../data/teachers.js';
-import { checkInt, checkReal, checkFiniteArray } from '../data/validate.js';
+import { checkInt, checkReal, checkFiniteArray } from '../validate.js';
 
 export type Activation = 'relu' | 'tanh' | 'softplus' | 'linear';
 export const ACTIVATIONS: readonly Activation[] = ['relu', 'tanh', 'softplus', 'linear'];
