@@ -4,8 +4,9 @@
  * (or the option key), the allowed range or values, and the value received. Browser-safe.
  *
  * `checkKeys` is the one check of an options object: a key that is not declared (a misspelling such
- * as `rotaton`) or a declared key given as `undefined` is refused, naming the key and the allowed keys,
- * so that no option is silently dropped or silently replaced by its default.
+ * as `rotaton`) is refused, naming the key and the allowed keys, so that no option is silently dropped.
+ * A declared key given as `undefined` counts as absent (TypeScript's optional property), as in the
+ * optimizers' `validateOptions`.
  */
 
 /** Largest dimension of a dense d×d matrix the generators build (d² float64 entries ≈ 1 GiB at 11585). */
@@ -21,8 +22,8 @@ export function showValue(v: unknown): string {
 }
 
 /**
- * `opts` must be a plain object (or undefined when `optional`) whose keys are all in `allowed`, none of
- * them given as `undefined`. Returns the object (or {} for an absent optional one).
+ * `opts` must be a plain object (or undefined when `optional`) whose keys are all in `allowed`.
+ * Returns the object (or {} for an absent optional one).
  */
 export function checkKeys<T extends object>(fn: string, what: string, opts: T | undefined, allowed: readonly string[], optional = false): T {
   if (opts === undefined && optional) return {} as T;
@@ -32,9 +33,6 @@ export function checkKeys<T extends object>(fn: string, what: string, opts: T | 
   const label = (key: string) => (what === 'options' ? `option '${key}'` : `${what}.${key}`);
   for (const key of Object.keys(opts)) {
     if (!allowed.includes(key)) throw new RangeError(`${fn}: unknown ${label(key)}; allowed keys: ${allowed.join(', ')}`);
-    if ((opts as Record<string, unknown>)[key] === undefined) {
-      throw new RangeError(`${fn}: ${label(key)} is undefined; give a value or leave the key out (allowed keys: ${allowed.join(', ')})`);
-    }
   }
   return opts;
 }

@@ -30,7 +30,7 @@ import { cholSolve, eigSym, lstsq, mm64, solveRightSPD } from '../linalg.js';
 import type { Rng } from '../rng.js';
 import { secondMoment } from '../data/inputs.js';
 import { type SingleIndexTeacher, sampleSingleIndex } from '../data/teachers.js';
-import { checkInt, checkReal, checkFiniteArray } from '../validate.js';
+import { checkInt, checkReal, checkFiniteArray, checkKeys, checkDim, checkOneOf, checkBool } from '../validate.js';
 
 export type Activation = 'relu' | 'tanh' | 'softplus' | 'linear';
 export const ACTIVATIONS: readonly Activation[] = ['relu', 'tanh', 'softplus', 'linear'];
@@ -74,8 +74,10 @@ export interface InitOptions {
 
 /** W₀ (rows N(0, I/d)) then a, drawn in that order from `rng`. */
 export function initSingleIndexNet(d: number, N: number, rng: Rng, o: InitOptions = {}): SingleIndexNet {
-  checkInt('initSingleIndexNet', 'd', d, 1);
-  checkInt('initSingleIndexNet', 'N', N, 1);
+  checkKeys('initSingleIndexNet', 'options', o, ['activation', 'secondLayer', 'batchNorm', 'bnEps']);
+  checkDim('initSingleIndexNet', 'd', d, 1);
+  checkDim('initSingleIndexNet', 'N', N, 1, 1 << 20);
+  if (o.batchNorm !== undefined) checkBool('initSingleIndexNet', 'batchNorm', o.batchNorm);
   const activation = o.activation ?? 'relu';
   activationFns(activation);
   const bnEps = o.bnEps ?? 1e-5;
@@ -225,6 +227,8 @@ function updateFor(kind: StepKind, grad: Mat, X: Mat, o: StepOptions): Mat {
 
 /** One full-batch step W₁ = W₀ − update (kinds above); `a` and BN settings are kept. */
 export function oneStep(net: SingleIndexNet, X: Mat, y: ArrayLike<number>, kind: StepKind, o: StepOptions): StepResult {
+  checkKeys('oneStep', 'options', o, ['eta', 'lambda', 'eps']);
+  checkOneOf('oneStep', 'kind', kind, ['plain', 'preconditioned', 'adam']);
   checkReal('oneStep', 'eta', o.eta);
   const { grad, loss } = gradientW(net, X, y);
   const update = updateFor(kind, grad, X, o);
@@ -358,7 +362,21 @@ export interface OneStepRecord {
  * random-features baseline (no step), 'batchnorm' the plain step on the BN network.
  */
 export function oneStepExperiment(t: SingleIndexTeacher, o: OneStepOptions, rng: Rng): OneStepRecord[] {
-  const kinds = o.kinds ?? ['rf', 'plain', 'preconditioned', 'adam'];
+  const fn = 'oneStepExperiment';
+  checkKeys(fn, 'options', o, ['N', 'n', 'nRidge', 'nTest', 'eta', 'etaByKind', 'lambda', 'ridge', 'activation', 'kinds']);
+  const KINDS = ['rf', 'plain', 'preconditioned', 'adam', 'batchnorm'] as const;
+  const kinds: readonly ExperimentKind[] = o.kinds ?? ['rf', 'plain', 'preconditioned', 'adam'];
+  if (!Array.isArray(kinds) || kinds.length === 0) throw new RangeError(`${fn}: kinds must be a non-empty array of ${KINDS.join(', ')}`);
+  kinds.forEach((k, i) => checkOneOf(fn, `kinds[${i}]`, k, KINDS));
+  checkReal(fn, 'eta', o.eta);
+  if (o.etaByKind !== undefined) {
+    checkKeys(fn, 'etaByKind', o.etaByKind, KINDS);
+    for (const [k, v] of Object.entries(o.etaByKind)) if (v !== undefined) checkReal(fn, `etaByKind.${k}`, v as number);
+  }
+  if (o.lambda !== undefined) checkReal(fn, 'lambda', o.lambda, { min: 0 });
+  if (typeof o.ridge === 'number') checkReal(fn, 'ridge', o.ridge, { min: 0 });
+  else if (Array.isArray(o.ridge) && o.ridge.length > 0) o.ridge.forEach((r, i) => checkReal(fn, `ridge[${i}]`, r, { min: 0 }));
+  else throw new RangeError(`${fn}: ridge must be a number >= 0 or a non-empty array of them, got ${String(o.ridge)}`);
   checkInt('oneStepExperiment', 'N', o.N, 1);
   checkInt('oneStepExperiment', 'n', o.n, 1);
   checkInt('oneStepExperiment', 'nRidge', o.nRidge, 1);
