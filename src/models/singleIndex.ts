@@ -367,7 +367,7 @@ export function oneStepExperiment(t: SingleIndexTeacher, o: OneStepOptions, rng:
   const KINDS = ['rf', 'plain', 'preconditioned', 'adam', 'batchnorm'] as const;
   const kinds: readonly ExperimentKind[] = o.kinds ?? ['rf', 'plain', 'preconditioned', 'adam'];
   if (!Array.isArray(kinds) || kinds.length === 0) throw new RangeError(`${fn}: kinds must be a non-empty array of ${KINDS.join(', ')}`);
-  kinds.forEach((k, i) => checkOneOf(fn, `kinds[${i}]`, k, KINDS));
+  kinds.forEach((k: unknown, i: number) => checkOneOf(fn, `kinds[${i}]`, k, KINDS));
   checkReal(fn, 'eta', o.eta);
   if (o.etaByKind !== undefined) {
     checkKeys(fn, 'etaByKind', o.etaByKind, KINDS);
@@ -393,7 +393,7 @@ export function oneStepExperiment(t: SingleIndexTeacher, o: OneStepOptions, rng:
   };
   const out: OneStepRecord[] = [];
   for (const kind of kinds) {
-    const eta = o.etaByKind?.[kind] ?? o.eta;
+    const eta = o.etaByKind?.[kind as ExperimentKind] ?? o.eta;
     let net = net0, align = NaN, valign = NaN;
     if (kind !== 'rf') {
       const base = kind === 'batchnorm' ? { ...net0, batchNorm: true } : net0;
