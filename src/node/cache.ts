@@ -157,6 +157,7 @@ export class CellCache {
     await this.fs.remove(probe);
     let removed = 0;
     for (const name of await this.fs.list(this.dir)) {
+      if (name.endsWith('.lock')) { if (await this.staleLock(join(this.dir, name))) { await this.fs.remove(join(this.dir, name)); removed++; } continue; }
       if (!isTempName(name)) continue;
       const f = join(this.dir, name);
       const t = await this.fs.mtimeMs(f);
@@ -207,6 +208,13 @@ export class CellCache {
       await this.fs.remove(file); // stale: its owner is gone
     }
     return false;
+  }
+
+  /** A lock of a process that no longer runs on this host (killed after saving its cell, before releasing it). */
+  private async staleLock(file: string): Promise<boolean> {
+    let owner: LockOwner | undefined;
+    try { owner = JSON.parse((await this.fs.readText(file)) ?? 'null') ?? undefined; } catch { return false; }
+    return owner !== undefined && owner.host === hostname() && owner.pid !== process.pid && !processAlive(owner.pid);
   }
 
   async release(key: string): Promise<void> {
