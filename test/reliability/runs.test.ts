@@ -216,3 +216,18 @@ test("bad paths fail before any work with a clear error: --data '', /proc/self, 
   assert.ok(!existsSync(join(REPO, 'demo-gaussian-moments')), "--data '' did not write into the current directory");
   await assert.rejects(mergeShards('demo-gaussian-moments', { dataDir: tmp('paths-m'), from: [file], set: { n: [100] }, ...quiet }), /is a file, not a directory/);
 });
+
+test('a read-only mount is reported as read-only before any work (was: ENOENT)', async (t) => {
+  const mnt = tmp('romount');
+  try { await run('mount', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'tmpfs', mnt]); } catch (e) {
+    t.skip(`cannot mount a read-only tmpfs here (${(e as Error).message.split('\n')[0]})`);
+    return;
+  }
+  try {
+    const r = await cli(['sweep', 'demo-gaussian-moments', '--data', join(mnt, 'data'), '--set', 'n=100']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, new RegExp(`--data ${mnt}/data: ${mnt} is on a read-only file system; choose another directory`));
+  } finally {
+    await run('umount', [mnt]);
+  }
+});
