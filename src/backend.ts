@@ -25,8 +25,11 @@ export const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu', 'j
 export const TFJS_MIN_WORK = 32 * 32 * 32;
 
 let active: BackendName = 'js64';
+let chosen = false;
 
 export function activeBackend(): BackendName { return active; }
+/** Whether `initBackend` has chosen the engine in this thread (before that it is the js64 default). */
+export function backendChosen(): boolean { return chosen; }
 /** Unit round-off of the products on the active engine: 2⁻²⁴ for tfjs backends, 2⁻⁵³ for js64. */
 export function productEpsilon(): number { return active === 'js64' ? 2 ** -53 : 2 ** -24; }
 
@@ -38,7 +41,7 @@ export async function initBackend(prefer?: BackendName | string): Promise<Backen
   if (prefer !== undefined && prefer !== '' && !BACKENDS.includes(prefer as BackendName)) {
     throw new RangeError(`backend must be one of ${BACKENDS.join(', ')}; got '${prefer}'`);
   }
-  if (prefer === 'js64') { active = 'js64'; return active; }
+  if (prefer === 'js64') { active = 'js64'; chosen = true; return active; }
   const order: BackendName[] = prefer ? [prefer as BackendName] : ['tensorflow', 'wasm', 'cpu'];
   for (const name of order) {
     if (!tf.findBackendFactory(name)) {
@@ -46,7 +49,7 @@ export async function initBackend(prefer?: BackendName | string): Promise<Backen
       continue;
     }
     try {
-      if (await tf.setBackend(name)) { await tf.ready(); active = name; return active; }
+      if (await tf.setBackend(name)) { await tf.ready(); active = name; chosen = true; return active; }
     } catch (e) {
       if (prefer) throw new Error(`backend '${name}' failed to start: ${(e as Error).message}`);
     }

@@ -20,7 +20,7 @@ import { Mat, transpose } from './mat.js';
 import { lstsq, mm64, qr, svd } from './linalg.js';
 import type { Rng } from './rng.js';
 import { type Batch, type LinearTeacher, sampleLinear } from './data/teachers.js';
-import { checkInt, checkReal } from './data/validate.js';
+import { checkFiniteArray, checkInt, checkKeys, checkReal } from './validate.js';
 
 /**
  * k×d matrix with orthonormal rows spanning the row space of G (k×d, k ≤ d). Throws when G does not
@@ -73,10 +73,15 @@ export function principalAngles(A: Mat, B: Mat): Float64Array {
 /** ⟨u, v⟩/(||u|| ||v||) (signed). Throws for different lengths or a zero vector. */
 export function cosine(u: ArrayLike<number>, v: ArrayLike<number>): number {
   if (u.length !== v.length) throw new RangeError(`cosine: lengths ${u.length} and ${v.length} differ`);
+  checkFiniteArray('cosine', 'u', u);
+  checkFiniteArray('cosine', 'v', v);
+  // scaled by the largest entries, so that squares of entries near 1e154 or 1e-160 neither overflow nor vanish
+  let su = 0, sv = 0;
+  for (let i = 0; i < u.length; i++) { su = Math.max(su, Math.abs(u[i])); sv = Math.max(sv, Math.abs(v[i])); }
+  if (!(su > 0 && sv > 0)) throw new RangeError('cosine: both vectors must be nonzero and finite');
   let uv = 0, uu = 0, vv = 0;
-  for (let i = 0; i < u.length; i++) { uv += u[i] * v[i]; uu += u[i] * u[i]; vv += v[i] * v[i]; }
-  if (!(uu > 0 && vv > 0)) throw new RangeError('cosine: both vectors must be nonzero and finite');
-  return uv / Math.sqrt(uu * vv);
+  for (let i = 0; i < u.length; i++) { const a = u[i] / su, b = v[i] / sv; uv += a * b; uu += a * a; vv += b * b; }
+  return Math.max(-1, Math.min(1, uv / Math.sqrt(uu * vv)));
 }
 
 /** |cos| of the angle between two lines (sign-free alignment). */
@@ -88,8 +93,11 @@ export function mse(pred: ArrayLike<number> | Mat, y: ArrayLike<number> | Mat): 
   const n = y instanceof Mat ? y.rows : y.length;
   if (p.length !== t.length) throw new RangeError(`mse: sizes ${p.length} and ${t.length} differ`);
   if (n < 1) throw new RangeError('mse: needs at least one sample');
+  checkFiniteArray('mse', 'pred', p);
+  checkFiniteArray('mse', 'y', t);
   let s = 0;
   for (let i = 0; i < t.length; i++) s += (t[i] - p[i]) ** 2;
+  if (!Number.isFinite(s / n)) throw new RangeError(`mse: the mean squared error of pred and y overflows (differences too large to square in float64)`);
   return s / n;
 }
 
@@ -127,6 +135,7 @@ export function transferLossOnBatches(G: Mat, fit: Batch, test: Batch, ridge = 0
 export function transferLoss(
   G: Mat, target: LinearTeacher, rng: Rng, o: { nFit: number; nTest: number; ridge?: number; task?: number },
 ): number {
+  checkKeys('transferLoss', 'options', o, ['nFit', 'nTest', 'ridge', 'task']);
   checkInt('transferLoss', 'nFit', o.nFit, 1);
   checkInt('transferLoss', 'nTest', o.nTest, 1);
   if (G.cols !== target.d) throw new RangeError(`transferLoss: G has d = ${G.cols}, the target has d = ${target.d}`);

@@ -42,11 +42,29 @@ const KN = new Uint32Array(128), WN = new Float64Array(128), FN = new Float64Arr
 })();
 const ZIG_R = 3.442619855899;
 
+/**
+ * Seeds. A seed is an integer in [0, 2⁵³ − 1] (`Number.MAX_SAFE_INTEGER`); anything else (negative,
+ * fractional, NaN, ±∞, a string, 1e300) is refused with a RangeError naming `seed`, because JavaScript's
+ * 32-bit conversions would otherwise fold it silently onto another seed (−1 onto 0, 1e300 onto 0).
+ *
+ * The generator's 128-bit state is expanded (splitmix32) from one 32-bit word, w = (seed mod 2³²) XOR
+ * ⌊seed / 2³²⌋. Every seed in [0, 2³² − 1] therefore gives its own stream. Seeds of 2³² and above are the
+ * 53-bit seeds the sweep runner derives for its cells and `fork` derives for sub-streams: they share the
+ * 2³² streams (2³² gives the stream of 1, as documented; two derived seeds meet with probability 2⁻³² per
+ * pair), while the full seed still labels their forks. Making every 53-bit seed distinct would change the
+ * stream of every cached sweep cell, so it is documented here instead: choose seeds below 2³² to get
+ * distinct streams.
+ */
+export const MAX_SEED = Number.MAX_SAFE_INTEGER;
+
 export class Rng {
   private a: number; private b: number; private c: number; private d: number;
   readonly seed: number;
   constructor(seed: number) {
-    if (!Number.isFinite(seed) || !Number.isInteger(seed)) throw new RangeError(`seed must be a finite integer, got ${seed}`);
+    if (typeof seed !== 'number' || !Number.isFinite(seed) || !Number.isInteger(seed)) {
+      throw new RangeError(`seed must be a finite integer in [0, 2^53 - 1], got ${typeof seed === 'string' ? JSON.stringify(seed) : String(seed)}`);
+    }
+    if (seed < 0 || seed > MAX_SEED) throw new RangeError(`seed must be an integer in [0, 2^53 - 1] (Number.MAX_SAFE_INTEGER), got ${seed}`);
     this.seed = seed;
     let s = (seed >>> 0) ^ Math.floor(seed / 4294967296);
     let w: number;

@@ -8,6 +8,7 @@
  * point and carry `diverged: true`; plotting code must show them as diverged.
  */
 import { Rng } from './rng.js';
+import { checkKeys } from './validate.js';
 import { isFinite, maxAbs } from './mat.js';
 import { NonFiniteError, NotPositiveDefiniteError } from './linalg.js';
 
@@ -45,6 +46,7 @@ export interface TrainResult {
 }
 
 export function train(cfg: TrainConfig): TrainResult {
+  checkKeys('train', 'options', cfg, ['optimizer', 'init', 'sample', 'steps', 'seed', 'model', 'evalEvery', 'metrics', 'evalBatch', 'stopWhen', 'divergeFactor']);
   const { optimizer, steps } = cfg;
   const model = cfg.model ?? linearNet;
   const evalEvery = cfg.evalEvery ?? 1;

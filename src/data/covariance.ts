@@ -24,7 +24,13 @@
 import { Mat, diag, symmetrize } from '../mat.js';
 import { mm64, qr } from '../linalg.js';
 import type { Rng } from '../rng.js';
-import { checkInt, checkReal, checkFiniteArray } from './validate.js';
+import { checkBool, checkDim, checkFiniteArray, checkInt, checkKeys, checkOneOf, checkReal } from '../validate.js';
+
+/**
+ * Largest d of a Haar rotation: its QR costs ~d³ (measured on one core: d = 500 in 0.3 s, 1000 in 2.4 s;
+ * 2500 would take minutes), so a larger d is refused rather than left running.
+ */
+export const MAX_HAAR_DIM = 1024;
 
 export type CovFamily = 'identity' | 'geometric' | 'twoLevel' | 'spiked' | 'powerLaw' | 'custom';
 /** 'none': axis-aligned; 'haar': Haar-random rotation (needs an Rng); a Mat: that orthogonal basis (columns). */
@@ -60,7 +66,7 @@ export interface CovarianceOptions {
 
 /** λ_i = κ^{-(i-1)/(d-1)}: from 1 down to 1/κ (λ = [1] when d = 1). κ ≥ 1. */
 export function geometricSpectrum(d: number, kappa: number): Float64Array {
-  checkInt('geometricSpectrum', 'd', d, 1);
+  checkDim('geometricSpectrum', 'd', d, 1);
   checkReal('geometricSpectrum', 'kappa', kappa, { min: 1 });
   const v = new Float64Array(d);
   for (let i = 0; i < d; i++) v[i] = d === 1 ? 1 : Math.pow(kappa, -i / (d - 1));
@@ -72,7 +78,7 @@ export function geometricSpectrum(d: number, kappa: number): Float64Array {
  * and m must land in [1, d − 1] (so both levels are present; d ≥ 2). κ ≥ 1.
  */
 export function twoLevelSpectrum(d: number, kappa: number, fraction: number): Float64Array {
-  checkInt('twoLevelSpectrum', 'd', d, 2);
+  checkDim('twoLevelSpectrum', 'd', d, 2);
   checkReal('twoLevelSpectrum', 'kappa', kappa, { min: 1 });
   checkReal('twoLevelSpectrum', 'fraction', fraction, { min: 0, max: 1, minOpen: true, maxOpen: true });
   const m = Math.round(fraction * d);
@@ -86,7 +92,7 @@ export function twoLevelSpectrum(d: number, kappa: number, fraction: number): Fl
 
 /** Spectrum of I + θ v vᵀ (|v| = 1): [1 + θ, 1, …, 1]. θ > −1 keeps Σ positive definite. */
 export function spikedSpectrum(d: number, theta: number): Float64Array {
-  checkInt('spikedSpectrum', 'd', d, 1);
+  checkDim('spikedSpectrum', 'd', d, 1);
   checkReal('spikedSpectrum', 'theta', theta, { min: -1, minOpen: true });
   const v = new Float64Array(d).fill(1);
   v[0] = 1 + theta;
@@ -95,7 +101,7 @@ export function spikedSpectrum(d: number, theta: number): Float64Array {
 
 /** λ_i = i^{-α}, i = 1..d, α ≥ 0. */
 export function powerLawSpectrum(d: number, alpha: number): Float64Array {
-  checkInt('powerLawSpectrum', 'd', d, 1);
+  checkDim('powerLawSpectrum', 'd', d, 1);
   checkReal('powerLawSpectrum', 'alpha', alpha, { min: 0 });
   const v = new Float64Array(d);
   for (let i = 0; i < d; i++) v[i] = Math.pow(i + 1, -alpha);
@@ -109,7 +115,7 @@ export function powerLawSpectrum(d: number, alpha: number): Float64Array {
  * with column signs chosen so that diag(R) > 0 (`linalg.qr` already enforces this sign convention).
  */
 export function haarOrthogonal(d: number, rng: Rng): Mat {
-  checkInt('haarOrthogonal', 'd', d, 1);
+  checkHaarDim('haarOrthogonal', d);
   return qr(rng.normalMat(d, d)).Q;
 }
 
@@ -118,9 +124,17 @@ export function haarOrthogonal(d: number, rng: Rng): Mat {
  * manifold): Q of the sign-fixed QR of a d×k Gaussian matrix. k ≤ d.
  */
 export function haarStiefel(d: number, k: number, rng: Rng): Mat {
-  checkInt('haarStiefel', 'd', d, 1);
+  checkDim('haarStiefel', 'd', d, 1);
+  if (Number.isInteger(k) && k > MAX_HAAR_DIM) checkHaarDim('haarStiefel', k, 'k');
   checkInt('haarStiefel', 'k', k, 1, d);
   return qr(rng.normalMat(d, k)).Q;
+}
+
+function checkHaarDim(fn: string, d: number, name = 'd'): void {
+  checkInt(fn, name, d, 1);
+  if (d > MAX_HAAR_DIM) {
+    throw new RangeError(`${fn}: ${name} = ${d} is too large for a Haar rotation (at most ${MAX_HAAR_DIM}: its QR costs ~${name}³ and would run for minutes); use rotation 'none' or pass your own orthogonal Mat`);
+  }
 }
 
 function checkOrthogonal(q: Mat, d: number): void {
@@ -148,22 +162,41 @@ export function covarianceFromSpectrum(
   values: ArrayLike<number>,
   opts: CovarianceOptions & { family?: CovFamily; params?: Record<string, number> } = {},
 ): Covariance {
+  const fn = 'covarianceFromSpectrum';
+  checkKeys(fn, 'options', opts, ['rotation', 'rng', 'normalizeTrace', 'family', 'params'], true);
+  if (values === null || typeof values !== 'object' || typeof (values as ArrayLike<number>).length !== 'number') {
+    throw new RangeError(`${fn}: values must be an array of eigenvalues, got ${String(values)}`);
+  }
   const d = values.length;
-  if (d < 1) throw new RangeError('covarianceFromSpectrum: d must be an integer >= 1, got 0');
-  checkFiniteArray('covarianceFromSpectrum', 'values', values);
+  checkDim(fn, 'd (the number of eigenvalues)', d, 1);
+  checkFiniteArray(fn, 'values', values);
+  if (opts.normalizeTrace !== undefined) checkBool(fn, 'normalizeTrace', opts.normalizeTrace);
   const lam = Float64Array.from(values);
+  // which of the caller's parameters made the spectrum (named in errors about it)
+  const made = opts.params && Object.keys(opts.params).length
+    ? ` (spectrum of family ${opts.family ?? 'custom'} with ${Object.entries(opts.params).map(([k, v]) => `${k} = ${v}`).join(', ')})`
+    : '';
   for (let i = 0; i < d; i++) {
-    if (!(lam[i] > 0)) throw new RangeError(`covarianceFromSpectrum: eigenvalues must be > 0, got values[${i}] = ${lam[i]}`);
+    if (!(lam[i] > 0)) throw new RangeError(`${fn}: eigenvalues must be > 0, got values[${i}] = ${lam[i]}${made}`);
   }
   if (opts.normalizeTrace) {
     let s = 0;
     for (const v of lam) s += v;
     const c = d / s;
     for (let i = 0; i < d; i++) lam[i] *= c;
+    for (let i = 0; i < d; i++) {
+      if (!(lam[i] > 0 && Number.isFinite(lam[i]))) throw new RangeError(`${fn}: normalizeTrace overflows or underflows (tr = ${s}, values[${i}] becomes ${lam[i]})${made}`);
+    }
+  }
+  {
+    let mx = -Infinity, mn = Infinity;
+    for (const v of lam) { mx = Math.max(mx, v); mn = Math.min(mn, v); }
+    if (!Number.isFinite(mx / mn)) throw new RangeError(`${fn}: κ(Σ) = λ_max/λ_min = ${mx}/${mn} overflows${made}; the eigenvalue ratio must be a finite number`);
   }
   const rotation = opts.rotation ?? 'none';
   let q: Mat | null = null;
   if (rotation === 'haar') {
+    checkHaarDim(fn, d);
     if (!opts.rng) throw new RangeError("covariance: rotation 'haar' needs an rng");
     q = haarOrthogonal(d, opts.rng);
   } else if (rotation instanceof Mat) {
@@ -184,7 +217,7 @@ export function covarianceFromSpectrum(
 }
 
 export const identityCovariance = (d: number): Covariance => {
-  checkInt('identityCovariance', 'd', d, 1);
+  checkDim('identityCovariance', 'd', d, 1);
   return covarianceFromSpectrum(new Float64Array(d).fill(1), { family: 'identity' });
 };
 export const geometricCovariance = (d: number, kappa: number, opts: CovarianceOptions = {}): Covariance =>
@@ -206,11 +239,26 @@ export interface CovarianceSpec {
 }
 
 /** Build a covariance from a spec; `rng` is needed for rotation 'haar'. Missing family parameters are errors. */
+const FAMILY_PARAMS: Readonly<Record<string, readonly ('kappa' | 'fraction' | 'theta' | 'alpha')[]>> = {
+  identity: [], geometric: ['kappa'], twoLevel: ['kappa', 'fraction'], spiked: ['theta'], powerLaw: ['alpha'],
+};
+
 export function makeCovariance(spec: CovarianceSpec, rng?: Rng): Covariance {
-  const opts: CovarianceOptions = { rotation: spec.rotation ?? 'none', rng, normalizeTrace: spec.normalizeTrace };
+  const fn = 'makeCovariance';
+  if (typeof spec !== 'object' || spec === null) throw new RangeError(`${fn}: spec must be an object {family, d, ...}, got ${String(spec)}`);
+  const family = checkOneOf(fn, 'family', spec.family, Object.keys(FAMILY_PARAMS)) as CovarianceSpec['family'];
+  const own = FAMILY_PARAMS[family];
+  checkKeys(fn, `spec (family '${family}')`, spec, ['family', 'd', ...own, 'rotation', 'normalizeTrace']);
+  checkDim(fn, 'd', spec.d, 1);
+  if (spec.rotation !== undefined) checkOneOf(fn, 'rotation', spec.rotation, ['none', 'haar']);
+  if (spec.normalizeTrace !== undefined) checkBool(fn, 'normalizeTrace', spec.normalizeTrace);
+  if (spec.rotation === 'haar') checkHaarDim(fn, spec.d);
+  const opts: CovarianceOptions = { rotation: spec.rotation ?? 'none' };
+  if (rng !== undefined) opts.rng = rng;
+  if (spec.normalizeTrace !== undefined) opts.normalizeTrace = spec.normalizeTrace;
   const need = (k: 'kappa' | 'fraction' | 'theta' | 'alpha'): number => {
     const v = spec[k];
-    if (v === undefined) throw new RangeError(`makeCovariance: family '${spec.family}' needs parameter ${k}`);
+    if (v === undefined) throw new RangeError(`${fn}: family '${spec.family}' needs parameter ${k}`);
     return v;
   };
   switch (spec.family) {

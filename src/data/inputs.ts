@@ -14,16 +14,31 @@ import { Mat, matmul } from '../mat.js';
 import { mm64 } from '../linalg.js';
 import type { Rng } from '../rng.js';
 import type { Covariance } from './covariance.js';
-import { checkInt } from './validate.js';
+import { checkAtMost, checkInt, checkOneOf } from '../validate.js';
+
+/** Most entries of one sampled batch (n·d ≤ 2²⁸, 2 GiB of float64). */
+export const MAX_BATCH_ENTRIES = 2 ** 28;
+
+/** A Covariance as the samplers need it: integer d, d positive finite eigenvalues, a finite Σ^{1/2}. */
+export function checkCovariance(fn: string, cov: Covariance, name = 'cov'): void {
+  if (typeof cov !== 'object' || cov === null || !(cov.sqrt instanceof Mat) || !(cov.values instanceof Float64Array)) {
+    throw new RangeError(`${fn}: ${name} must be a Covariance (from makeCovariance or covarianceFromSpectrum)`);
+  }
+  checkInt(fn, `${name}.d`, cov.d, 1);
+  if (cov.values.length !== cov.d || cov.sqrt.rows !== cov.d || cov.sqrt.cols !== cov.d) throw new RangeError(`${fn}: ${name} has inconsistent shapes (d = ${cov.d})`);
+  for (let i = 0; i < cov.d; i++) if (!(cov.values[i] > 0 && Number.isFinite(cov.values[i]))) throw new RangeError(`${fn}: ${name}.values[${i}] must be a finite number > 0, got ${cov.values[i]}`);
+  const q = cov.sqrt.data;
+  for (let i = 0; i < q.length; i++) if (!Number.isFinite(q[i])) throw new RangeError(`${fn}: ${name}.sqrt has a non-finite entry ${q[i]} at ${Math.floor(i / cov.d)},${i % cov.d}`);
+}
 
 export type InputLaw = 'gaussian' | 'rademacher';
 
 /** n samples x ~ law coloured by Σ^{1/2}, as the rows of an n×d matrix. */
 export function sampleInputs(cov: Covariance, n: number, rng: Rng, law: InputLaw = 'gaussian'): Mat {
+  checkCovariance('sampleInputs', cov);
   checkInt('sampleInputs', 'n', n, 1);
-  if (law !== 'gaussian' && law !== 'rademacher') {
-    throw new RangeError(`sampleInputs: law must be 'gaussian' or 'rademacher', got '${String(law)}'`);
-  }
+  checkAtMost('sampleInputs', 'n', n, Math.max(1, Math.floor(MAX_BATCH_ENTRIES / cov.d)), `n·d entries at most 2^28 with d = ${cov.d}`);
+  checkOneOf('sampleInputs', 'law', law, ['gaussian', 'rademacher']);
   const d = cov.d, Z = new Mat(n, d);
   if (law === 'gaussian') rng.fillNormal(Z.data); else rng.fillRademacher(Z.data);
   if (cov.vectors === null) {

@@ -29,7 +29,8 @@ import type { Rng } from '../rng.js';
 import { type Covariance, covApply, covEigenvector, haarOrthogonal, haarStiefel } from './covariance.js';
 import { type InputLaw, sampleInputs } from './inputs.js';
 import { gaussianExpectation } from './gaussHermite.js';
-import { checkInt, checkReal, checkFiniteArray } from './validate.js';
+import { checkInt, checkReal, checkFiniteArray, checkKeys, checkOneOf, checkDim, showValue } from '../validate.js';
+import { checkCovariance } from './inputs.js';
 
 // ================================================================ Model A
 
@@ -88,15 +89,34 @@ export function headWithCondition(dy: number, k: number, kappaF: number, rng: Rn
   return mm64(Us, V, false, true);
 }
 
-function checkLinearOptions(fn: string, o: LinearTeacherOptions): void {
-  if (!o.cov || !(o.cov.d >= 1)) throw new RangeError(`${fn}: cov must be a Covariance`);
+const LINEAR_KEYS = ['cov', 'k', 'dy', 'kappaF', 'noise', 'tasks', 'law'] as const;
+
+function checkLinearOptions(fn: string, o: LinearTeacherOptions, extra: readonly string[] = []): void {
+  checkKeys(fn, 'options', o, [...LINEAR_KEYS, ...extra]);
+  checkCovariance(fn, o.cov);
   checkInt(fn, 'k', o.k, 1, o.cov.d);
-  checkInt(fn, 'dy', o.dy, o.k);
+  checkDim(fn, 'dy', o.dy, o.k);
   checkReal(fn, 'kappaF', o.kappaF ?? 1, { min: 1 });
   checkReal(fn, 'noise', o.noise ?? 0, { min: 0 });
-  checkInt(fn, 'tasks', o.tasks ?? 1, 1);
-  const law = o.law ?? 'gaussian';
-  if (law !== 'gaussian' && law !== 'rademacher') throw new RangeError(`${fn}: law must be 'gaussian' or 'rademacher', got '${String(law)}'`);
+  checkInt(fn, 'tasks', o.tasks ?? 1, 1, 10_000);
+  checkOneOf(fn, 'law', o.law ?? 'gaussian', ['gaussian', 'rademacher']);
+}
+
+/** A teacher's parameters are finite (a hand-built or edited teacher with NaN would give NaN batches). */
+function checkMats(fn: string, named: [string, Mat][]): void {
+  for (const [name, m] of named) {
+    if (!(m instanceof Mat)) throw new RangeError(`${fn}: ${name} must be a Mat, got ${showValue(m)}`);
+    checkFiniteArray(fn, name, m.data);
+  }
+}
+
+function checkLinearTeacher(fn: string, t: LinearTeacher, task: number): void {
+  if (typeof t !== 'object' || t === null) throw new RangeError(`${fn}: teacher must be a LinearTeacher, got ${showValue(t)}`);
+  checkReal(fn, 'teacher.noise', t.noise, { min: 0 });
+  if (!Array.isArray(t.heads) || t.heads.length < 1) throw new RangeError(`${fn}: teacher.heads must be a non-empty array of Mats`);
+  checkInt(fn, 'task', task, 0, t.heads.length - 1);
+  checkMats(fn, [['teacher.G', t.G], [`teacher.heads[${task}]`, t.heads[task]]]);
+  if (t.G.cols !== t.cov.d || t.heads[task].cols !== t.G.rows) throw new RangeError(`${fn}: teacher shapes disagree (G ${t.G.rows}x${t.G.cols}, heads[${task}] ${t.heads[task].rows}x${t.heads[task].cols}, d = ${t.cov.d})`);
 }
 
 /** Model A teacher: draws G* then the T heads from `rng`. Requires 1 ≤ k ≤ d and d_y ≥ k. */
@@ -115,8 +135,8 @@ import type { Batch } from '../models/linear.js';
 
 /** A fresh batch {X (n×d), Y (n×d_y)} of task `task`: Y = X G*ᵀ F*ᵀ + σ_ε E. */
 export function sampleLinear(t: LinearTeacher, n: number, rng: Rng, task = 0): Batch {
+  checkLinearTeacher('sampleLinear', t, task);
   checkInt('sampleLinear', 'n', n, 1);
-  checkInt('sampleLinear', 'task', task, 0, t.heads.length - 1);
   const X = sampleInputs(t.cov, n, rng, t.law);
   const Y = matmulNT(matmulNT(X, t.G), t.heads[task]);
   if (t.noise > 0) for (let i = 0; i < Y.data.length; i++) Y.data[i] += t.noise * rng.normal();
@@ -134,10 +154,13 @@ export function makeTransferTask(
   o: LinearTeacherOptions & { targetCov?: Covariance; targetKappaF?: number; targetNoise?: number },
   rng: Rng,
 ): TransferTask {
-  const source = makeLinearTeacher(o, rng);
-  const cov = o.targetCov ?? o.cov;
+  checkLinearOptions('makeTransferTask', o, ['targetCov', 'targetKappaF', 'targetNoise']);
+  const { targetCov, targetKappaF, targetNoise, ...base } = o;
+  const source = makeLinearTeacher(base, rng);
+  if (targetCov !== undefined) checkCovariance('makeTransferTask', targetCov, 'targetCov');
+  const cov = targetCov ?? o.cov;
   if (cov.d !== o.cov.d) throw new RangeError(`makeTransferTask: targetCov has d = ${cov.d}, source has d = ${o.cov.d}`);
-  const kappaF = o.targetKappaF ?? source.kappaF, noise = o.targetNoise ?? source.noise;
+  const kappaF = targetKappaF ?? source.kappaF, noise = targetNoise ?? source.noise;
   checkReal('makeTransferTask', 'targetKappaF', kappaF, { min: 1 });
   checkReal('makeTransferTask', 'targetNoise', noise, { min: 0 });
   const target: LinearTeacher = {
@@ -169,6 +192,9 @@ const SQRT2 = Math.SQRT2;
  * `poly` takes the coefficients (a₁, a₂) of He₁ and He₂/√2 (default 1, 1).
  */
 export function makeLink(name: LinkName, poly: { a1?: number; a2?: number } = {}): Link {
+  checkOneOf('makeLink', 'link', name, ['relu', 'tanh', 'poly', 'linear']);
+  checkKeys('makeLink', 'poly', poly, ['a1', 'a2']);
+  if (name !== 'poly' && Object.keys(poly).length > 0) throw new RangeError(`makeLink: poly coefficients are for the 'poly' link only, got link '${name}' with poly ${JSON.stringify(poly)}`);
   switch (name) {
     case 'relu': return { name, f: (x) => (x > 0 ? x : 0), df: (x) => (x > 0 ? 1 : 0), moments: { mean: 1 / Math.sqrt(2 * Math.PI), c1: 0.5, m2: 0.5, m2xi2: 1.5 } };
     case 'tanh': return { name, f: Math.tanh, df: (x) => { const t = Math.tanh(x); return 1 - t * t; } };
@@ -234,13 +260,18 @@ export interface SingleIndexOptions {
 
 /** Model B teacher. `rng` is needed only for direction 'random' (the default). */
 export function makeSingleIndexTeacher(o: SingleIndexOptions, rng?: Rng): SingleIndexTeacher {
-  const fn = 'makeSingleIndexTeacher', d = o.cov.d;
+  const fn = 'makeSingleIndexTeacher';
+  checkKeys(fn, 'options', o, ['cov', 'link', 'poly', 'noise', 'direction', 'law']);
+  checkCovariance(fn, o.cov);
+  const d = o.cov.d;
   const noise = o.noise ?? 0;
   checkReal(fn, 'noise', noise, { min: 0 });
-  const law = o.law ?? 'gaussian';
-  if (law !== 'gaussian' && law !== 'rademacher') throw new RangeError(`${fn}: law must be 'gaussian' or 'rademacher', got '${String(law)}'`);
+  const law = checkOneOf(fn, 'law', o.law ?? 'gaussian', ['gaussian', 'rademacher']);
+  if (typeof o.link !== 'string' && o.poly !== undefined) throw new RangeError(`${fn}: poly is for the named 'poly' link only`);
   const link = typeof o.link === 'string' ? makeLink(o.link, o.poly) : o.link;
-  if (!link || typeof link.f !== 'function' || typeof link.df !== 'function') throw new RangeError(`${fn}: link must be a link name or {name, f, df}`);
+  if (!link || typeof link !== 'object' || typeof link.f !== 'function' || typeof link.df !== 'function') throw new RangeError(`${fn}: link must be one of 'relu', 'tanh', 'poly', 'linear' or an object {name, f, df}, got ${showValue(link)}`);
+  if (typeof o.link !== 'string') checkKeys(fn, 'link', link, ['name', 'f', 'df', 'moments']);
+  if (dir0(o.direction) && rng === undefined) throw new RangeError(`${fn}: direction 'random' needs an rng`);
   const dir = o.direction ?? 'random';
   let u: Float64Array;
   if (dir === 'random') {
@@ -260,16 +291,25 @@ export function makeSingleIndexTeacher(o: SingleIndexOptions, rng?: Rng): Single
   if (!(q > 0)) throw new RangeError(`${fn}: direction must be a nonzero vector`);
   const beta = u.map((v) => v / Math.sqrt(q));
   const mo = linkMoments(link);
+  for (const [k, v] of Object.entries(mo)) {
+    if (!Number.isFinite(v)) throw new RangeError(`${fn}: link '${link.name}' has a non-finite Gaussian moment ${k} = ${v}: its f or df returns NaN or ±∞ (or grows too fast) on Gaussian inputs`);
+  }
   if (!(Math.abs(mo.c1) > 1e-12)) throw new RangeError(`${fn}: the link's c1 = E σ*'(ξ) must be nonzero, got ${mo.c1}`);
   const s2 = mo.m2 + noise * noise;
   return { d, beta, link, noise, cov: o.cov, law, c1: mo.c1, s2, r2: s2 - mo.c1 * mo.c1, mean: mo.mean, m4: mo.m2xi2 + noise * noise };
 }
 
+const dir0 = (d: Direction | undefined): boolean => d === undefined || d === 'random';
+
 export interface SingleIndexBatch { X: Mat; y: Float64Array; /** ξ = Xβ*. */ xi: Float64Array }
 
 /** A fresh batch: X (n×d) from the teacher's input law, ξ = X β* (float64), y = σ*(ξ) + σ_ε ε. */
 export function sampleSingleIndex(t: SingleIndexTeacher, n: number, rng: Rng): SingleIndexBatch {
-  checkInt('sampleSingleIndex', 'n', n, 1);
+  const fn = 'sampleSingleIndex';
+  if (typeof t !== 'object' || t === null) throw new RangeError(`${fn}: teacher must be a SingleIndexTeacher, got ${showValue(t)}`);
+  checkReal(fn, 'teacher.noise', t.noise, { min: 0 });
+  checkFiniteArray(fn, 'teacher.beta', t.beta);
+  checkInt(fn, 'n', n, 1);
   const X = sampleInputs(t.cov, n, rng, t.law), d = t.d, x = X.data, b = t.beta;
   const xi = new Float64Array(n), y = new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -279,5 +319,8 @@ export function sampleSingleIndex(t: SingleIndexTeacher, n: number, rng: Rng): S
     y[i] = t.link.f(s);
   }
   if (t.noise > 0) for (let i = 0; i < n; i++) y[i] += t.noise * rng.normal();
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(y[i])) throw new RangeError(`${fn}: the link '${t.link.name}' returned ${y[i]} at ξ = ${xi[i]}; a link must be finite on its inputs`);
+  }
   return { X, y, xi };
 }

@@ -82,8 +82,14 @@ function checkDomainShape(exp: string, name: string, d: unknown): void {
     if (!Array.isArray(dom.oneOf) || dom.oneOf.length === 0) throw bad('oneOf must be a non-empty array');
     return;
   }
+  if (dom.type === 'array') { checkDomainShape(exp, `${name}[]`, dom.items); return; }
+  if (dom.type === 'object') {
+    if (typeof dom.fields !== 'object' || dom.fields === null) throw bad('fields must be an object of domains');
+    for (const [k, f] of Object.entries(dom.fields as object)) checkDomainShape(exp, `${name}.${k}`, f);
+    return;
+  }
   if (!['integer', 'number', 'string', 'boolean'].includes(dom.type as string)) {
-    throw bad(`must be {oneOf: [...]} or have type integer, number, string or boolean; got ${JSON.stringify(dom.type)}`);
+    throw bad(`must be {oneOf: [...]} or have type integer, number, string, boolean, array or object; got ${JSON.stringify(dom.type)}`);
   }
   for (const k of ['min', 'max'] as const) {
     if (dom[k] !== undefined && (typeof dom[k] !== 'number' || !Number.isFinite(dom[k]))) throw bad(`${k} must be a finite number`);
@@ -99,10 +105,18 @@ export function describeDomain(d: ParamDomain): string {
     const hi = d.max !== undefined ? `${lo ? ' and' : ''} <= ${d.max}` : '';
     return `allowed: ${what}${lo}${hi}`;
   }
+  if (d.type === 'array') {
+    const len = d.minLength !== undefined || d.maxLength !== undefined ? ` of length ${d.minLength ?? 0}..${d.maxLength ?? '∞'}` : '';
+    return `allowed: an array${len} of items (${describeDomain(d.items).replace(/^allowed(: | values: )/, '')})`;
+  }
+  if (d.type === 'object') {
+    const keys = Object.entries(d.fields).map(([k, f]) => `${k}${d.optional?.includes(k) ? '?' : ''}: ${describeDomain(f).replace(/^allowed(: | values: )/, '')}`);
+    return `allowed: an object {${keys.join('; ')}}`;
+  }
   return `allowed: a ${d.type}`;
 }
 
-/** Undefined when `value` is in the domain; otherwise a reason. */
+/** Undefined when `value` is in the domain; otherwise a reason (naming the offending key or item). */
 export function domainViolation(value: Json, d: ParamDomain): string | undefined {
   if ('oneOf' in d) {
     const t = show(value);
@@ -117,6 +131,31 @@ export function domainViolation(value: Json, d: ParamDomain): string | undefined
     }
     case 'string': return typeof value === 'string' ? undefined : describeDomain(d);
     case 'boolean': return typeof value === 'boolean' ? undefined : describeDomain(d);
+    case 'array': {
+      if (!Array.isArray(value)) return describeDomain(d);
+      if ((d.minLength !== undefined && value.length < d.minLength) || (d.maxLength !== undefined && value.length > d.maxLength)) return describeDomain(d);
+      for (let i = 0; i < value.length; i++) {
+        const why = domainViolation(value[i], d.items);
+        if (why) return `item [${i}] = ${show(value[i])}: ${why}`;
+      }
+      return undefined;
+    }
+    case 'object': {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) return describeDomain(d);
+      const known = Object.keys(d.fields);
+      for (const k of Object.keys(value)) {
+        if (!known.includes(k)) return `unknown key '${k}'; allowed keys: ${known.join(', ')}; ${describeDomain(d)}`;
+      }
+      for (const [k, f] of Object.entries(d.fields)) {
+        if (!(k in value)) {
+          if (d.optional?.includes(k)) continue;
+          return `key '${k}' is missing; ${describeDomain(d)}`;
+        }
+        const why = domainViolation((value as Record<string, Json>)[k], f);
+        if (why) return `key '${k}' = ${show((value as Record<string, Json>)[k])}: ${why}`;
+      }
+      return undefined;
+    }
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import { defineExperiment } from './types.js';
 import { DEFAULT_SETUP, makeLinearProblem, runLinear } from './linear-common.js';
-import { FAMILY_LR_GRID } from './linear-family.js';
+import { FAMILY_LR_GRID, runDomain } from './linear-family.js';
 
 const runs = ['sgd', 'adam', 'kfac'].flatMap((optimizer) => FAMILY_LR_GRID[optimizer].map((lr) => ({ optimizer, lr })));
 
@@ -17,6 +17,7 @@ export default defineExperiment({
     seeds: 3,
   },
   params: {
+    run: runDomain(Object.keys(FAMILY_LR_GRID)),
     rotated: { type: 'boolean' }, kappaSigma: { type: 'number', min: 1 }, d: { type: 'integer', min: 2 }, k: { type: 'integer', min: 1 },
     dy: { type: 'integer', min: 1 }, n: { type: 'integer', min: 2 }, noise: { type: 'number', min: 0 }, kappaF: { type: 'number', min: 1 },
     steps: { type: 'integer', min: 1 },

@@ -17,6 +17,7 @@ import { linearNet, type LinearParams } from '../models/linear.js';
 import { batchNormNet } from '../models/batchnorm.js';
 import { makeOptimizer } from '../optim/index.js';
 import { train } from '../train.js';
+import { checkKeys } from '../validate.js';
 
 export interface LinearSetup {
   d: number; k: number; dy: number;
@@ -39,7 +40,7 @@ export interface LinearProblem { setup: LinearSetup; task: TransferTask; init: L
 /** Teacher, target and initial student from one generator: the same seed gives the same problem. */
 export function makeLinearProblem(setup: LinearSetup, rng: Rng): LinearProblem {
   const cov = (kappa: number) => makeCovariance(
-    { family: kappa === 1 ? 'identity' : 'geometric', d: setup.d, kappa, rotation: setup.rotated ? 'haar' : 'none' } as CovarianceSpec, rng);
+    kappa === 1 ? { family: 'identity', d: setup.d, rotation: setup.rotated ? 'haar' : 'none' } : { family: 'geometric', d: setup.d, kappa, rotation: setup.rotated ? 'haar' : 'none' } as CovarianceSpec, rng);
   const source = cov(setup.kappaSigma);
   const target = setup.targetKappaSigma === undefined ? source : cov(setup.targetKappaSigma);
   const task = makeTransferTask({ cov: source, k: setup.k, dy: setup.dy, kappaF: setup.kappaF, noise: setup.noise, targetCov: target }, rng);
@@ -73,6 +74,7 @@ export interface LinearRunResult {
 
 /** Train one optimizer on a problem; all batches drawn from streams forked off `rng`. */
 export function runLinear(problem: LinearProblem, spec: LinearRunSpec, rng: Rng): LinearRunResult {
+  checkKeys('runLinear', 'spec', spec, ['optimizer', 'options', 'steps', 'evalEvery', 'batchNorm', 'targetDist', 'nEval', 'nTransferFit', 'transfer']);
   const { task, init } = problem;
   const opt = makeOptimizer(spec.optimizer, spec.options ?? {});
   const evalRng = rng.fork('eval');

@@ -25,6 +25,14 @@ export const FAMILY_LR_GRID: Record<string, number[]> = {
 export const familyRuns = (grid = FAMILY_LR_GRID) =>
   Object.entries(grid).flatMap(([optimizer, lrs]) => lrs.map((lr) => ({ optimizer, lr })));
 
+/**
+ * Domain of a run object {optimizer, lr}: exactly these two keys, an optimizer of the family ('sgd+bn':
+ * SGD on the batch-norm network; no other '+bn' exists) and a step size > 0 (finite).
+ */
+export const runDomain = (optimizers: readonly string[]) => ({
+  type: 'object', fields: { optimizer: { oneOf: optimizers }, lr: { type: 'number', min: Number.MIN_VALUE } },
+} as const);
+
 export default defineExperiment({
   name: 'linear-family',
   version: '1',
@@ -38,6 +46,7 @@ export default defineExperiment({
     seeds: 2,
   },
   params: {
+    run: runDomain(Object.keys(FAMILY_LR_GRID)),
     kappaSigma: { type: 'number', min: 1 }, targetKappaSigma: { type: 'number', min: 1 }, rotated: { type: 'boolean' },
     d: { type: 'integer', min: 2 }, k: { type: 'integer', min: 1 }, dy: { type: 'integer', min: 1 }, n: { type: 'integer', min: 2 },
     noise: { type: 'number', min: 0 }, kappaF: { type: 'number', min: 1 }, steps: { type: 'integer', min: 1 }, evalEvery: { type: 'integer', min: 1 },

@@ -4,6 +4,7 @@
  * `maxSteps` records null, a diverged run records `diverged: true`.
  */
 import { defineExperiment } from './types.js';
+import { optimizerNames } from '../optim/index.js';
 import { DEFAULT_SETUP, makeLinearProblem, runLinear } from './linear-common.js';
 
 export default defineExperiment({
@@ -21,6 +22,7 @@ export default defineExperiment({
     seeds: 2,
   },
   params: {
+    method: { oneOf: optimizerNames() },
     kappaSigma: { type: 'number', min: 1 }, lr: { type: 'number', min: 0 }, kappaF: { type: 'number', min: 1 },
     damping: { type: 'number', min: 0 }, rotated: { type: 'boolean' }, noise: { type: 'number', min: 0 }, targetDist: { type: 'number', min: 0, max: 1 },
     d: { type: 'integer', min: 2 }, k: { type: 'integer', min: 1 }, dy: { type: 'integer', min: 1 }, n: { type: 'integer', min: 2 },

@@ -46,5 +46,9 @@ export async function loadRegistered(name: string): Promise<Experiment> {
   const entry = Object.prototype.hasOwnProperty.call(REGISTRY, name) ? REGISTRY[name] : undefined;
   if (!entry) throw new UnknownExperimentError(name);
   const mod = await entry.load();
-  return validateExperiment(mod.default, name);
+  const e = validateExperiment(mod.default, name);
+  // every value of a library experiment's grid is checked: each axis declares its domain
+  const missing = Object.keys(e.grid.axes).filter((a) => !e.params?.[a]);
+  if (missing.length) throw new GridError(`experiment '${name}': axes without a domain in params: ${missing.join(', ')} (declare one for each)`);
+  return e;
 }

@@ -88,6 +88,7 @@ export default defineExperiment({
     seeds: 6,
   },
   params: {
+    etaScales: { type: 'array', items: { type: 'number', min: Number.MIN_VALUE } },
     N: { type: 'integer', min: 1 },
     d: { type: 'integer', min: 2 },
     ratio: { type: 'number', min: 0 },

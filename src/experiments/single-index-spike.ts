@@ -43,6 +43,8 @@ export default defineExperiment({
     seeds: 40,
   },
   params: {
+    ratios: { type: 'array', items: { type: 'number', min: Number.MIN_VALUE }, minLength: 1 },
+    lambdas: { type: 'array', items: { type: 'number', min: Number.MIN_VALUE } },
     d: { type: 'integer', min: 2 },
     kappa: { type: 'number', min: 1 },
     rotation: { oneOf: ['none', 'haar'] },

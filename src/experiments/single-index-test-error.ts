@@ -36,6 +36,9 @@ export default defineExperiment({
     seeds: 6,
   },
   params: {
+    etaGrid: { type: 'array', items: { type: 'number', min: Number.MIN_VALUE }, minLength: 1 },
+    ridgeGrid: { type: 'array', items: { type: 'number', min: 0 }, minLength: 1 },
+    kinds: { type: 'array', items: { oneOf: [...PIPELINE_KINDS] }, minLength: 1 },
     kappa: { type: 'number', min: 1 },
     rotation: { oneOf: ['none', 'haar'] },
     d: { type: 'integer', min: 2 },

@@ -27,7 +27,11 @@ export type Params = Record<string, Json>;
 export type ParamDomain =
   | { readonly oneOf: readonly Json[] }
   | { readonly type: 'integer' | 'number'; readonly min?: number; readonly max?: number }
-  | { readonly type: 'string' | 'boolean' };
+  | { readonly type: 'string' | 'boolean' }
+  /** An array whose every item is in `items` (length within [minLength, maxLength]). */
+  | { readonly type: 'array'; readonly items: ParamDomain; readonly minLength?: number; readonly maxLength?: number }
+  /** An object with exactly these keys (those in `optional` may be left out), each in its domain. */
+  | { readonly type: 'object'; readonly fields: { readonly [key: string]: ParamDomain }; readonly optional?: readonly string[] };
 
 export interface Grid<P = Params> {
   /**

@@ -30,7 +30,7 @@ import { cholSolve, eigSym, lstsq, mm64 } from '../linalg.js';
 import type { Rng } from '../rng.js';
 import { secondMoment } from '../data/inputs.js';
 import { type SingleIndexTeacher, sampleSingleIndex } from '../data/teachers.js';
-import { checkInt, checkReal, checkFiniteArray } from '../data/validate.js';
+import { checkInt, checkReal, checkFiniteArray, checkKeys, checkDim, checkOneOf, checkBool } from '../validate.js';
 import { applyUpdates, chain, frozen, route, scaleByLearningRate, type MatrixTransform } from '../optim/transform.js';
 import { factorInit, preconditionByFactors, stepFactor } from '../optim/factor.js';
 import { scaleByAdam } from '../optim/adam.js';
@@ -77,8 +77,10 @@ export interface InitOptions {
 
 /** W₀ (rows N(0, I/d)) then a, drawn in that order from `rng`. */
 export function initSingleIndexNet(d: number, N: number, rng: Rng, o: InitOptions = {}): SingleIndexNet {
-  checkInt('initSingleIndexNet', 'd', d, 1);
-  checkInt('initSingleIndexNet', 'N', N, 1);
+  checkKeys('initSingleIndexNet', 'options', o, ['activation', 'secondLayer', 'batchNorm', 'bnEps']);
+  checkDim('initSingleIndexNet', 'd', d, 1);
+  checkDim('initSingleIndexNet', 'N', N, 1, 1 << 20);
+  if (o.batchNorm !== undefined) checkBool('initSingleIndexNet', 'batchNorm', o.batchNorm);
   const activation = o.activation ?? 'relu';
   activationFns(activation);
   const bnEps = o.bnEps ?? 1e-5;
@@ -239,6 +241,8 @@ export function oneStep(net: SingleIndexNet, X: Mat, y: ArrayLike<number>, step:
   const isKind = typeof step === 'string' || !step || typeof (step as MatrixTransform<unknown>).update !== 'function';
   if (isKind) {
     if (!o) throw new RangeError(`oneStep: the step kind '${String(step)}' needs options with eta`);
+    checkKeys('oneStep', 'options', o, ['eta', 'lambda', 'eps']);
+    checkOneOf('oneStep', 'kind', step, ['plain', 'preconditioned', 'adam']);
     checkReal('oneStep', 'eta', o.eta);
   }
   const { grad, loss } = gradientW(net, X, y);
@@ -375,7 +379,21 @@ export interface OneStepRecord {
  * random-features baseline (no step), 'batchnorm' the plain step on the BN network.
  */
 export function oneStepExperiment(t: SingleIndexTeacher, o: OneStepOptions, rng: Rng): OneStepRecord[] {
-  const kinds = o.kinds ?? ['rf', 'plain', 'preconditioned', 'adam'];
+  const fn = 'oneStepExperiment';
+  checkKeys(fn, 'options', o, ['N', 'n', 'nRidge', 'nTest', 'eta', 'etaByKind', 'lambda', 'ridge', 'activation', 'kinds']);
+  const KINDS = ['rf', 'plain', 'preconditioned', 'adam', 'batchnorm'] as const;
+  const kinds: readonly ExperimentKind[] = o.kinds ?? ['rf', 'plain', 'preconditioned', 'adam'];
+  if (!Array.isArray(kinds) || kinds.length === 0) throw new RangeError(`${fn}: kinds must be a non-empty array of ${KINDS.join(', ')}`);
+  kinds.forEach((k: unknown, i: number) => checkOneOf(fn, `kinds[${i}]`, k, KINDS));
+  checkReal(fn, 'eta', o.eta);
+  if (o.etaByKind !== undefined) {
+    checkKeys(fn, 'etaByKind', o.etaByKind, KINDS);
+    for (const [k, v] of Object.entries(o.etaByKind)) if (v !== undefined) checkReal(fn, `etaByKind.${k}`, v as number);
+  }
+  if (o.lambda !== undefined) checkReal(fn, 'lambda', o.lambda, { min: 0 });
+  if (typeof o.ridge === 'number') checkReal(fn, 'ridge', o.ridge, { min: 0 });
+  else if (Array.isArray(o.ridge) && o.ridge.length > 0) o.ridge.forEach((r, i) => checkReal(fn, `ridge[${i}]`, r, { min: 0 }));
+  else throw new RangeError(`${fn}: ridge must be a number >= 0 or a non-empty array of them, got ${String(o.ridge)}`);
   checkInt('oneStepExperiment', 'N', o.N, 1);
   checkInt('oneStepExperiment', 'n', o.n, 1);
   checkInt('oneStepExperiment', 'nRidge', o.nRidge, 1);
@@ -392,7 +410,7 @@ export function oneStepExperiment(t: SingleIndexTeacher, o: OneStepOptions, rng:
   };
   const out: OneStepRecord[] = [];
   for (const kind of kinds) {
-    const eta = o.etaByKind?.[kind] ?? o.eta;
+    const eta = o.etaByKind?.[kind as ExperimentKind] ?? o.eta;
     let net = net0, align = NaN, valign = NaN;
     if (kind !== 'rf') {
       const base = kind === 'batchnorm' ? { ...net0, batchNorm: true } : net0;

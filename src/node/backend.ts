@@ -1,27 +1,93 @@
 /**
- * Node-side engine start-up: loads `@tensorflow/tfjs-node` when it is installed (it registers the
- * `tensorflow` backend), honours the `LPFL_BACKEND` environment variable (tensorflow | wasm | cpu | js64),
- * and reports the choice on stderr once.
+ * Node-side engine start-up, the one way every entry point starts the numeric engine: the sweep command
+ * line (`sweep`, `merge`), `runSweep`/`mergeShards` called from notebooks or scripts, the notebooks'
+ * own `startBackend()`, and the sweep worker threads (which start the engine their parent named).
+ *
+ * - loads `@tensorflow/tfjs-node` when it is installed (it registers the `tensorflow` backend);
+ * - honours `LPFL_BACKEND` (tensorflow | wasm | cpu | js64); an unknown name, or one that cannot start
+ *   here (tensorflow without tfjs-node), is refused with an `EngineError` listing the valid names and
+ *   those available on this machine. Nothing falls back silently;
+ * - reports the choice on stderr once per process (`[layerwise-precond] numeric engine: wasm`).
+ *
+ * Cells are cached under the engine that computed them (it is part of the cache key), and results files
+ * record it, so numbers of different engines never mix.
  */
-import { initBackend, type BackendName } from '../backend.js';
+import { activeBackend, BACKENDS, backendChosen, initBackend, type BackendName } from '../backend.js';
+import { GridError } from '../experiments/grid.js';
 
-let started: Promise<BackendName> | null = null;
+export const ENGINE_ENV = 'LPFL_BACKEND';
 
-export function startBackend(opts: { quiet?: boolean } = {}): Promise<BackendName> {
-  started ??= (async () => {
-    const want = process.env.LPFL_BACKEND?.trim() || undefined;
-    if (want === undefined || want === 'tensorflow') {
-      try {
-        // optional peer dependency: absent on machines where its libtensorflow download fails
-        const name = '@tensorflow/tfjs-node';
-        await import(/* @vite-ignore */ name);
-      } catch (e) {
-        if (want === 'tensorflow') throw new Error(`LPFL_BACKEND=tensorflow but @tensorflow/tfjs-node cannot load: ${(e as Error).message}`);
-      }
+/** An unknown or unavailable engine name (bad input: the command line exits with status 2). */
+export class EngineError extends GridError {
+  constructor(message: string) { super(message); this.name = 'EngineError'; }
+}
+
+let tfNode: Promise<string | null> | null = null;
+/** Loads tfjs-node once; resolves to null when loaded, else the reason it cannot load. */
+function loadTfNode(): Promise<string | null> {
+  tfNode ??= (async () => {
+    try {
+      // optional peer dependency: absent on machines where its libtensorflow download fails
+      const name = '@tensorflow/tfjs-node';
+      await import(/* @vite-ignore */ name);
+      return null;
+    } catch (e) {
+      return (e as Error).message.split('\n')[0];
     }
-    const got = await initBackend(want);
-    if (!opts.quiet) process.stderr.write(`[layerwise-precond] numeric engine: ${got}${want ? ' (LPFL_BACKEND)' : ''}\n`);
+  })();
+  return tfNode;
+}
+
+/** The engines that can start in this process. */
+export async function availableEngines(): Promise<BackendName[]> {
+  const tf = (await loadTfNode()) === null;
+  return BACKENDS.filter((b) => b !== 'tensorflow' || tf);
+}
+
+let started: { want: string | undefined; p: Promise<BackendName> } | null = null;
+let reported = false;
+
+export interface StartOptions {
+  /** Do not print the engine on stderr. */
+  quiet?: boolean;
+  /** The engine to start (default: $LPFL_BACKEND, else the first available of tensorflow, wasm, cpu). */
+  name?: string;
+}
+
+/** Starts (once per process and name) and reports the numeric engine. */
+export function startBackend(opts: StartOptions = {}): Promise<BackendName> {
+  const fromEnv = opts.name === undefined;
+  const want = (fromEnv ? process.env[ENGINE_ENV] : opts.name)?.trim() || undefined;
+  if (started && started.want === want) return started.p;
+  const p = (async () => {
+    const where = fromEnv ? `${ENGINE_ENV}=${want}` : `engine '${want}'`;
+    if (want !== undefined && !BACKENDS.includes(want as BackendName)) {
+      throw new EngineError(`${where}: unknown numeric engine; valid engines: ${BACKENDS.join(', ')} (available here: ${(await availableEngines()).join(', ')})`);
+    }
+    const why = await loadTfNode();
+    if (want === 'tensorflow' && why !== null) {
+      throw new EngineError(`${where}: the tensorflow engine is not available here (@tensorflow/tfjs-node cannot load: ${why}); available here: ${(await availableEngines()).join(', ')}`);
+    }
+    let got: BackendName;
+    try { got = await initBackend(want); } catch (e) {
+      throw new EngineError(`${where}: ${(e as Error).message}; available here: ${(await availableEngines()).join(', ')}`);
+    }
+    if (!opts.quiet && !reported) {
+      reported = true;
+      process.stderr.write(`[layerwise-precond] numeric engine: ${got}${fromEnv && want ? ` (${ENGINE_ENV})` : ''}\n`);
+    }
     return got;
   })();
-  return started;
+  started = { want, p };
+  p.catch(() => { if (started?.p === p) started = null; });
+  return p;
+}
+
+/**
+ * The engine for a sweep: the one already chosen in this process (a notebook's `startBackend`, a test's
+ * `initBackend('js64')`), else the one `startBackend` starts.
+ */
+export async function sweepEngine(quiet = false): Promise<BackendName> {
+  if (backendChosen()) return activeBackend();
+  return startBackend({ quiet });
 }

@@ -17,7 +17,7 @@ import type { Json } from '../experiments/types.js';
 import { mergeShards } from './merge.js';
 import { CellError } from './pool.js';
 import { formatDuration, progressReporter } from './progress.js';
-import { runSweep } from './runner.js';
+import { liveRuns, releaseClaimsSync, runSweep } from './runner.js';
 
 export const USAGE = `usage:
   sweep <experiment> [--shard i/n] [--data dir] [--workers k] [--set name=json ...] [--seeds k]
@@ -128,18 +128,21 @@ export async function main(argv: readonly string[], io: CliIo = { out: (s) => pr
     }
     const set = Object.keys(a.set).length ? a.set : undefined;
     if (a.command === 'merge') {
-      const r = await mergeShards(a.experiment!, { dataDir: a.data, from: a.from, set, seeds: a.seeds, onNotice: say });
+      const r = await mergeShards(a.experiment!, { dataDir: a.data, from: a.from, set, seeds: a.seeds, onNotice: say, quietEngine: true });
+      io.out(`${r.experiment}: numeric engine ${r.engine}${process.env.LPFL_BACKEND?.trim() ? ' (LPFL_BACKEND)' : ''}\n`);
       io.out(`${r.experiment}: merged ${r.cells} cells (${r.present} present, ${r.copied} copied${r.corrupt.length ? `, ${r.corrupt.length} damaged copies skipped` : ''}) -> ${r.resultsFile}\n`);
       return 0;
     }
     const r = await runSweep(a.experiment!, {
       dataDir: a.data, workers: a.workers, shard: a.shard, set, seeds: a.seeds, writeResults: a.results && a.shard === undefined,
-      onNotice: say,
+      onNotice: say, quietEngine: true,
       onProgress: a.quiet ? undefined : progressReporter({ stream: io.err, intervalMs: a.progressIntervalS !== undefined ? 1000 * a.progressIntervalS : undefined }),
     });
+    io.out(`${r.experiment}: numeric engine ${r.engine}${process.env.LPFL_BACKEND?.trim() ? ' (LPFL_BACKEND)' : ''}\n`);
     const shard = r.shard ? ` shard ${r.shard.index}/${r.shard.count}:` : '';
     const damaged = r.corrupt.length ? `, ${r.corrupt.length} damaged cache files recomputed` : '';
-    io.out(`${r.experiment}:${shard} ${r.cells.length} cells (${r.computed} computed, ${r.cached} cached${damaged}) in ${formatDuration(r.elapsedMs)}${r.resultsFile ? ` -> ${r.resultsFile}` : ''}\n`);
+    const others = r.byOthers ? `, ${r.byOthers} computed by another run` : '';
+    io.out(`${r.experiment}:${shard} ${r.cells.length} cells (${r.computed} computed, ${r.cached} cached${others}${damaged}) in ${formatDuration(r.elapsedMs)}${r.resultsFile ? ` -> ${r.resultsFile}` : ''}\n`);
     return 0;
   } catch (e) {
     const bad = e instanceof GridError;
@@ -152,10 +155,25 @@ export async function main(argv: readonly string[], io: CliIo = { out: (s) => pr
 }
 
 const invokedDirectly = process.argv[1] !== undefined && /[\\/]src[\\/]node[\\/]cli\.[cm]?[jt]s$/.test(process.argv[1]);
+/**
+ * Stops at once on SIGINT, SIGTERM or SIGHUP (or when the parent process, e.g. npm, is gone): the cells
+ * finished so far are already saved (each is written before the next is taken), the worker threads end
+ * with the process, and this process's claim files are removed so that a rerun need not wait for them.
+ */
+export function interrupted(why: string, code: number): never {
+  const runs = [...liveRuns.values()];
+  releaseClaimsSync();
+  const saved = runs.map((r) => `${r.saved} of ${r.total} cells saved in ${r.dir}`).join('; ');
+  process.stderr.write(`\ninterrupted (${why}): ${saved || 'the finished cells are saved'}; the same command resumes\n`);
+  process.exit(code);
+}
+
 if (invokedDirectly) {
-  process.once('SIGINT', () => {
-    process.stderr.write('\ninterrupted: the finished cells are saved; the same command resumes\n');
-    process.exit(130);
-  });
+  process.once('SIGINT', () => interrupted('SIGINT', 130));
+  process.once('SIGTERM', () => interrupted('SIGTERM', 143));
+  process.once('SIGHUP', () => interrupted('SIGHUP', 129));
+  // A parent killed outright (kill -9 of npm) sends nothing: notice that we were re-parented.
+  const parent = process.ppid;
+  setInterval(() => { if (process.ppid !== parent) interrupted('the parent process exited', 129); }, 500).unref();
   main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
 }

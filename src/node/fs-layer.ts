@@ -26,6 +26,8 @@ export interface FsLayer {
   mtimeMs(file: string): Promise<number | undefined>;
   /** fsync a directory (so a rename in it is durable); best effort. */
   syncDir(dir: string): Promise<void>;
+  /** Create `file` with `data` only if it does not exist (O_EXCL): true when created, false when it existed. */
+  createExclusive?(file: string, data: string): Promise<boolean>;
 }
 
 const isCode = (e: unknown, ...codes: string[]) => codes.includes((e as NodeJS.ErrnoException)?.code ?? '');
@@ -46,6 +48,12 @@ export const nodeFs: FsLayer = {
   },
   async mtimeMs(file) {
     try { return (await fsp.stat(file)).mtimeMs; } catch (e) { if (isCode(e, 'ENOENT')) return undefined; throw e; }
+  },
+  async createExclusive(file, data) {
+    let h: fsp.FileHandle;
+    try { h = await fsp.open(file, 'wx'); } catch (e) { if (isCode(e, 'EEXIST')) return false; throw e; }
+    try { await h.writeFile(data, 'utf8'); } finally { await h.close(); }
+    return true;
   },
   async syncDir(dir) {
     let h: fsp.FileHandle | undefined;

@@ -13,7 +13,9 @@ import type { Json } from '../experiments/types.js';
 import { CellCache } from './cache.js';
 import { atomicWrite, nodeFs, type FsLayer } from './fs-layer.js';
 import { defaultDataDir } from './locate.js';
-import { planCells, resolveExperiment, sourceHashOf, type CorruptFile, type ExperimentSpec, type PlannedCell } from './runner.js';
+import { expectedCell, planCells, resolveExperiment, sourceHashOf, type CorruptFile, type ExperimentSpec, type PlannedCell } from './runner.js';
+import { sweepEngine } from './backend.js';
+import { checkDataDir, checkSourceDir } from './paths.js';
 import { formatResults, resultsPath, type CombinedCell } from './results.js';
 
 export interface MergeOptions {
@@ -26,6 +28,8 @@ export interface MergeOptions {
   seeds?: number;
   onNotice?: (message: string) => void;
   fs?: FsLayer;
+  /** Do not print the numeric engine when this call starts it. */
+  quietEngine?: boolean;
 }
 
 export interface MergeResult {
@@ -37,6 +41,8 @@ export interface MergeResult {
   readonly copied: number;
   readonly corrupt: CorruptFile[];
   readonly resultsFile: string;
+  /** The numeric engine of the cells (recorded in the results file). */
+  readonly engine: string;
 }
 
 export class MissingCellsError extends Error {
@@ -54,15 +60,18 @@ export async function mergeShards(spec: ExperimentSpec, opts: MergeOptions = {})
   const r = await resolveExperiment(spec);
   const { exp } = r;
   const grid = effectiveGrid(exp, { set: opts.set, seeds: opts.seeds });
-  const cells = planCells(exp, grid, undefined, await sourceHashOf(r, fs));
-  const dataDir = resolve(opts.dataDir ?? defaultDataDir());
+  const dataDir = await checkDataDir(opts.dataDir ?? defaultDataDir(), '--data', exp.name);
+  const fromDirs: string[] = [];
+  for (const d of opts.from ?? []) fromDirs.push(await checkSourceDir(d, '--from'));
+  const engine = await sweepEngine(opts.quietEngine);
+  const source = await sourceHashOf(r, fs);
+  const cells = planCells(exp, grid, undefined, source);
   const target = new CellCache(dataDir, exp.name, fs);
   const sources: CellCache[] = [];
-  for (const d of opts.from ?? []) {
-    const dir = resolve(d);
+  for (const [j, dir] of fromDirs.entries()) {
+    const d = (opts.from ?? [])[j];
     if (dir === dataDir) continue;
     const c = new CellCache(dir, exp.name, fs);
-    if ((await fs.mtimeMs(dir)) === undefined) throw new Error(`merge: --from ${d}: no such directory`);
     if ((await fs.mtimeMs(c.dir)) === undefined) notice(`merge: ${d} holds no cells of '${exp.name}' (no ${c.dir})`);
     sources.push(c);
   }
@@ -74,16 +83,17 @@ export async function mergeShards(spec: ExperimentSpec, opts: MergeOptions = {})
   let present = 0, copied = 0;
   for (const c of cells) {
     let rec;
-    const here = await target.read(c.key);
+    const want = expectedCell(exp, c, source, engine);
+    const here = await target.read(want);
     if (here.status === 'hit') { rec = here.record; present++; } else {
-      if (here.status === 'corrupt') {
+      if (here.status === 'corrupt' || here.status === 'unreadable') {
         corrupt.push({ file: here.file, reason: here.reason, cell: c.index });
         notice(`merge: damaged cache file ${here.file}: ${here.reason}; looking for another copy`);
       }
       for (const s of sources) {
-        const there = await s.read(c.key);
+        const there = await s.read(want);
         if (there.status === 'hit') { rec = there.record; break; }
-        if (there.status === 'corrupt') {
+        if (there.status === 'corrupt' || there.status === 'unreadable') {
           corrupt.push({ file: there.file, reason: there.reason, cell: c.index });
           notice(`merge: damaged cache file ${there.file}: ${there.reason}; skipped`);
         }
@@ -95,6 +105,6 @@ export async function mergeShards(spec: ExperimentSpec, opts: MergeOptions = {})
   }
   if (missing.length > 0) throw new MissingCellsError(exp.name, missing, cells.length, [dataDir, ...sources.map((s) => s.dataDir)]);
   const resultsFile = resultsPath(dataDir, exp, grid);
-  await atomicWrite(fs, resultsFile, formatResults(exp, grid, combined));
-  return { experiment: exp.name, cells: cells.length, present, copied, corrupt, resultsFile };
+  await atomicWrite(fs, resultsFile, formatResults(exp, grid, combined, engine));
+  return { experiment: exp.name, cells: cells.length, present, copied, corrupt, resultsFile, engine };
 }

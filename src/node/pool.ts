@@ -28,6 +28,9 @@ export class WorkerError extends Error {
 
 export type OnDone = (cell: Cell, json: string, elapsedMs: number) => Promise<void>;
 
+/** Claiming: a cell is run only if `claim` resolves true; otherwise it is handed to `onSkip`. */
+export interface Claims { claim(cell: Cell): Promise<boolean>; onSkip(cell: Cell): void }
+
 type Reply = Extract<FromWorker, { type: 'ready' | 'done' }>;
 
 /** Idle worker threads are kept this long for the next run (they hold the loaded modules). */
@@ -115,6 +118,7 @@ export function idleWorkerCount(): number { return idle.length; }
  */
 export async function runCells(
   exp: Experiment, ref: ExperimentRef | undefined, cells: readonly Cell[], workers: number, onDone: OnDone, onStart?: () => void,
+  claims?: Claims,
 ): Promise<void> {
   if (cells.length === 0) return;
   let started = false;
@@ -122,6 +126,7 @@ export async function runCells(
   if (workers === 0 || !ref) {
     start();
     for (const cell of cells) {
+      if (claims && !(await claims.claim(cell))) { claims.onSkip(cell); continue; }
       let out: { json: string; elapsedMs: number };
       try { out = await executeCell(exp, cell); } catch (e) { throw new CellError(exp.name, cell, e as Error); }
       await onDone(cell, out.json, out.elapsedMs);
@@ -147,6 +152,7 @@ export async function runCells(
       start();
       while (failure === undefined && queue.length > 0) {
         const cell = queue.shift()!;
+        if (claims && !(await claims.claim(cell))) { claims.onSkip(cell); continue; }
         const m = await h.request(exp.name, { type: 'run', cell }, cell);
         if (m.type !== 'done') throw new WorkerError(`unexpected reply '${m.type}' from a worker thread`);
         await onDone(cell, m.json, m.elapsedMs);

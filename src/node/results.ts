@@ -29,14 +29,15 @@ export function resultsPath(dataDir: string, e: Experiment, grid: Grid): string 
   return join(dataDir, e.name, resultsFileName(e, grid));
 }
 
-export function formatResults(e: Experiment, grid: Grid, cells: readonly CombinedCell[]): string {
-  const head = `{"experiment":${JSON.stringify(e.name)},"version":${JSON.stringify(e.version)},"grid":${canonicalJson(gridIdentity(grid))},"cells":[`;
+/** The combined results; `engine` (the numeric engine of every cell) is recorded in the header. */
+export function formatResults(e: Experiment, grid: Grid, cells: readonly CombinedCell[], engine: string): string {
+  const head = `{"experiment":${JSON.stringify(e.name)},"version":${JSON.stringify(e.version)},"engine":${JSON.stringify(engine)},"grid":${canonicalJson(gridIdentity(grid))},"cells":[`;
   const lines = cells.map((c) => canonicalJson({ index: c.index, params: c.params, replicate: c.replicate, seed: c.seed, key: c.key, result: c.result }));
   return `${head}\n${lines.join(',\n')}\n]}\n`;
 }
 
 /** The cells of a results file (for notebooks that read a finished sweep without running anything). */
-export function parseResults(text: string): { experiment: string; version: string; grid: Grid; cells: CombinedCell[] } {
+export function parseResults(text: string): { experiment: string; version: string; engine?: string; grid: Grid; cells: CombinedCell[] } {
   return JSON.parse(text);
 }
 

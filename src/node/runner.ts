@@ -10,6 +10,7 @@
  * count, the order of completion, interruptions or shards: a cell's seed comes from its grid point, and
  * results are assembled in cell-index order from the canonical JSON that is also what the cache holds.
  */
+import { rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { delimiter, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +18,9 @@ import { checkShard, effectiveGrid, expandGrid, GridError, parseShard, shardCell
 import { REGISTRY } from '../experiments/registry.js';
 import type { Cell, Experiment, Grid, Json } from '../experiments/types.js';
 import { activeBackend } from '../backend.js';
-import { CELL_FORMAT, cellKey, CellCache, sha256, type CellRecord } from './cache.js';
+import { CELL_FORMAT, cellKey, CellCache, sha256, type CellRecord, type ExpectedCell } from './cache.js';
+import { sweepEngine } from './backend.js';
+import { checkDataDir } from './paths.js';
 import { loadExperiment, refOf, type ExperimentRef } from './exec.js';
 import { atomicWrite, nodeFs, type FsLayer } from './fs-layer.js';
 import { defaultDataDir, experimentSourceFile } from './locate.js';
@@ -57,6 +60,10 @@ export interface SweepOptions {
   readDirs?: readonly string[];
   /** Copy the cells found in `readDirs` into `dataDir` (default: $SWEEP_READ_COPY = 1): `npm run data:refresh`. */
   copyReads?: boolean;
+  /** Do not print the numeric engine when this call starts it. */
+  quietEngine?: boolean;
+  /** How often to look again for cells that another run is computing (ms, default 1000). */
+  pollMs?: number;
 }
 
 export interface CellResult extends Cell {
@@ -82,6 +89,29 @@ export interface SweepResult {
   /** Path of the combined results file, when written. */
   readonly resultsFile: string | undefined;
   readonly elapsedMs: number;
+  /** The numeric engine of every cell. */
+  readonly engine: string;
+  /** Cells that another run on the same data directory computed while this one waited. */
+  readonly byOthers: number;
+}
+
+/** Lock files this process holds (removed by `releaseClaimsSync` when the process is interrupted). */
+const heldLocks = new Set<string>();
+
+/** Removes this process's claim files at once (for signal handlers, which cannot wait). */
+export function releaseClaimsSync(): number {
+  let n = 0;
+  for (const f of heldLocks) { try { rmSync(f, { force: true }); n++; } catch { /* best effort */ } }
+  heldLocks.clear();
+  return n;
+}
+
+/** Progress of the sweeps running in this process, for the message of an interrupted run. */
+export const liveRuns = new Map<string, { dir: string; saved: number; total: number }>();
+
+/** The cell as the cache must hold it. */
+export function expectedCell(exp: Experiment, c: PlannedCell, source: string | null, engine: string): ExpectedCell {
+  return { key: c.key, experiment: exp.name, version: exp.version, params: c.params, replicate: c.replicate, source, engine };
 }
 
 export interface Resolved { exp: Experiment; ref: ExperimentRef | undefined; sourceFile: string | undefined }
@@ -142,9 +172,10 @@ export async function runSweep(spec: ExperimentSpec, opts: SweepOptions = {}): P
   const shard = opts.shard === undefined ? undefined : typeof opts.shard === 'string' ? parseShard(opts.shard) : checkShard(opts.shard);
   const fs = opts.fs ?? nodeFs;
   const notice = opts.onNotice ?? ((m: string) => console.warn(m));
+  const dataDir = await checkDataDir(opts.dataDir ?? defaultDataDir(), '--data', exp.name);
+  const engine = await sweepEngine(opts.quietEngine);
   const source = await sourceHashOf(r, fs);
   const cells = planCells(exp, grid, shard, source);
-  const dataDir = resolve(opts.dataDir ?? defaultDataDir());
   const cache = new CellCache(dataDir, exp.name, fs);
   const readDirs = (opts.readDirs ?? (process.env.SWEEP_READ_DIRS ?? '').split(delimiter))
     .filter((d) => d !== '').map((d) => resolve(d)).filter((d) => d !== dataDir);
@@ -157,15 +188,17 @@ export async function runSweep(spec: ExperimentSpec, opts: SweepOptions = {}): P
   const position = new Map<number, number>();
   const corrupt: CorruptFile[] = [];
   const pending: PlannedCell[] = [];
+  /** Cells whose file path is blocked (a directory, no permission): computed, kept in memory, not saved. */
+  const blocked = new Set<number>();
   let cachedCount = 0;
   for (let i = 0; i < cells.length; i++) {
     const c = cells[i];
     position.set(c.index, i);
-    const hit = await cache.read(c.key);
+    const hit = await cache.read(expectedCell(exp, c, source, engine));
     if (hit.status === 'hit') { out[i] = { ...c, result: hit.record.result, cached: true }; cachedCount++; continue; }
     let found = false;
     for (const rc of readCaches) {
-      const h = await rc.read(c.key);
+      const h = await rc.read(expectedCell(exp, c, source, engine));
       if (h.status === 'hit') {
         if (copyReads) await cache.write(h.record);
         out[i] = { ...c, result: h.record.result, cached: true }; cachedCount++; found = true; break;
@@ -175,6 +208,11 @@ export async function runSweep(spec: ExperimentSpec, opts: SweepOptions = {}): P
     if (hit.status === 'corrupt') {
       corrupt.push({ file: hit.file, reason: hit.reason, cell: c.index });
       notice(`${exp.name}: damaged cache file ${hit.file}: ${hit.reason}; recomputing cell ${c.index}`);
+    }
+    if (hit.status === 'unreadable') {
+      corrupt.push({ file: hit.file, reason: hit.reason, cell: c.index });
+      blocked.add(c.index);
+      notice(`${exp.name}: ${hit.reason}: ${hit.file}; computing cell ${c.index} without its cache file (remove or fix that path to cache it)`);
     }
     pending.push(c);
   }
@@ -193,34 +231,83 @@ export async function runSweep(spec: ExperimentSpec, opts: SweepOptions = {}): P
   };
   if (pending.length > 0) emit(false);
 
+  const live = { dir: cache.dir, saved: cachedCount, total: cells.length };
+  const runId = `${exp.name}#${Date.now()}#${Math.random()}`;
+  liveRuns.set(runId, live);
+  const claimed = new Set<string>();
+  const release = async (key: string) => {
+    claimed.delete(key);
+    heldLocks.delete(cache.lockOf(key));
+    await cache.release(key);
+  };
   const onDone = async (cell: Cell, json: string, elapsedMs: number) => {
     const i = position.get(cell.index)!;
     const c = cells[i];
     const result = JSON.parse(json) as Json;
     const rec: CellRecord = {
       format: CELL_FORMAT, experiment: exp.name, version: exp.version, key: c.key, params: c.params,
-      replicate: c.replicate, seed: c.seed, source, result, elapsedMs: Math.round(elapsedMs * 1000) / 1000,
+      replicate: c.replicate, seed: c.seed, source, engine, result, elapsedMs: Math.round(elapsedMs * 1000) / 1000,
     };
-    await cache.write(rec);
+    try { await cache.write(rec); } catch (e) {
+      if (!blocked.has(c.index)) throw e;
+      notice(`${exp.name}: cell ${c.index} computed but not saved: ${(e as Error).message}`);
+    }
+    await release(c.key);
     out[i] = { ...c, result, cached: false };
     computed++;
+    live.saved++;
     emit(false);
   };
+  let byOthers = 0;
   try {
-    await runCells(exp, ref, pending, workers, onDone, () => { tRun = Date.now(); });
+    let waiting: PlannedCell[] = pending;
+    let told = false;
+    while (waiting.length > 0) {
+      const skipped: PlannedCell[] = [];
+      const before = computed;
+      await runCells(exp, ref, waiting, workers, onDone, () => { tRun = Date.now(); }, {
+        claim: async (cell) => {
+          const c = cell as PlannedCell;
+          if (blocked.has(c.index)) return true;
+          // another run may have finished it since we looked
+          const now = await cache.read(expectedCell(exp, c, source, engine));
+          if (now.status === 'hit') { skipped.push(c); return false; }
+          const ok = await cache.claim(c.key);
+          if (ok) { claimed.add(c.key); heldLocks.add(cache.lockOf(c.key)); }
+          return ok;
+        },
+        onSkip: (cell) => { if (!skipped.includes(cell as PlannedCell)) skipped.push(cell as PlannedCell); },
+      });
+      waiting = [];
+      for (const c of skipped) {
+        const hit = await cache.read(expectedCell(exp, c, source, engine));
+        if (hit.status === 'hit') {
+          out[position.get(c.index)!] = { ...c, result: hit.record.result, cached: true };
+          cachedCount++; byOthers++; live.saved++;
+          emit(false);
+        } else waiting.push(c);
+      }
+      if (waiting.length > 0) {
+        if (!told) { told = true; notice(`${exp.name}: ${waiting.length} cell(s) are being computed by another run on ${cache.dir} (lock files); waiting for them`); }
+        if (computed === before) await new Promise((r) => setTimeout(r, opts.pollMs ?? 1000));
+      }
+    }
   } catch (e) {
     const saved = cachedCount + computed;
     throw appendNote(e, `${saved} of ${cells.length} cells are saved in ${cache.dir} (${computed} from this run); a rerun reuses them.`);
+  } finally {
+    for (const k of [...claimed]) await release(k);
+    liveRuns.delete(runId);
   }
 
   let resultsFile: string | undefined;
   if (opts.writeResults ?? !shard) {
     resultsFile = resultsPath(dataDir, exp, grid);
-    await atomicWrite(fs, resultsFile, formatResults(exp, grid, out));
+    await atomicWrite(fs, resultsFile, formatResults(exp, grid, out, engine));
   }
   emit(true);
   return {
     experiment: exp.name, version: exp.version, grid, shard, cells: out, computed, cached: cachedCount, corrupt,
-    resultsFile, elapsedMs: Date.now() - t0,
+    resultsFile, elapsedMs: Date.now() - t0, engine, byOthers,
   };
 }

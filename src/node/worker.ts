@@ -4,7 +4,8 @@
  * the canonical JSON of the result or the error.
  */
 import { parentPort } from 'node:worker_threads';
-import { activeBackend, initBackend, type BackendName } from '../backend.js';
+import { activeBackend, type BackendName } from '../backend.js';
+import { startBackend } from './backend.js';
 import type { Cell } from '../experiments/types.js';
 import { executeCell, loadExperiment, type ExperimentRef } from './exec.js';
 import type { Experiment } from '../experiments/types.js';
@@ -25,7 +26,7 @@ port.on('message', async (m: ToWorker) => {
   if (m.type === 'init') {
     try {
       // the same numeric engine as the parent, so a cell's numbers do not depend on where it ran
-      if (activeBackend() !== m.engine) await initBackend(m.engine);
+      if (activeBackend() !== m.engine) await startBackend({ name: m.engine, quiet: true });
       const k = JSON.stringify(m.ref);
       if (!loaded.has(k)) loaded.set(k, loadExperiment(m.ref));
       exp = await loaded.get(k)!.catch((e) => { loaded.delete(k); throw e; });

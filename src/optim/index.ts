@@ -4,6 +4,7 @@
  * an optimizer: train `sgd` on `batchNormNet`.
  */
 import type { Optimizer } from './types.js';
+import { checkGivenOptions } from './options.js';
 import { sgd } from './sgd.js';
 import { adam, adamw } from './adam.js';
 import { kfac } from './kfac.js';
@@ -34,10 +35,21 @@ export const OPTIMIZERS: Readonly<Record<string, { make: Factory; doc: string }>
 
 export const optimizerNames = (): string[] => Object.keys(OPTIMIZERS);
 
+/** The option each variant fixes: giving it would silently turn the variant into another method. */
+const FIXED: Readonly<Record<string, readonly string[]>> = {
+  'kfac-input': ['leftFactor'], 'shampoo-half': ['exponent'], 'shampoo-one-sided': ['sides'],
+};
+
 /** Build an optimizer by name; unknown names and options are refused with the allowed values. */
 export function makeOptimizer(name: string, options: Record<string, unknown> = {}): Optimizer<any> {
-  const entry = Object.prototype.hasOwnProperty.call(OPTIMIZERS, name) ? OPTIMIZERS[name] : undefined;
-  if (!entry) throw new RangeError(`optimizer must be one of ${optimizerNames().join(', ')}; got '${name}'`);
+  const entry = typeof name === 'string' && Object.prototype.hasOwnProperty.call(OPTIMIZERS, name) ? OPTIMIZERS[name] : undefined;
+  if (!entry) throw new RangeError(`optimizer must be one of ${optimizerNames().join(', ')}; got ${typeof name === 'string' ? `'${name}'` : String(name)}`);
+  checkGivenOptions(name, options);
+  for (const key of FIXED[name] ?? []) {
+    if (Object.prototype.hasOwnProperty.call(options, key)) {
+      throw new RangeError(`${name}: option '${key}' is fixed by this variant; use the base optimizer to choose it`);
+    }
+  }
   return entry.make(options);
 }
 

@@ -46,13 +46,32 @@ function valid(s: OptionSpec, v: unknown): boolean {
 }
 
 /**
- * Apply defaults and check every option. Keys whose value is `undefined` count as absent.
+ * The options object given at the public entry (`makeOptimizer`): a plain object, none of whose keys
+ * is `undefined`. `{leftFactor: undefined}` passed to a variant such as 'kfac-input' would otherwise
+ * override the variant's own setting with "absent" and silently give the base method. (Inside the
+ * family, `validateOptions` keeps treating `undefined` as absent, for internal pass-through.)
+ */
+export function checkGivenOptions(owner: string, given: unknown, specs?: OptionSpecs): void {
+  if (typeof given !== 'object' || given === null || Array.isArray(given)) {
+    throw new RangeError(`${owner}: options must be an object, got ${Array.isArray(given) ? 'an array' : String(given)}`);
+  }
+  for (const [key, v] of Object.entries(given)) {
+    if (v === undefined) {
+      const allowed = specs && Object.prototype.hasOwnProperty.call(specs, key) ? ` (${describeOption(specs[key])})` : '';
+      throw new RangeError(`${owner}: option '${key}' is undefined; give it a value${allowed} or leave it out for its default`);
+    }
+  }
+}
+
+/**
+ * Apply defaults and check every option. Keys whose value is `undefined` count as absent (the public
+ * entry `makeOptimizer` refuses them first, with `checkGivenOptions`).
  * Throws `RangeError` for an unknown name or a value outside its range; the message names `owner`,
  * the option and the allowed range. Returns a frozen object holding the options in force.
  */
 export function validateOptions<T>(owner: string, given: object | undefined, specs: OptionSpecs): T {
   const g = (given ?? {}) as Record<string, unknown>;
-  if (typeof g !== 'object') throw new RangeError(`${owner}: options must be an object, got ${typeof g}`);
+  if (typeof g !== 'object' || g === null || Array.isArray(g)) throw new RangeError(`${owner}: options must be an object, got ${Array.isArray(g) ? 'an array' : typeof g}`);
   for (const key of Object.keys(g)) {
     if (g[key] !== undefined && !Object.prototype.hasOwnProperty.call(specs, key)) {
       throw new RangeError(`${owner}: unknown option '${key}'; known options: ${Object.keys(specs).join(', ')}`);

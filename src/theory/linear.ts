@@ -12,7 +12,7 @@
  * formula as written holds when κ_F is read as κ(FᵀF). `a3Contraction` takes κ(FᵀF);
  * `a3ContractionForHead` takes κ(F) and squares it.
  */
-import { checkReal } from '../data/validate.js';
+import { checkReal } from '../validate.js';
 
 /** (K − 1)/(K + 1), K = κ(FᵀF)·κ(Σ): the optimal-step GD contraction of A3. */
 export function a3Contraction(kappaFtF: number, kappaSigma: number): number {

@@ -23,7 +23,7 @@ import { Mat, trace } from '../mat.js';
 import { eigSym, invSPD } from '../linalg.js';
 import { type Covariance, covApply, covTracePower } from '../data/covariance.js';
 import type { SingleIndexTeacher } from '../data/teachers.js';
-import { checkInt, checkReal, checkFiniteArray } from '../data/validate.js';
+import { checkInt, checkReal, checkFiniteArray } from '../validate.js';
 
 export type SigmaLike = Covariance | Mat;
 
