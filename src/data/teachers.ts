@@ -129,9 +129,8 @@ export function makeLinearTeacher(o: LinearTeacherOptions, rng: Rng): LinearTeac
   return { d: o.cov.d, k: o.k, dy: o.dy, G, heads, kappaF, noise: o.noise ?? 0, cov: o.cov, law: o.law ?? 'gaussian' };
 }
 
-/** A Model A batch (the same type as `models/linear.Batch`). */
-export type { Batch } from '../models/linear.js';
-import type { Batch } from '../models/linear.js';
+/** A Model A batch: X n×d (samples as rows), Y n×d_y. Defined with its sampler; the models import it from here. */
+export interface Batch { X: Mat; Y: Mat }
 
 /** A fresh batch {X (n×d), Y (n×d_y)} of task `task`: Y = X G*ᵀ F*ᵀ + σ_ε E. */
 export function sampleLinear(t: LinearTeacher, n: number, rng: Rng, task = 0): Batch {

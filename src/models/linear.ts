@@ -6,9 +6,11 @@
  * ∇_G L̂ = −Fᵀ Rᵀ X / n,  ∇_F L̂ = −Rᵀ X Gᵀ / n.
  */
 import { Mat, matmul, matmulTN, matmulNT, sub, frob } from '../mat.js';
+import type { Batch } from '../data/teachers.js';
+
+export type { Batch };
 
 export interface LinearParams { F: Mat; G: Mat } // F: d_y×k, G: k×d
-export interface Batch { X: Mat; Y: Mat } // X: n×d (samples as rows), Y: n×d_y
 export interface Grads { loss: number; F: Mat; G: Mat }
 
 /** A model is its loss and gradients with respect to (F, G). */
