@@ -5,6 +5,9 @@
 import type { AnyStory } from './story.js';
 
 export const STORIES: Readonly<Record<string, () => Promise<AnyStory>>> = {
+  '10-linear-sgd-rate': async () => (await import('./10-linear-sgd-rate.js')).default,
+  '11-linear-kfac': async () => (await import('./11-linear-kfac.js')).default,
+  '12-linear-family': async () => (await import('./12-linear-family.js')).default,
 };
 
 export function storyNames(): string[] { return Object.keys(STORIES).sort(); }
