@@ -80,8 +80,7 @@ export function settingsOf(story: AnyStory, o: Pick<Options, 'reduced' | 'settin
 }
 
 /** Copies committed cell files of data/ into the cache (never the other way). */
-function seedCache(data: string): void {
-  const src = join(ROOT, 'data');
+export function seedCache(data: string, src = join(ROOT, 'data')): void {
   if (!existsSync(src) || resolve(data) === resolve(src)) return;
   for (const exp of readdirSync(src, { withFileTypes: true })) {
     if (!exp.isDirectory()) continue;

@@ -93,7 +93,7 @@ export function geoMean(os: ReadonlyMap<number, SeedOutcome> | undefined): Count
 export const fmtCount = (c: Count | null | undefined, digits = 0): string =>
   (c ? `${c.censored ? '≥ ' : ''}${c.value.toFixed(digits)}` : 'n/a');
 
-const fmtX = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+const fmtX = (x: number) => (x >= 1e4 ? x.toExponential(1) : x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
 
 export type RatioKind = 'growth' | 'below' | 'within';
 

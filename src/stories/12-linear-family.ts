@@ -30,7 +30,7 @@ const knobs = {
   evalEvery: { type: 'integer', default: 5, min: 1, max: 1000, doc: 'steps between evaluations' },
   tuneSeeds: { type: 'integer', default: 2, min: 1, max: 50, doc: 'replicates used to pick each optimizer\'s step size' },
   seeds: { type: 'integer', default: 6, min: 2, max: 200, doc: 'replicates for the curves and the claims (held out from the step-size choice) and for the other sweeps' },
-  rotSteps: { type: 'integer', default: 300, min: 1, max: 100000, doc: 'steps of the Adam rotation runs (final distance)' },
+  rotSteps: { type: 'integer', default: 200, min: 1, max: 100000, doc: 'steps of the Adam rotation runs (final distance)' },
   gnLrs: { type: 'number[]', default: [0.25, 0.5, 1, 1.5, 2, 3], above: 0, max: 100, doc: 'Gauss–Newton vs KFAC: step sizes …' },
   gnDampings: { type: 'number[]', default: [1e-4, 1e-3, 1e-2, 1e-1, 1], above: 0, max: 1e6, doc: '… and damping (on every factor for KFAC)' },
   gnTarget: { type: 'number', default: 0.05, above: 0, max: 1, doc: 'target distance of the Gauss–Newton comparison' },
@@ -64,7 +64,7 @@ export interface FamilyResult {
   gnBest: { 'gauss-newton': Map<number, SeedOutcome>; kfac: Map<number, SeedOutcome> };
 }
 
-type S = 'family' | 'rotation' | 'rotIters' | 'gn';
+type S = 'family' | 'rotation' | 'rotAdam' | 'rotSgd' | 'gn';
 const lastOf = (xs: readonly (number | null)[]) => (xs.length ? xs[xs.length - 1] ?? null : null);
 const fieldOf = (r: Json, k: string): Json | undefined => (r !== null && typeof r === 'object' && !Array.isArray(r) ? r[k] : undefined);
 const runOf = (p: Json | undefined) => ({ optimizer: str(p ?? null, 'optimizer') ?? '?', lr: num(p ?? null, 'lr') ?? NaN });
@@ -101,13 +101,12 @@ export const familyStory: Story<typeof knobs, FamilyResult, S, 'dist' | 'loss' |
     const first = v.seed * SEED_STRIDE;
     const problem = { kappaSigma: [v.kappaSigma], targetKappaSigma: [v.targetKappaSigma], d: [v.d], k: [v.k], dy: [v.dy], n: [v.n], kappaF: [v.kappaF], steps: [v.steps], evalEvery: [v.evalEvery] };
     const req = (r: SweepRequest): SweepRequest => r;
+    const iter = { d: [ITER_PROBLEM.d], k: [ITER_PROBLEM.k], dy: [ITER_PROBLEM.dy], n: [ITER_PROBLEM.n], maxSteps: [ITER_PROBLEM.maxSteps], targetDist: [ITER_PROBLEM.targetDist] };
     return {
       family: req({ experiment: 'linear-family', set: { ...problem, run: familyRuns() }, seeds: v.tuneSeeds + v.seeds, firstReplicate: first }),
       rotation: req({ experiment: 'linear-adam-rotation', set: { kappaSigma: [v.kappaSigma], d: [v.d], k: [v.k], dy: [v.dy], n: [v.n], kappaF: [v.kappaF], steps: [v.rotSteps] }, seeds: v.seeds, firstReplicate: first }),
-      rotIters: req({ experiment: 'linear-iterations', set: {
-        method: ['adam', 'sgd'], rotated: [false, true], kappaSigma: [...v.rotKappas], lr: [...new Set([...v.rotAdamLrs, ...v.rotSgdLrs])],
-        d: [ITER_PROBLEM.d], k: [ITER_PROBLEM.k], dy: [ITER_PROBLEM.dy], n: [ITER_PROBLEM.n], maxSteps: [ITER_PROBLEM.maxSteps], targetDist: [ITER_PROBLEM.targetDist],
-      }, seeds: v.seeds, firstReplicate: first }),
+      rotAdam: req({ experiment: 'linear-iterations', set: { method: ['adam'], rotated: [false, true], kappaSigma: [...v.rotKappas], lr: [...v.rotAdamLrs], ...iter }, seeds: v.seeds, firstReplicate: first }),
+      rotSgd: req({ experiment: 'linear-iterations', set: { method: ['sgd'], rotated: [false, true], kappaSigma: [...v.rotKappas], lr: [...v.rotSgdLrs], ...iter }, seeds: v.seeds, firstReplicate: first }),
       gn: req({ experiment: 'linear-iterations', set: { method: ['gauss-newton', 'kfac'], kappaSigma: [100], lr: [...v.gnLrs], damping: [...v.gnDampings], maxSteps: [v.gnMaxSteps], targetDist: [v.gnTarget] }, seeds: v.seeds, firstReplicate: first }),
     };
   },
@@ -145,9 +144,7 @@ export const familyStory: Story<typeof knobs, FamilyResult, S, 'dist' | 'loss' |
     }
     const rotIters = new Map<string, Map<number, SeedOutcome>[]>();
     for (const m of ['adam', 'sgd']) for (const rotated of [false, true]) {
-      const lrs = m === 'adam' ? v.rotAdamLrs : v.rotSgdLrs;
-      rotIters.set(`${m}/${rotated}`, v.rotKappas.map((kS) => bestPerSeed(where(cells.rotIters, { method: m, rotated, kappaSigma: kS })
-        .filter((c) => lrs.includes(typeof c.params.lr === 'number' ? c.params.lr : NaN)), ITER_PROBLEM.maxSteps)));
+      rotIters.set(`${m}/${rotated}`, v.rotKappas.map((kS) => bestPerSeed(where(m === 'adam' ? cells.rotAdam : cells.rotSgd, { rotated, kappaSigma: kS }), ITER_PROBLEM.maxSteps)));
     }
     const gn = ['gauss-newton', 'kfac'].flatMap((method) => v.gnLrs.flatMap((lr) => v.gnDampings.map((damping) => ({ method, lr, damping, cells: where(cells.gn, { method, lr, damping }) }))));
     return {
