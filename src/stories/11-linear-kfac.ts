@@ -192,8 +192,8 @@ export const kfacStory: Story<typeof knobs, KfacResult, S, 'iterations' | 'a5' |
     return out;
   },
   robustness: [
-    ...[1, 2, 3, 4, 5].map((s) => ({ name: `seed=${s}`, knobs: { seed: s } })),
-    { name: 'seeds=16', knobs: { seeds: 16 } },
+    ...[1, 2, 3].map((s) => ({ name: `seed=${s}`, knobs: { seed: s } })),
+    { name: 'seeds=12', knobs: { seeds: 12 } },
     { name: 'd=40,n=128', knobs: { d: 40, n: 128, floorNs: [64, 128, 256, 512, 1024, 2048] } },
   ],
 };

@@ -207,8 +207,8 @@ export const familyStory: Story<typeof knobs, FamilyResult, S, 'dist' | 'loss' |
     return out;
   },
   robustness: [
-    ...[1, 2, 3, 4, 5].map((s) => ({ name: `seed=${s}`, knobs: { seed: s } })),
-    { name: 'seeds=16', knobs: { seeds: 16 } },
+    ...[1, 2, 3].map((s) => ({ name: `seed=${s}`, knobs: { seed: s } })),
+    { name: 'seeds=12', knobs: { seeds: 12 } },
     { name: 'd=40,n=128', knobs: { d: 40, n: 128 } },
   ],
 };
