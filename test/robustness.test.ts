@@ -55,7 +55,7 @@ test('a run: claims per setting, a refused setting recorded as an error, and the
   const rep: RobustnessReport = { generated: 'now', engine: 'js64', workers: 1, reduced: false, wallSeconds: 1, stories: [{ notebook: 'toy', title: 'toy', settings }] };
   const md = toMarkdown(rep);
   assert.match(md, /\| claim \| default \| seed=1 \| seeds=10 \| bad \|/);
-  assert.match(md, /\| C1 \| ✓ \| ✓ \| ✓ \| error \|/);
+  assert.match(md, /\| C1 \| ✗ \| ✓ \| ✓ \| error \|/);
   assert.match(md, /- ✓ seed=1: mean 2/);
   assert.match(toText(rep), /bad: error: KnobError/);
   // a claim that fails shows as ✗ with its statistic
