@@ -188,29 +188,37 @@ export async function main(argv: readonly string[]): Promise<number> {
   const runner = cacheRunner(o.data, o.workers, (l) => console.log(l));
   const t0 = performance.now();
   const stories: StoryResult[] = [];
+  const jsonPath = `${o.out}.json`;
+  // the table is written after every setting, so an interrupted run keeps what it finished
+  const persist = (): RobustnessReport => {
+    const wall = (performance.now() - t0) / 1000;
+    let report: RobustnessReport = { generated: new Date().toISOString(), engine, workers: o.workers, reduced: o.reduced, wallSeconds: wall, stories };
+    if (!o.reduced && existsSync(jsonPath)) {
+      const old = JSON.parse(readFileSync(jsonPath, 'utf8')) as RobustnessReport;
+      const done = new Set(stories.map((s) => s.notebook));
+      const merged = [...old.stories.filter((s) => !done.has(s.notebook) && names.includes(s.notebook)), ...stories].sort((a, b) => a.notebook.localeCompare(b.notebook));
+      report = { ...report, stories: merged };
+    }
+    mkdirSync(dirname(jsonPath), { recursive: true });
+    writeFileSync(jsonPath, JSON.stringify(report, null, 1) + '\n');
+    writeFileSync(`${o.out}.md`, toMarkdown(report));
+    return report;
+  };
   for (const name of chosen) {
     const story = await loadStory(name);
     const st: StoryResult = { notebook: name, title: story.title, settings: [] };
+    stories.push(st);
     for (const s of settingsOf(story, o)) {
       console.log(`${name} / ${s.name} ${JSON.stringify(s.knobs)}`);
       const r = await runSetting(story, s, runner);
       const held = r.claims?.filter((c) => c.holds).length ?? 0;
       console.log(`  ${r.error ? `error: ${r.error}` : `${held}/${r.claims!.length} claims held`} (${r.seconds.toFixed(1)} s)`);
       st.settings.push(r);
+      persist();
     }
-    stories.push(st);
   }
-  const wall = (performance.now() - t0) / 1000;
-  let report: RobustnessReport = { generated: new Date().toISOString(), engine, workers: o.workers, reduced: o.reduced, wallSeconds: wall, stories };
-  const jsonPath = `${o.out}.json`;
-  if (!o.reduced && o.only.length && existsSync(jsonPath)) {
-    const old = JSON.parse(readFileSync(jsonPath, 'utf8')) as RobustnessReport;
-    const merged = [...old.stories.filter((s) => !chosen.includes(s.notebook)), ...stories].sort((a, b) => a.notebook.localeCompare(b.notebook));
-    report = { ...report, stories: merged };
-  }
-  mkdirSync(dirname(jsonPath), { recursive: true });
-  writeFileSync(jsonPath, JSON.stringify(report, null, 1) + '\n');
-  writeFileSync(`${o.out}.md`, toMarkdown(report));
+  const report = persist();
+  const wall = report.wallSeconds;
   console.log('\n' + toText({ ...report, stories }));
   console.log(`\nwall time ${wall.toFixed(1)} s on ${o.workers} worker(s); table: ${o.out}.md, ${jsonPath}`);
   const defaultBad = stories.some((st) => st.settings.some((s) => s.error !== null || (s.name === 'default' && s.claims!.some((c) => !c.holds))));
