@@ -15,7 +15,7 @@
  */
 import type { ClaimCheck } from '../claims.js';
 import type { StoryCell } from '../stories/story.js';
-import { pairedTest, type PairedTestResult } from '../stats.js';
+import { pairedTest, signTest, type PairedTestResult } from '../stats.js';
 import type { Json } from './types.js';
 import { line, markers, type Trace } from '../plot.js';
 
@@ -214,4 +214,27 @@ export function countTraces(x: readonly number[], ys: readonly (Count | null)[],
   const out: Trace[] = [line(x, exact, { name, color: o.color, dash: o.dash, extra: { mode: 'lines+markers' } })];
   if (cx.length) out.push(markers(cx, cy, { name: `${name}: ≥ budget (censored)`, color: o.color, extra: { marker: { symbol: 'triangle-up-open', size: 11, ...(o.color ? { color: o.color } : {}) } } }));
   return out;
+}
+
+/**
+ * "b ends above a" for per-seed final values where a run of b may have diverged: without divergences, the
+ * paired t on log-ratios (`valueGrowth` with factor 1); with some, an exact one-sided sign test in which a
+ * diverged b counts as larger (a diverged run ends with an unbounded loss, worse than any finished one).
+ * A diverged or failed a, or a failed b, fails the claim.
+ */
+export function valueAbove(a: ReadonlyMap<number, number | string>, b: ReadonlyMap<number, number | string>, alpha = 0.05):
+  { holds: boolean; measured: string; test: PairedTestResult | null } {
+  const diffs: number[] = [];
+  let diverged = 0;
+  for (const [rep, x] of a) {
+    const y = b.get(rep);
+    if (typeof x !== 'number' || !(x > 0)) return { holds: false, measured: `no paired value: ${String(x)}`, test: null };
+    if (y === 'diverged') { diverged++; diffs.push(1); continue; }
+    if (typeof y !== 'number' || !(y > 0)) return { holds: false, measured: `no paired value: ${y === undefined ? 'not computed' : String(y)}`, test: null };
+    diffs.push(Math.log(y / x));
+  }
+  if (!diverged) return valueGrowth(a, b, 1, alpha);
+  const t = signTest(diffs, 'positive', alpha);
+  return { holds: t.holds, test: null,
+    measured: `${diverged} of ${diffs.length} seeds diverged (counted as larger: a diverged run's loss is unbounded); ${t.k}/${t.n} larger, exact sign test p = ${t.p.toPrecision(2)} (α = ${alpha})` };
 }
