@@ -86,7 +86,7 @@ test('notebook 11 at reduced size: A2, SGD growth, A5, A6 and A4 hold; partial c
   try {
     const v = checkKnobs(kfacStory, {
       kappaSigmas: [1, 300], d: 10, n: 40, lrs: [0.2, 0.5, 1, 1.5], kappaFsA5: [1, 10], dampings: [0, 100], dampingKappa: 1,
-      floorNs: [60, 120, 240], seeds: 5,
+      floorNs: [120, 480, 1920], seeds: 5,
     });
     const seen: Record<string, StoryCell[]> = {};
     const runner = cacheRunner(dir, 0, () => {});
