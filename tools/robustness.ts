@@ -128,7 +128,7 @@ export function toMarkdown(rep: RobustnessReport): string {
     '`robustness` settings), next to the default setting. ✓ held, ✗ failed; the statistic of every cell is listed',
     'below each table. Produced by `npm run robustness` (tools/robustness.ts).',
     '',
-    `Engine ${rep.engine}, ${rep.workers} worker(s), generated ${rep.generated}; wall time of the last run ${rep.wallSeconds.toFixed(0)} s${rep.reduced ? ' (reduced run)' : ''}.`,
+    `Engine ${rep.engine}, ${rep.workers} worker(s), generated ${rep.generated}; wall time of the last invocation ${rep.wallSeconds.toFixed(0)} s${rep.reduced ? ' (reduced run)' : ''}. The time row is each setting's time in the invocation that produced it: cells already in the cache cost nothing there.`,
     '',
   ];
   for (const st of rep.stories) {
@@ -138,7 +138,7 @@ export function toMarkdown(rep: RobustnessReport): string {
     for (let i = 0; i < nClaims; i++) {
       out.push(`| C${i + 1} | ${st.settings.map((s) => (s.claims === null ? 'error' : s.claims[i] ? (s.claims[i]!.holds ? '✓' : '✗') : '–')).join(' | ')} |`);
     }
-    out.push(`| time (s) | ${st.settings.map((s) => s.seconds.toFixed(0)).join(' | ')} |`, '');
+    out.push(`| time in that run (s) | ${st.settings.map((s) => s.seconds.toFixed(0)).join(' | ')} |`, '');
     for (const s of st.settings.filter((x) => x.error !== null)) out.push(`- **${s.name}**: could not be computed: ${s.error}`);
     for (let i = 0; i < nClaims; i++) {
       const label = st.settings.find((s) => s.claims?.[i])?.claims?.[i]?.claim ?? '';
