@@ -3,7 +3,7 @@
  * preconditioner can undo axis-aligned anisotropy, not a rotated one. Final distance after `steps`.
  */
 import { defineExperiment } from './types.js';
-import { DEFAULT_SETUP, makeLinearProblem, runLinear } from './linear-common.js';
+import { DEFAULT_SETUP, makeLinearProblem, runLinear, orFailed } from './linear-common.js';
 import { FAMILY_LR_GRID, runDomain } from './linear-family.js';
 
 const runs = ['sgd', 'adam', 'kfac'].flatMap((optimizer) => FAMILY_LR_GRID[optimizer].map((lr) => ({ optimizer, lr })));
@@ -22,12 +22,12 @@ export default defineExperiment({
     dy: { type: 'integer', min: 1 }, n: { type: 'integer', min: 2 }, noise: { type: 'number', min: 0 }, kappaF: { type: 'number', min: 1 },
     steps: { type: 'integer', min: 1 },
   },
-  run: (p, rng) => {
+  run: (p, rng) => orFailed(() => {
     const { optimizer, lr } = p.run as { optimizer: string; lr: number };
     const setup = { ...DEFAULT_SETUP, d: p.d, k: p.k, dy: p.dy, n: p.n, noise: p.noise, kappaF: p.kappaF, kappaSigma: p.kappaSigma, rotated: p.rotated };
     const problem = makeLinearProblem(setup, rng.fork('problem'));
     const r = runLinear(problem, { optimizer, options: { lr }, steps: p.steps, evalEvery: p.steps, transfer: false }, rng.fork('run'));
     const last = r.dist[r.dist.length - 1];
     return { optimizer, lr, finalDist: r.diverged || !Number.isFinite(last) ? null : last, diverged: r.diverged };
-  },
+  }),
 });

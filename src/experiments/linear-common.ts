@@ -49,6 +49,17 @@ export function makeLinearProblem(setup: LinearSetup, rng: Rng): LinearProblem {
   return { setup, task, init };
 }
 
+/**
+ * A cell whose computation threw (a singular factor, e.g. Cholesky of Σ̂ with fewer samples than inputs
+ * and no damping): recorded as failed with its reason, like a divergence, so that the sweep goes on and
+ * the claim that needs the cell says why it is missing.
+ */
+export type FailedCell = { failed: string };
+
+export function orFailed<T>(f: () => T): T | FailedCell {
+  try { return f(); } catch (e) { return { failed: e instanceof Error ? `${e.name}: ${e.message}` : String(e) }; }
+}
+
 export interface LinearRunSpec {
   optimizer: string;
   options?: Record<string, number | string | boolean>;

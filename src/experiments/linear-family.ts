@@ -5,7 +5,7 @@
  * the notebook tunes on a few seeds, then reruns the best step size of each optimizer on more seeds.
  */
 import { defineExperiment } from './types.js';
-import { DEFAULT_SETUP, makeLinearProblem, runLinear } from './linear-common.js';
+import { DEFAULT_SETUP, makeLinearProblem, runLinear, orFailed } from './linear-common.js';
 
 /** Step-size grid per optimizer (bn: SGD on the batch-norm network). */
 export const FAMILY_LR_GRID: Record<string, number[]> = {
@@ -51,7 +51,7 @@ export default defineExperiment({
     d: { type: 'integer', min: 2 }, k: { type: 'integer', min: 1 }, dy: { type: 'integer', min: 1 }, n: { type: 'integer', min: 2 },
     noise: { type: 'number', min: 0 }, kappaF: { type: 'number', min: 1 }, steps: { type: 'integer', min: 1 }, evalEvery: { type: 'integer', min: 1 },
   },
-  run: (p, rng) => {
+  run: (p, rng) => orFailed(() => {
     const { optimizer, lr } = p.run as { optimizer: string; lr: number };
     const bn = optimizer.endsWith('+bn');
     const setup = { ...DEFAULT_SETUP, d: p.d, k: p.k, dy: p.dy, n: p.n, noise: p.noise, kappaF: p.kappaF,
@@ -63,5 +63,5 @@ export default defineExperiment({
     const r = runLinear(problem, { optimizer: bn ? 'sgd' : optimizer, options, steps: p.steps, evalEvery: p.evalEvery, batchNorm: bn }, rng.fork('run'));
     const fin = (xs: number[]) => xs.map((x) => (Number.isFinite(x) ? x : null));
     return { optimizer, lr, step: r.step, loss: fin(r.loss), dist: fin(r.dist), transfer: fin(r.transfer), diverged: r.diverged, divergedAt: r.divergedAt };
-  },
+  }),
 });

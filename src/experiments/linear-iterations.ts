@@ -5,7 +5,7 @@
  */
 import { defineExperiment } from './types.js';
 import { optimizerNames } from '../optim/index.js';
-import { DEFAULT_SETUP, makeLinearProblem, runLinear } from './linear-common.js';
+import { DEFAULT_SETUP, makeLinearProblem, runLinear, orFailed } from './linear-common.js';
 
 export default defineExperiment({
   name: 'linear-iterations',
@@ -28,7 +28,7 @@ export default defineExperiment({
     d: { type: 'integer', min: 2 }, k: { type: 'integer', min: 1 }, dy: { type: 'integer', min: 1 }, n: { type: 'integer', min: 2 },
     maxSteps: { type: 'integer', min: 1 },
   },
-  run: (p, rng) => {
+  run: (p, rng) => orFailed(() => {
     const setup = { ...DEFAULT_SETUP, d: p.d, k: p.k, dy: p.dy, n: p.n, kappaSigma: p.kappaSigma, kappaF: p.kappaF, noise: p.noise, rotated: p.rotated };
     const problem = makeLinearProblem(setup, rng.fork('problem'));
     const options: Record<string, number> = { lr: p.lr };
@@ -41,5 +41,5 @@ export default defineExperiment({
     }
     const r = runLinear(problem, { optimizer: p.method, options, steps: p.maxSteps, targetDist: p.targetDist, transfer: false }, rng.fork('run'));
     return { iters: r.itersToTarget, diverged: r.diverged, finalDist: r.dist.length ? r.dist[r.dist.length - 1] : null };
-  },
+  }),
 });

@@ -5,7 +5,7 @@
  * The run averages the distance over the second half of `steps`.
  */
 import { defineExperiment } from './types.js';
-import { DEFAULT_SETUP, makeLinearProblem, runLinear } from './linear-common.js';
+import { DEFAULT_SETUP, makeLinearProblem, runLinear, orFailed } from './linear-common.js';
 import { headSingularValues } from '../data/teachers.js';
 
 export default defineExperiment({
@@ -18,7 +18,7 @@ export default defineExperiment({
     kappaSigma: { type: 'number', min: 1 }, d: { type: 'integer', min: 2 }, k: { type: 'integer', min: 2 }, dy: { type: 'integer', min: 2 },
     steps: { type: 'integer', min: 4 },
   },
-  run: (p, rng) => {
+  run: (p, rng) => orFailed(() => {
     const setup = { ...DEFAULT_SETUP, ...p };
     const problem = makeLinearProblem(setup, rng.fork('problem'));
     const r = runLinear(problem, { optimizer: 'kfac', options: { lr: p.lr }, steps: p.steps, transfer: false }, rng.fork('run'));
@@ -29,5 +29,5 @@ export default defineExperiment({
     const trInv = Array.from(problem.task.source.cov.values).reduce((a, l) => a + 1 / l, 0);
     const scaleTr = (p.noise * Math.sqrt(trInv / p.n)) / sMin;
     return { floor, scale, ratio: floor / scale, scaleTr, ratioTr: floor / scaleTr, diverged: r.diverged };
-  },
+  }),
 });

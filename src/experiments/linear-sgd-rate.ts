@@ -3,7 +3,7 @@
  * against the prediction (κ − 1)/(κ + 1), κ = κ(FᵀF)·κ(Σ̂). `kappaF` is κ(F*), so κ(F*ᵀF*) = kappaF².
  */
 import { defineExperiment } from './types.js';
-import { DEFAULT_SETUP, measureSgdContraction } from './linear-common.js';
+import { DEFAULT_SETUP, measureSgdContraction, orFailed } from './linear-common.js';
 
 export default defineExperiment({
   name: 'linear-sgd-rate',
@@ -14,8 +14,8 @@ export default defineExperiment({
     kappaSigma: { type: 'number', min: 1 }, kappaF: { type: 'number', min: 1 },
     d: { type: 'integer', min: 2 }, k: { type: 'integer', min: 2 }, dy: { type: 'integer', min: 2 },
   },
-  run: (p, rng) => {
+  run: (p, rng) => orFailed(() => {
     const r = measureSgdContraction({ ...DEFAULT_SETUP, ...p, rotated: true, noise: 0 }, rng);
     return { ...r };
-  },
+  }),
 });

@@ -6,6 +6,9 @@ import type { AnyStory } from './story.js';
 
 export const STORIES: Readonly<Record<string, () => Promise<AnyStory>>> = {
   '00-platform-demo': () => import('./platform-demo.js').then((m) => m.platformDemo),
+  '10-linear-sgd-rate': async () => (await import('./10-linear-sgd-rate.js')).default,
+  '11-linear-kfac': async () => (await import('./11-linear-kfac.js')).default,
+  '12-linear-family': async () => (await import('./12-linear-family.js')).default,
   '20-single-index-spike': async () => (await import('./20-single-index-spike.js')).default,
   '21-single-index-test-error': async () => (await import('./21-single-index-test-error.js')).default,
 };

@@ -140,6 +140,10 @@ export const platformDemo: Story<typeof knobs, DemoResults, 'spectrum' | 'sgd' |
     }
     return out;
   },
+  robustness: [
+    ...[1, 2, 3].map((s) => ({ name: `seed=${s}`, knobs: { seed: s } })),
+    { name: 'd=64,n=256', knobs: { d: 64, n: 256 } },
+  ],
 };
 
 export default platformDemo;
