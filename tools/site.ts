@@ -26,11 +26,11 @@ import { parseClaims, type ClaimCheck } from '../src/claims.js';
 import { STORIES, loadStory } from '../src/stories/index.js';
 import { defaultKnobs, type AnyStory } from '../src/stories/story.js';
 import { loadRegistered } from '../src/experiments/registry.js';
-import { effectiveGrid, expandGrid } from '../src/experiments/grid.js';
+import { effectiveGrid, expandGrid } from '../src/sweep/grid.js';
 import { cellKey } from '../src/sweep/keys.js';
 import { decodeCell } from '../src/node/cache.js';
 import { defaultDataDir } from '../src/node/locate.js';
-import type { Json } from '../src/experiments/types.js';
+import type { Json } from '../src/sweep/types.js';
 
 const require = createRequire(import.meta.url);
 export const SITE_DIR = join(ROOT, 'site');

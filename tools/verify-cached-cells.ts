@@ -8,7 +8,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { startBackend } from '../src/node/backend.js';
 import { activeBackend } from '../src/backend.js';
-import { canonicalJson } from '../src/experiments/canonical.js';
+import { canonicalJson } from '../src/sweep/canonical.js';
 import { cellKey } from '../src/node/cache.js';
 import { executeCell } from '../src/node/exec.js';
 await startBackend({ quiet: true });

@@ -12,7 +12,7 @@
  */
 import { Mat } from '../mat.js';
 import { eigSym } from '../linalg.js';
-import { checkInt } from './validate.js';
+import { checkInt } from '../validate.js';
 
 export interface Quadrature { nodes: Float64Array; weights: Float64Array }
 

@@ -5,7 +5,7 @@
  * standard error std²·√(2/(n−1)), so over the replicates `mean − μ` and `variance − σ²` shrink like
  * 1/√n; skewness ≈ 0 and excess kurtosis ≈ 0 for a Gaussian. Used by the runner's tests.
  */
-import { defineExperiment } from './types.js';
+import { defineExperiment } from '../sweep/types.js';
 
 export default defineExperiment({
   name: 'demo-gaussian-moments',

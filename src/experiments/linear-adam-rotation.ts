@@ -2,7 +2,7 @@
  * Adam against SGD and KFAC with axis-aligned against Haar-rotated Σ (claim 3): a diagonal
  * preconditioner can undo axis-aligned anisotropy, not a rotated one. Final distance after `steps`.
  */
-import { defineExperiment } from './types.js';
+import { defineExperiment } from '../sweep/types.js';
 import { DEFAULT_SETUP, makeLinearProblem, runLinear, orFailed } from './linear-common.js';
 import { FAMILY_LR_GRID, runDomain } from './linear-family.js';
 

@@ -4,7 +4,7 @@
  * of {optimizer, lr, bn} triples so that each optimizer gets its own step-size grid (`FAMILY_LR_GRID`);
  * the notebook tunes on a few seeds, then reruns the best step size of each optimizer on more seeds.
  */
-import { defineExperiment } from './types.js';
+import { defineExperiment } from '../sweep/types.js';
 import { DEFAULT_SETUP, makeLinearProblem, runLinear, orFailed } from './linear-common.js';
 
 /** Step-size grid per optimizer (bn: SGD on the batch-norm network). */

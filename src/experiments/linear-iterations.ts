@@ -3,7 +3,7 @@
  * of the κ sweeps (A2, A3, A5, A6). Fresh batches every step; a run that does not reach the target within
  * `maxSteps` records null, a diverged run records `diverged: true`.
  */
-import { defineExperiment } from './types.js';
+import { defineExperiment } from '../sweep/types.js';
 import { optimizerNames } from '../optim/index.js';
 import { DEFAULT_SETUP, makeLinearProblem, runLinear, orFailed } from './linear-common.js';
 

@@ -4,7 +4,7 @@
  * and accounts for the noise the Σ̂⁻¹ preconditioner amplifies along small-variance directions.
  * The run averages the distance over the second half of `steps`.
  */
-import { defineExperiment } from './types.js';
+import { defineExperiment } from '../sweep/types.js';
 import { DEFAULT_SETUP, makeLinearProblem, runLinear, orFailed } from './linear-common.js';
 import { headSingularValues } from '../data/teachers.js';
 

@@ -2,7 +2,7 @@
  * A3: SGD's per-step contraction on G (F frozen at F*, noiseless, full batch, best step size) measured
  * against the prediction (κ − 1)/(κ + 1), κ = κ(FᵀF)·κ(Σ̂). `kappaF` is κ(F*), so κ(F*ᵀF*) = kappaF².
  */
-import { defineExperiment } from './types.js';
+import { defineExperiment } from '../sweep/types.js';
 import { DEFAULT_SETUP, measureSgdContraction, orFailed } from './linear-common.js';
 
 export default defineExperiment({

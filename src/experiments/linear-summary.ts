@@ -16,7 +16,7 @@
 import type { ClaimCheck } from '../claims.js';
 import type { StoryCell } from '../stories/story.js';
 import { pairedTest, signTest, type PairedTestResult } from '../stats.js';
-import type { Json } from './types.js';
+import type { Json } from '../sweep/types.js';
 import { line, markers, type Trace } from '../plot.js';
 
 /** An iteration count of one seed: exact, or a lower bound when `censored` (the budget was hit). */

@@ -17,7 +17,7 @@ import { sgd } from '../optim/sgd.js';
 import { kfac } from '../optim/kfac.js';
 import { train } from '../train.js';
 import { subspaceDistance } from '../metrics.js';
-import { defineExperiment } from './types.js';
+import { defineExperiment } from '../sweep/types.js';
 
 export interface DemoProblemParams { seed: number; d: number; kappa: number; rotation: string }
 

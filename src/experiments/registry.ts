@@ -6,8 +6,8 @@
  *
  * Browser-safe: dynamic imports only.
  */
-import { GridError, validateExperiment } from './grid.js';
-import type { Experiment } from './types.js';
+import { GridError, validateExperiment } from '../sweep/grid.js';
+import type { Experiment } from '../sweep/types.js';
 
 export interface RegistryEntry {
   /** Module path relative to this file (for source hashing and error messages). */

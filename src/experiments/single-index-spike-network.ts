@@ -14,7 +14,7 @@
  * η = c·√N with c in `etaScales`, of the top right singular vector of W₁ (and its cos² with u). The
  * problem (Σ, β*) is fixed across replicates as in `single-index-spike`.
  */
-import { defineExperiment } from './types.js';
+import { defineExperiment } from '../sweep/types.js';
 import { Mat } from '../mat.js';
 import { eigSym, mm64 } from '../linalg.js';
 import { applyLeft, applyRight, factorInit, stepFactor } from '../optim/factor.js';

@@ -18,7 +18,7 @@
  * λ for ridge): B2, B3 and the ridge equivalent are ratios of expectations, (E⟨u, β*⟩)²/(||β*||² E||u||²),
  * which the notebook estimates from these without the Jensen gap of E cos².
  */
-import { defineExperiment } from './types.js';
+import { defineExperiment } from '../sweep/types.js';
 import { sampleSingleIndex } from '../data/teachers.js';
 import { Mat } from '../mat.js';
 import { mm64 } from '../linalg.js';

@@ -9,7 +9,7 @@
  * of its base step, `baseStep`) and ridge are chosen on the validation batch; the test error is on a
  * fresh batch (noise included, so the Bayes error is σ_ε²).
  */
-import { defineExperiment } from './types.js';
+import { defineExperiment } from '../sweep/types.js';
 import { PIPELINE_KINDS, type PipelineKind, makeProblem, runPipeline } from './single-index-common.js';
 
 export default defineExperiment({

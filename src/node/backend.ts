@@ -13,7 +13,7 @@
  * record it, so numbers of different engines never mix.
  */
 import { activeBackend, BACKENDS, backendChosen, initBackend, type BackendName } from '../backend.js';
-import { GridError } from '../experiments/grid.js';
+import { GridError } from '../sweep/grid.js';
 
 export const ENGINE_ENV = 'LPFL_BACKEND';
 

@@ -22,8 +22,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { canonicalJson } from '../experiments/canonical.js';
-import type { Json, Params } from '../experiments/types.js';
+import { canonicalJson } from '../sweep/canonical.js';
+import type { Json, Params } from '../sweep/types.js';
 import { atomicWrite, CacheWriteError, isTempName, type FsLayer } from './fs-layer.js';
 
 export const CELL_FORMAT = 'sweep-cell/2';

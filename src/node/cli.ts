@@ -11,9 +11,9 @@
  * value, wrap it: `--set 'shape=[[2,3]]'`). Strings are JSON strings: `--set 'opt="sgd"'`.
  * Exit status: 0 done, 1 the run failed (a cell threw, a write failed, cells missing), 2 bad input.
  */
-import { GridError } from '../experiments/grid.js';
+import { GridError } from '../sweep/grid.js';
 import { REGISTRY, experimentNames, loadRegistered } from '../experiments/registry.js';
-import type { Json } from '../experiments/types.js';
+import type { Json } from '../sweep/types.js';
 import { mergeShards } from './merge.js';
 import { CellError } from './pool.js';
 import { formatDuration, progressReporter } from './progress.js';

@@ -4,9 +4,9 @@
  */
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
-import { GridError, validateExperiment } from '../experiments/grid.js';
+import { GridError, validateExperiment } from '../sweep/grid.js';
 import { loadRegistered, REGISTRY } from '../experiments/registry.js';
-import type { Experiment } from '../experiments/types.js';
+import type { Experiment } from '../sweep/types.js';
 
 /** How a worker finds an experiment: by registry name, or by module URL. */
 export type ExperimentRef = { kind: 'registry'; name: string } | { kind: 'module'; url: string };

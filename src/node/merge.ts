@@ -7,9 +7,9 @@
  * copied and the error lists the missing cells; no results file is written.
  */
 import { resolve } from 'node:path';
-import { canonicalJson } from '../experiments/canonical.js';
-import { effectiveGrid } from '../experiments/grid.js';
-import type { Json } from '../experiments/types.js';
+import { canonicalJson } from '../sweep/canonical.js';
+import { effectiveGrid } from '../sweep/grid.js';
+import type { Json } from '../sweep/types.js';
 import { CellCache } from './cache.js';
 import { atomicWrite, nodeFs, type FsLayer } from './fs-layer.js';
 import { defaultDataDir } from './locate.js';

@@ -8,7 +8,7 @@
 import { constants } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
-import { GridError } from '../experiments/grid.js';
+import { GridError } from '../sweep/grid.js';
 
 export class PathError extends GridError {
   constructor(message: string) { super(message); this.name = 'PathError'; }

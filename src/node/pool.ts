@@ -6,8 +6,8 @@
 import { activeBackend } from '../backend.js';
 import { Worker } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
-import { canonicalJson } from '../experiments/canonical.js';
-import type { Cell, Experiment } from '../experiments/types.js';
+import { canonicalJson } from '../sweep/canonical.js';
+import type { Cell, Experiment } from '../sweep/types.js';
 import { executeCell, type ExperimentRef } from './exec.js';
 import { workerFiles } from './locate.js';
 import type { FromWorker, ToWorker } from './worker.js';

@@ -6,9 +6,9 @@
  * that depends on the run (timings, worker count, dates) is in it.
  */
 import { join } from 'node:path';
-import { canonicalJson } from '../experiments/canonical.js';
-import { isDeclaredGrid } from '../experiments/grid.js';
-import type { Experiment, Grid, Json, Params } from '../experiments/types.js';
+import { canonicalJson } from '../sweep/canonical.js';
+import { isDeclaredGrid } from '../sweep/grid.js';
+import type { Experiment, Grid, Json, Params } from '../sweep/types.js';
 import { sha256 } from './cache.js';
 
 export interface CombinedCell {

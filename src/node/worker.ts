@@ -6,9 +6,9 @@
 import { parentPort } from 'node:worker_threads';
 import { activeBackend, type BackendName } from '../backend.js';
 import { startBackend } from './backend.js';
-import type { Cell } from '../experiments/types.js';
+import type { Cell } from '../sweep/types.js';
 import { executeCell, loadExperiment, type ExperimentRef } from './exec.js';
-import type { Experiment } from '../experiments/types.js';
+import type { Experiment } from '../sweep/types.js';
 
 export type ToWorker = { type: 'init'; ref: ExperimentRef; engine: BackendName } | { type: 'run'; cell: Cell };
 export type FromWorker =

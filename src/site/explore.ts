@@ -11,7 +11,7 @@
 import { loadStory } from '../stories/index.js';
 import { checkKnobs, computeStory, defaultKnobs, describeKnob, KnobError, type AnyStory, type Knob, type Knobs, type KnobValues, type SweepRequest } from '../stories/story.js';
 import type { ClaimCheck } from '../claims.js';
-import type { Json } from '../experiments/types.js';
+import type { Json } from '../sweep/types.js';
 import type { Figure } from '../plot.js';
 import { injectParameters } from '../ipynb/params.js';
 import { formatNotebook, type Notebook } from '../ipynb/format.js';

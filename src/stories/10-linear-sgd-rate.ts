@@ -6,7 +6,7 @@
  */
 import type { ClaimCheck } from '../claims.js';
 import { figure, line, markers, type Figure } from '../plot.js';
-import { SEED_STRIDE } from '../experiments/grid.js';
+import { SEED_STRIDE } from '../sweep/grid.js';
 import { a3Contraction } from '../theory/linear.js';
 import {
   allOf, bestPerSeed, countTraces, failedReason, fmtCount, geoMean, growthTest, iterOutcome, num, where,

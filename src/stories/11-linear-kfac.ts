@@ -6,7 +6,7 @@
  */
 import type { ClaimCheck } from '../claims.js';
 import { figure, line, type Figure } from '../plot.js';
-import { SEED_STRIDE } from '../experiments/grid.js';
+import { SEED_STRIDE } from '../sweep/grid.js';
 import { Rng } from '../rng.js';
 import { axpy, eye, matmulNT, matmulTN, maxAbs, scale, sub } from '../mat.js';
 import { mm64, solveRightSPD } from '../linalg.js';

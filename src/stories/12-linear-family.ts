@@ -7,13 +7,13 @@
  */
 import type { ClaimCheck } from '../claims.js';
 import { band, bars, figure, line, type Figure, type Trace } from '../plot.js';
-import { SEED_STRIDE } from '../experiments/grid.js';
+import { SEED_STRIDE } from '../sweep/grid.js';
 import { FAMILY_LR_GRID, familyRuns } from '../experiments/linear-family.js';
 import {
   allOf, bestPerSeed, bool, countTraces, failedReason, fmtCount, geoMean, growthTest, num, numList, str, valueAbove, valueWithin, where, withinTest,
   type SeedOutcome,
 } from '../experiments/linear-summary.js';
-import type { Json } from '../experiments/types.js';
+import type { Json } from '../sweep/types.js';
 import type { KnobValues, Story, StoryCell, SweepRequest } from './story.js';
 
 export const ALPHA = 0.05;

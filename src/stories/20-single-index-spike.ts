@@ -10,8 +10,8 @@
  * an intersection–union test, whose level is α without correction).
  */
 import type { ClaimCheck } from '../claims.js';
-import type { Json, Params } from '../experiments/types.js';
-import { SEED_STRIDE } from '../experiments/grid.js';
+import type { Json, Params } from '../sweep/types.js';
+import { SEED_STRIDE } from '../sweep/grid.js';
 import { fixedProblem } from '../experiments/single-index-common.js';
 import { covTracePower } from '../data/covariance.js';
 import { type LinkName } from '../data/teachers.js';

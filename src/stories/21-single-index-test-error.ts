@@ -11,8 +11,8 @@
  * equivalence test (TOST): the (1 − 2α) interval of the paired difference lies inside a stated margin.
  */
 import type { ClaimCheck } from '../claims.js';
-import type { Json, Params } from '../experiments/types.js';
-import { SEED_STRIDE, deriveSeed } from '../experiments/grid.js';
+import type { Json, Params } from '../sweep/types.js';
+import { SEED_STRIDE, deriveSeed } from '../sweep/grid.js';
 import { makeProblem, type PipelineKind } from '../experiments/single-index-common.js';
 import { covApply } from '../data/covariance.js';
 import { type LinkName } from '../data/teachers.js';

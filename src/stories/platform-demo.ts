@@ -4,7 +4,7 @@
  * The notebook, `npm start` and the site call it. Browser-safe.
  */
 import type { ClaimCheck } from '../claims.js';
-import type { Json } from '../experiments/types.js';
+import type { Json } from '../sweep/types.js';
 import { figure, line, markers, range, type Figure } from '../plot.js';
 import type { KnobValues, Story, StoryCell, SweepCells } from './story.js';
 

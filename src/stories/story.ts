@@ -12,7 +12,7 @@
  * figures as cells finish. Browser-safe: no Node API here.
  */
 import type { ClaimCheck } from '../claims.js';
-import type { Json, Params } from '../experiments/types.js';
+import type { Json, Params } from '../sweep/types.js';
 import type { Figure } from '../plot.js';
 
 // ---------------------------------------------------------------------------------------------------
@@ -143,7 +143,7 @@ export interface SweepRequest {
   readonly experiment: string;
   readonly set: Readonly<Record<string, readonly Json[]>>;
   readonly seeds?: number;
-  /** First replicate index (default 0): a story's `seed` knob s passes `s * SEED_STRIDE` (experiments/grid.ts). */
+  /** First replicate index (default 0): a story's `seed` knob s passes `s * SEED_STRIDE` (sweep/grid.ts). */
   readonly firstReplicate?: number;
 }
 

@@ -1,14 +1,14 @@
 /**
  * The page's sweep runner, with the Node runner's semantics: the same grid expansion and derived seeds
- * (`experiments/grid.ts`), the same cache keys (`sweep/keys.ts`, keyed by the engine), the same cell code
+ * (`sweep/grid.ts`), the same cache keys (`sweep/keys.ts`, keyed by the engine), the same cell code
  * (`sweep/execute.ts`). Cells are looked up in the cells shipped with the site (the committed cells of
  * the default parameters), then in the browser's store (IndexedDB); the missing ones run on Web Workers,
  * as many as `navigator.hardwareConcurrency`, and each finished cell is stored before it is reported.
  * `cancel()` stops the workers at once; finished cells stay stored. Browser-safe (no Node API).
  */
-import { effectiveGrid, expandGrid, GridError } from '../experiments/grid.js';
+import { effectiveGrid, expandGrid, GridError } from '../sweep/grid.js';
 import { loadRegistered } from '../experiments/registry.js';
-import type { Cell, Json } from '../experiments/types.js';
+import type { Cell, Json } from '../sweep/types.js';
 import type { StoryCell, SweepRequest, SweepRunner } from '../stories/story.js';
 import { cellKey } from './keys.js';
 import type { FromSweepWorker, ToSweepWorker } from './worker.js';

@@ -2,8 +2,8 @@
  * Running one cell: the code shared by the Node runner (worker threads and in-thread mode, via
  * `node/exec.ts`) and the page's Web Workers, so that all of them produce the same bytes. Browser-safe.
  */
-import { canonicalJson } from '../experiments/canonical.js';
-import type { Cell, Experiment, Params } from '../experiments/types.js';
+import { canonicalJson } from '../sweep/canonical.js';
+import type { Cell, Experiment, Params } from '../sweep/types.js';
 import { Rng } from '../rng.js';
 
 /** Runs one cell; returns the canonical JSON of its result (throws JsonValueError naming the bad value). */

@@ -7,8 +7,8 @@
  * `hashSource`, else null; `engine` the numeric engine (`backend.activeBackend()`): float32 tfjs engines
  * and the float64 `js64` engine give different numbers, so their cells never mix.
  */
-import { canonicalJson } from '../experiments/canonical.js';
-import type { Params } from '../experiments/types.js';
+import { canonicalJson } from '../sweep/canonical.js';
+import type { Params } from '../sweep/types.js';
 import { sha256Hex } from './sha256.js';
 
 export function cellKey(experiment: string, version: string, params: Params, replicate: number, source: string | null, engine: string): string {

@@ -5,7 +5,7 @@
  * JSON. Browser-safe.
  */
 import { loadRegistered } from '../experiments/registry.js';
-import type { Cell, Experiment } from '../experiments/types.js';
+import type { Cell, Experiment } from '../sweep/types.js';
 import { executeCell } from './execute.js';
 import { startBrowserEngine } from './engine.js';
 

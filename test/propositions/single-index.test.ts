@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/rng.js';
-import type { CellContext } from '../../src/experiments/types.js';
+import type { CellContext } from '../../src/sweep/types.js';
 import spikeExp from '../../src/experiments/single-index-spike.js';
 import networkExp from '../../src/experiments/single-index-spike-network.js';
 import testErrorExp from '../../src/experiments/single-index-test-error.js';

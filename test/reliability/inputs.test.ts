@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { covarianceFromSpectrum, geometricCovariance, makeCovariance, MAX_HAAR_DIM, powerLawCovariance, type CovarianceSpec } from '../../src/data/covariance.js';
 import { makeLinearTeacher, makeSingleIndexTeacher, sampleLinear, sampleSingleIndex, type LinearTeacherOptions } from '../../src/data/teachers.js';
-import { effectiveGrid, GridError } from '../../src/experiments/grid.js';
+import { effectiveGrid, GridError } from '../../src/sweep/grid.js';
 import { loadRegistered } from '../../src/experiments/registry.js';
 import { initSingleIndexNet } from '../../src/models/singleIndex.js';
 import { makeOptimizer } from '../../src/optim/index.js';

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { canonicalJson, JsonValueError } from '../../src/experiments/canonical.js';
+import { canonicalJson, JsonValueError } from '../../src/sweep/canonical.js';
 import {
   deriveSeed, effectiveGrid, expandGrid, GridError, isDeclaredGrid, parseShard, shardCells, validateExperiment,
-} from '../../src/experiments/grid.js';
+} from '../../src/sweep/grid.js';
 import { experimentNames, loadRegistered, REGISTRY, UnknownExperimentError } from '../../src/experiments/registry.js';
-import { defineExperiment, type Experiment } from '../../src/experiments/types.js';
+import { defineExperiment, type Experiment } from '../../src/sweep/types.js';
 import { experimentSourceFile } from '../../src/node/locate.js';
 import { existsSync } from 'node:fs';
 
@@ -132,7 +132,7 @@ test('defineExperiment types run from the axes (compile-time check) and is the i
 });
 
 test('firstReplicate: seed 0 keeps the replicate indices 0..seeds-1; another base seed gives disjoint replicates and seeds', async () => {
-  const { effectiveGrid, expandGrid, SEED_STRIDE } = await import('../../src/experiments/grid.js');
+  const { effectiveGrid, expandGrid, SEED_STRIDE } = await import('../../src/sweep/grid.js');
   const e = (await import('../../src/experiments/demo-gaussian-moments.js')).default;
   const base = expandGrid(e, effectiveGrid(e, { seeds: 2 }));
   const same = expandGrid(e, effectiveGrid(e, { seeds: 2, firstReplicate: 0 }));

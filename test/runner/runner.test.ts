@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileS
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { UnknownExperimentError } from '../../src/experiments/registry.js';
-import type { Experiment } from '../../src/experiments/types.js';
+import type { Experiment } from '../../src/sweep/types.js';
 import { decodeCell } from '../../src/node/cache.js';
 import { CacheWriteError, nodeFs, type FsLayer } from '../../src/node/fs-layer.js';
 import { CellError } from '../../src/node/pool.js';

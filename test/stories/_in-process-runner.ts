@@ -4,10 +4,10 @@
  * on-disk cache, on the engine the test process has (js64 unless a test changes it).
  */
 import { REGISTRY } from '../../src/experiments/registry.js';
-import { effectiveGrid, expandGrid, validateExperiment } from '../../src/experiments/grid.js';
+import { effectiveGrid, expandGrid, validateExperiment } from '../../src/sweep/grid.js';
 import { executeCell } from '../../src/node/exec.js';
 import { activeBackend } from '../../src/backend.js';
-import type { Json } from '../../src/experiments/types.js';
+import type { Json } from '../../src/sweep/types.js';
 import type { StoryCell, SweepRunner } from '../../src/stories/story.js';
 
 export function inProcessRunner(): SweepRunner & { cells: number } {

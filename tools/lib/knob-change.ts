@@ -4,9 +4,9 @@
  * over stories: every knob kind is tried (numbers scaled or shifted, lists shortened or extended,
  * other choices, the other boolean), and only values the story's validator accepts are kept.
  */
-import { effectiveGrid, expandGrid } from '../../src/experiments/grid.js';
+import { effectiveGrid, expandGrid } from '../../src/sweep/grid.js';
 import { loadRegistered } from '../../src/experiments/registry.js';
-import type { Json } from '../../src/experiments/types.js';
+import type { Json } from '../../src/sweep/types.js';
 import { checkKnobs, defaultKnobs, KnobError, type AnyStory, type Knob } from '../../src/stories/story.js';
 import { cellKey } from '../../src/sweep/keys.js';
 
