@@ -5,7 +5,7 @@
 import type { AnyStory } from './story.js';
 
 export const STORIES: Readonly<Record<string, () => Promise<AnyStory>>> = {
-  '00-platform-demo': () => import('./platform-demo.js').then((m) => m.platformDemo),
+  '00-platform-demo': async () => (await import('./00-platform-demo.js')).default,
   '10-linear-sgd-rate': async () => (await import('./10-linear-sgd-rate.js')).default,
   '11-linear-kfac': async () => (await import('./11-linear-kfac.js')).default,
   '12-linear-family': async () => (await import('./12-linear-family.js')).default,
