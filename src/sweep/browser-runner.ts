@@ -180,7 +180,7 @@ export class BrowserRunner implements SweepRunner {
   private async plan(r: SweepRequest) {
     const exp = await loadRegistered(r.experiment);
     if (exp.hashSource) throw new GridError(`experiment '${exp.name}' keys its cells by its source file (hashSource), which a page cannot read`);
-    const cells = expandGrid(exp, effectiveGrid(exp, { set: r.set, seeds: r.seeds }));
+    const cells = expandGrid(exp, effectiveGrid(exp, r)); // the request is the overrides: set, seeds, firstReplicate
     const keys = cells.map((c) => cellKey(exp.name, exp.version, c.params, c.replicate, null, this.engine));
     return { exp, cells, keys };
   }

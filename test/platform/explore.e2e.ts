@@ -34,10 +34,16 @@ import { need } from './_tools.js';
 // quantities (a subspace distance of 1e-15 after convergence): there the two V8 versions' last-bit
 // differences in Math.exp/log/pow (see test/browser-core.test.ts) are of the size of the number itself
 // (measured: 4.48809088e-8 in the page vs 4.48809087e-8 in Node, an absolute 1.6e-16).
+// One exception, measured: notebook 10's frozen-head rate is a log-slope fitted over thousands of GD
+// steps at K = κ(FᵀF)κ(Σ) up to 4·10⁵, and the same last-bit differences (in the spectrum's Math.pow and
+// the sampler's Math.exp/log) moved its fitted contraction by 1.6e-9 relative (0.9986846497 in the
+// page, 0.9986846481 in Node). For that notebook the relative tolerance is 1e-7, 60× what was seen.
 const REL = 1e-9, ABS = 1e-14;
+const REL_BY_NOTEBOOK: Record<string, number> = { '10-linear-sgd-rate': 1e-7 };
 function assertClose(a: unknown, b: unknown, path: string): void {
   if (typeof a === 'number' && typeof b === 'number') {
-    assert.ok(Math.abs(a - b) <= REL * Math.max(Math.abs(a), Math.abs(b)) + ABS || a === b, `${path}: page ${a} vs Node ${b}`);
+    const rel = REL_BY_NOTEBOOK[path.split(':')[0]!] ?? REL;
+    assert.ok(Math.abs(a - b) <= rel * Math.max(Math.abs(a), Math.abs(b)) + ABS || a === b, `${path}: page ${a} vs Node ${b}`);
   } else if (Array.isArray(a) && Array.isArray(b)) {
     assert.equal(a.length, b.length, `${path}: lengths`);
     a.forEach((x, i) => assertClose(x, b[i], `${path}[${i}]`));

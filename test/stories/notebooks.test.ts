@@ -50,3 +50,13 @@ test('npm run notebook refuses a storied notebook\'s bad values with the message
   }
   await checkedInjection(readNotebook(file), file, parseOverrides(['kappa=1000']), file);
 });
+
+test('every story\'s seed knob reaches the cells: seed 1 plans cells disjoint from seed 0 (the grid planning the page uses)', async () => {
+  const { storyCellKeys } = await import('../../tools/lib/knob-change.js');
+  for (const name of storyNames()) {
+    const story = await loadStory(name);
+    const k0 = new Set(await storyCellKeys(story, defaultKnobs(story), 'wasm'));
+    const k1 = await storyCellKeys(story, checkKnobs(story, { seed: 1 }), 'wasm');
+    assert.ok(k1.length > 0 && k1.every((k) => !k0.has(k)), `${name}: seed = 1 must give new cells only`);
+  }
+});

@@ -15,9 +15,9 @@ export interface KnobChange { name: string; value: unknown; newCells: number; to
 /** The cache keys (under `engine`) of every cell a story runs for values `v`. */
 export async function storyCellKeys(story: AnyStory, v: unknown, engine: string): Promise<string[]> {
   const keys: string[] = [];
-  for (const req of Object.values(story.sweeps(v as never) as Record<string, { experiment: string; set: Record<string, Json[]>; seeds?: number }>)) {
+  for (const req of Object.values(story.sweeps(v as never) as Record<string, { experiment: string; set: Record<string, Json[]>; seeds?: number; firstReplicate?: number }>)) {
     const exp = await loadRegistered(req.experiment);
-    for (const c of expandGrid(exp, effectiveGrid(exp, { set: req.set, seeds: req.seeds }))) keys.push(cellKey(exp.name, exp.version, c.params, c.replicate, null, engine));
+    for (const c of expandGrid(exp, effectiveGrid(exp, req))) keys.push(cellKey(exp.name, exp.version, c.params, c.replicate, null, engine));
   }
   return keys;
 }
