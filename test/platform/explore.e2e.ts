@@ -37,9 +37,11 @@ import { need } from './_tools.js';
 // One exception, measured: notebook 10's frozen-head rate is a log-slope fitted over thousands of GD
 // steps at K = κ(FᵀF)κ(Σ) up to 4·10⁵, and the same last-bit differences (in the spectrum's Math.pow and
 // the sampler's Math.exp/log) moved its fitted contraction by 1.6e-9 relative (0.9986846497 in the
-// page, 0.9986846481 in Node). For that notebook the relative tolerance is 1e-7, 60× what was seen.
+// page, 0.9986846481 in Node), and moved the step at which the error crosses 10⁻¹⁰ of its start by one
+// of 74,689 (1.3e-5 relative). For that notebook the relative tolerance is 1e-4: far below what any of
+// its claims resolves (they compare rates within 5 %), and above the one-step shifts seen.
 const REL = 1e-9, ABS = 1e-14;
-const REL_BY_NOTEBOOK: Record<string, number> = { '10-linear-sgd-rate': 1e-7 };
+const REL_BY_NOTEBOOK: Record<string, number> = { '10-linear-sgd-rate': 1e-4 };
 function assertClose(a: unknown, b: unknown, path: string): void {
   if (typeof a === 'number' && typeof b === 'number') {
     const rel = REL_BY_NOTEBOOK[path.split(':')[0]!] ?? REL;
@@ -112,6 +114,7 @@ test('explorable pages recompute in Chromium with the Node runner\'s numbers; pe
       }, Object.keys(story.figures));
       const drawnBefore = await revs();
       const figsBefore = JSON.stringify(Object.keys(story.figures).map((n) => s.figures[n]));
+      const resultBefore = JSON.stringify(s.result);
       drawnBefore.flat().forEach((r) => assert.ok(r >= 1, `${p.stem}: every story figure is drawn live`));
 
       // one knob through the controls
@@ -133,7 +136,12 @@ test('explorable pages recompute in Chromium with the Node runner\'s numbers; pe
         rs.forEach((r, j) => assert.ok(r > drawnBefore[i]![j]!, `${p.stem}: figure ${Object.keys(story.figures)[i]} redrawn`));
         redrawn++;
       });
-      assert.ok(redrawn > 0, `${p.stem}: the change redrew a figure`);
+      if (redrawn === 0) {
+        // a knob can leave every figure as it was (notebook 12: one more step size for Adam that is never
+        // the best): the new cells were still computed in the page (checked above), and the page's
+        // results are compared with Node's below
+        t.diagnostic(`${p.stem}: no figure depends on this change (analysis ${JSON.stringify(s.result) === resultBefore ? 'unchanged' : 'changed'})`);
+      }
 
       const v = checkKnobs(story, { [change.name]: change.value });
       const r = await computeStory(story, v, nodeRunner({ dataDir: data, workers: 1, log: null }));
