@@ -459,11 +459,28 @@ ${items}
 </ul>
 ${checksHtml(checks)}</section>`;
   }).join('\n');
+  // The robustness table (docs/robustness.md, written by `npm run robustness`) as a page of its own.
+  const robustFile = join(ROOT, 'docs', 'robustness.md');
+  let robustLink = '';
+  if (existsSync(robustFile)) {
+    const env = newEnv('docs/robustness.md');
+    const html = anchorHeadings(wrapTables(renderMarkdown(md, readFileSync(robustFile, 'utf8'), env)));
+    const rbody = `<header><a href="index.html">← All notebooks</a><span class="src">Source: <code>docs/robustness.md</code>, written by <code>npm run robustness</code></span></header>
+<div class="paper">${citation()}</div>
+<main>
+${html}
+</main>
+<footer>Every claim re-evaluated under other base seeds, more replicates and a larger size.${citation()}</footer>`;
+    writeFileSync(join(outDir, 'robustness.html'), page('Robustness of the claims', rbody, { plots: 0, formulas: env.formulas }));
+    robustLink = `<h2 id="robustness">Robustness</h2>
+<p>Every notebook's claims re-evaluated under other base seeds, more replicates and a larger size, with the statistic of each: <a href="robustness.html">the robustness table</a>. Where a claim fails there, the notebook states the boundary with its numbers.</p>`;
+  }
   const body = `<div class="paper">${citation()}</div>
 <main class="index">
 ${intro}
 <h2>Claims</h2>
 ${list}
+${robustLink}
 </main>
 <footer>Built from the executed notebooks by <code>npm run site</code>; works offline.${citation()}</footer>`;
   writeFileSync(join(outDir, 'index.html'), page('Notebooks — layer-wise preconditioning', body, { plots: 0, formulas }));

@@ -92,6 +92,12 @@ test('the site works offline in Chromium: plots drawn, formulas rendered, no err
     assert.equal(claimLinks.length, claimCount, 'the index lists every claim');
     for (const p of built.pages) assert.ok(await page.locator(`a[href="${p.file}"]`).count() > 0, `the index links ${p.file}`);
 
+    // the robustness table (docs/robustness.md) is a page of the site, linked from the index
+    assert.equal(await page.locator('a[href="robustness.html"]').count(), 1, 'the index links the robustness table');
+    await page.goto(pathToFileURL(join(out, 'robustness.html')).href, { waitUntil: 'load' });
+    const tables = await page.$$eval('main table', (ts) => ts.map((t) => t.querySelectorAll('tbody tr').length));
+    assert.ok(tables.length >= built.pages.length && tables.every((rows) => rows > 0), `robustness page: one table per notebook (${tables.length})`);
+
     const files = listNotebooks();
     assert.equal(built.pages.length, files.length, 'one page per notebook');
     for (const f of files) {
