@@ -286,11 +286,18 @@ export const SWEEP = {
   seeds: 2,
 };
 
-interface SweepRow { ours: { wallS: number[]; steps: number[]; warmUpS: number }; numpy: { wallS: number[]; steps: number[]; warmUpS: number; workers: unknown } | null; cells: number }
+interface SweepRow { ours: { wallS: number[]; steps: number[]; warmUpS: number; outcomes: Record<string, number> }; numpy: { wallS: number[]; steps: number[]; warmUpS: number; workers: unknown; outcomes: Record<string, number> } | null; cells: number }
 
 async function sweepItem(np1: NumpyServer | null, rounds: number, workers: number): Promise<SweepRow> {
   const maxSteps = SWEEP.set.maxSteps[0];
   const sumSteps = (results: unknown[]) => results.reduce<number>((a, r) => a + (cellSteps(r, maxSteps) ?? maxSteps), 0);
+  /** Cells that reached the target, did not, diverged or failed, summed over the timed rounds. */
+  const tally = (into: Record<string, number>, results: unknown[]) => {
+    for (const r of results as { iters?: number | null; diverged?: boolean; failed?: string }[]) {
+      const k = r.failed !== undefined ? 'failed' : r.diverged ? 'diverged' : typeof r.iters === 'number' ? 'reached' : 'notReached';
+      into[k] = (into[k] ?? 0) + 1;
+    }
+  };
   const oursRun = async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lpfl-bench-sweep-'));
     try {
@@ -307,20 +314,22 @@ async function sweepItem(np1: NumpyServer | null, rounds: number, workers: numbe
   // warm-up round (worker start-up, module loading, the NumPy pool's fork), then timed rounds, alternated
   const w = await oursRun();
   const cells = w.cells.map((c) => ({ params: c.params, seed: c.seed }));
-  const row: SweepRow = { ours: { wallS: [], steps: [], warmUpS: w.wall }, numpy: null, cells: cells.length };
+  const row: SweepRow = { ours: { wallS: [], steps: [], warmUpS: w.wall, outcomes: {} }, numpy: null, cells: cells.length };
   let npReq: Record<string, unknown> | null = np1 ? { cmd: 'sweep', processes: workers, cells } : null;
   if (np1 && npReq) {
     const r = (await np1.request(npReq)).sweep;
-    row.numpy = { wallS: [], steps: [], warmUpS: r.wallS, workers: r.workers };
+    row.numpy = { wallS: [], steps: [], warmUpS: r.wallS, workers: r.workers, outcomes: {} };
   }
   for (let i = 0; i < rounds; i++) {
     const o = await oursRun();
     row.ours.wallS.push(o.wall);
     row.ours.steps.push(sumSteps(o.cells.map((c) => c.result)));
+    tally(row.ours.outcomes, o.cells.map((c) => c.result));
     if (np1 && npReq && row.numpy) {
       const r = (await np1.request(npReq)).sweep;
       row.numpy.wallS.push(r.wallS);
       row.numpy.steps.push(sumSteps(r.results));
+      tally(row.numpy.outcomes, r.results);
       row.numpy.workers = r.workers;
     }
     process.stderr.write(`  ${SWEEP.id} round ${i + 1}: ours ${fmt(o.wall)} s${row.numpy ? `, numpy ${fmt(row.numpy.wallS[i])} s` : ''} for ${cells.length} cells\n`);
@@ -480,8 +489,8 @@ async function main(): Promise<void> {
     const tn = sr.numpy ? throughput({ wallS: sr.numpy.wallS, cells: sr.cells, steps: sr.numpy.steps }) : null;
     sweep = {
       id: SWEEP.id, experiment: SWEEP.experiment, set: SWEEP.set, seeds: SWEEP.seeds, cells: sr.cells, workers, rounds: args.sweepRounds,
-      ours: { ...to, wallS: sr.ours.wallS.map((x) => round(x, 3)), steps: sr.ours.steps, warmUpS: round(sr.ours.warmUpS, 3), how: `runSweep, ${workers} worker thread(s), fresh temporary data directory per round` },
-      numpy: tn && sr.numpy ? { ...tn, wallS: sr.numpy.wallS.map((x) => round(x, 3)), steps: sr.numpy.steps, warmUpS: round(sr.numpy.warmUpS, 3), poolWorkers: sr.numpy.workers, how: `multiprocessing fork pool of ${workers} process(es), one BLAS thread each` } : null,
+      ours: { ...to, wallS: sr.ours.wallS.map((x) => round(x, 3)), steps: sr.ours.steps, outcomes: sr.ours.outcomes, warmUpS: round(sr.ours.warmUpS, 3), how: `runSweep, ${workers} worker thread(s), fresh temporary data directory per round` },
+      numpy: tn && sr.numpy ? { ...tn, wallS: sr.numpy.wallS.map((x) => round(x, 3)), steps: sr.numpy.steps, outcomes: sr.numpy.outcomes, warmUpS: round(sr.numpy.warmUpS, 3), poolWorkers: sr.numpy.workers, how: `multiprocessing fork pool of ${workers} process(es), one BLAS thread each` } : null,
       ratio: tn ? throughputRatio(to, tn) : null,
       portCheck: cellCheck,
       note: 'ratio = NumPy throughput / ours (above 1: NumPy does more per second); steps = fresh-batch steps summed over the cells (a cell that reached the target counts its iterations, one that did not counts maxSteps, a diverged one maxSteps)',
