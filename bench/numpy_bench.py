@@ -571,6 +571,7 @@ def _pool_cell(args):
 
 
 def _pool_threads(_):
+    time.sleep(0.2)  # long enough that every pool process takes one probe
     rt = openblas_runtime() or {}
     return {"pid": os.getpid(), "threads": rt.get("threads"), "core": rt.get("corename")}
 
