@@ -1,6 +1,7 @@
 /**
  * The README's performance table from a bench result file: `npx tsx bench/table.ts [bench/results/latest.json]`.
- * Prints markdown: per item ours ms, NumPy ms (default threads, one thread) and both ratios, then the
+ * Prints markdown: per item ours ms, NumPy ms (default threads, one thread) and both ratios (of medians
+ * and of minima), then the
  * sweep throughput and the load average of the run.
  */
 import { readFileSync } from 'node:fs';
@@ -13,11 +14,11 @@ const lines = [
   `${m.cpus} × ${m.cpuModel}, node ${m.node}, engine ${m.engine}; NumPy ${r.numpy?.numpy ?? '?'} on OpenBLAS ${r.numpy?.openblasCore ?? '?'} kernel` +
     ` (${r.numpy?.openblasThreads ?? '?'} threads / ${r.numpy1?.openblasThreads ?? '?'} thread); load average ${m.loadAvgStart?.join(', ')} at the start, ${m.loadAvgEnd?.join(', ')} at the end (${r.date.slice(0, 16).replace('T', ' ')} UTC).`,
   '',
-  '| item | ours ms | NumPy ms (default threads) | NumPy ms (1 thread) | ours / NumPy default | ours / NumPy 1 thread |',
-  '|---|---:|---:|---:|---:|---:|',
+  '| item | ours ms | NumPy ms (default threads) | NumPy ms (1 thread) | ours / NumPy default | (of minima) | ours / NumPy 1 thread | (of minima) |',
+  '|---|---:|---:|---:|---:|---:|---:|---:|',
 ];
 for (const it of r.items) {
-  lines.push(`| ${it.label} | ${f(it.ours.medianMs)} | ${f(it.numpy?.medianMs)} | ${f(it.numpy1?.medianMs)} | ${f(it.ratio)} | ${f(it.ratio1)} |`);
+  lines.push(`| ${it.label} | ${f(it.ours.medianMs)} | ${f(it.numpy?.medianMs)} | ${f(it.numpy1?.medianMs)} | ${f(it.ratio)} | ${f(it.ratioOfMins)} | ${f(it.ratio1)} | ${f(it.ratioOfMins1)} |`);
 }
 const s = r.sweep;
 if (s) {
