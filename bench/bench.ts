@@ -13,13 +13,19 @@
  * - standard normals per second for a 1024×1024 draw;
  * - float64 components the steps spend their time in (mm64, Cholesky, triangular solves, eigSym).
  *
- * Timing: per item, our reps then NumPy's (a persistent `numpy_bench.py` process), alternated for
- * `rounds` rounds (default 3) of `minTime`/rounds seconds each (default 1.2 s in all), so that changes in the machine's load
- * hit both sides alike; warm-up in the first round; reps until the round's time and reps are met or
- * `maxReps`; median, min and mean ms per op over each side's pooled samples; ratio = ours/NumPy medians.
- * Flags: `--quick` (0.3 s per item), `--only=a,b` (items whose id contains one of the strings),
- * `--no-numpy`, `--out=DIR` (default bench/results), `--no-save`, `--min-time=S`, `--rounds=R`,
- * `--max-reps=N`.
+ * - sweep throughput (`SWEEP`): a linear-iterations grid at d = 200 on all cores, ours through
+ *   `runSweep`'s worker pool against the same cells on a NumPy process pool (one BLAS thread each).
+ *
+ * Timing: per item, our reps, then those of two persistent `numpy_bench.py` processes, one with
+ * NumPy's default BLAS threads and one with one BLAS thread (both without OPENBLAS_CORETYPE and
+ * OPENBLAS_L2_SIZE; `numpyEnv` in summary.ts), alternated for `rounds` rounds (default 3) of
+ * `minTime`/rounds seconds each (default 1.2 s in all), so that changes in the machine's load hit all
+ * sides alike; warm-up in the first round; reps until the round's time and reps are met or `maxReps`;
+ * median, min and mean ms per op over each side's pooled samples; ratio = ours/NumPy medians, ratio1
+ * the same against one BLAS thread.
+ * Flags: `--quick` (0.3 s per item, one sweep round), `--only=a,b` (items whose id contains one of the
+ * strings; `sweep` selects the sweep item), `--no-numpy`, `--no-sweep`, `--out=DIR` (default
+ * bench/results), `--no-save`, `--min-time=S`, `--rounds=R`, `--sweep-rounds=R`, `--max-reps=N`.
  * Output: DIR/latest.json and DIR/<date>-<engine>.json, plus a table on stdout.
  */
 import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';

@@ -11,8 +11,12 @@ factorisations: Cholesky where the library uses Cholesky, eigh where it uses an 
 Householder QR for re-orthonormalisation, the structured Gauss-Newton solve of gaussNewton.ts).
 NumPy has no triangular solver, so a solve with a Cholesky factor L is numpy.linalg.solve with L, then
 with Lᵀ (LAPACK gesv). SciPy is deliberately not imported: its wheel brings its own OpenBLAS, whose
-second thread pool competes with NumPy's. The machine's BLAS environment (OPENBLAS_NUM_THREADS etc.)
-is used as found and recorded.
+second thread pool competes with NumPy's. bench.ts starts two of these processes, one with the BLAS
+thread variables as found and one with them set to 1, both without OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE;
+the environment and what OpenBLAS actually runs (kernel, threads) are recorded.
+
+Also: {"cmd": "verify"} and {"cmd": "verifyCell"} (port checks on data sent by bench.ts) and
+{"cmd": "sweep", "processes": P, "cells": [...]} (the sweep-throughput item on a process pool).
 """
 import glob
 import json
