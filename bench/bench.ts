@@ -13,18 +13,24 @@
  * - standard normals per second for a 1024×1024 draw;
  * - float64 components the steps spend their time in (mm64, Cholesky, triangular solves, eigSym).
  *
- * Timing: per item, our reps then NumPy's (a persistent `numpy_bench.py` process), alternated for
- * `rounds` rounds (default 3) of `minTime`/rounds seconds each (default 1.2 s in all), so that changes in the machine's load
- * hit both sides alike; warm-up in the first round; reps until the round's time and reps are met or
- * `maxReps`; median, min and mean ms per op over each side's pooled samples; ratio = ours/NumPy medians.
- * Flags: `--quick` (0.3 s per item), `--only=a,b` (items whose id contains one of the strings),
- * `--no-numpy`, `--out=DIR` (default bench/results), `--no-save`, `--min-time=S`, `--rounds=R`,
- * `--max-reps=N`.
+ * - sweep throughput (`SWEEP`): a linear-iterations grid at d = 200 on all cores, ours through
+ *   `runSweep`'s worker pool against the same cells on a NumPy process pool (one BLAS thread each).
+ *
+ * Timing: per item, our reps, then those of two persistent `numpy_bench.py` processes, one with
+ * NumPy's default BLAS threads and one with one BLAS thread (both without OPENBLAS_CORETYPE and
+ * OPENBLAS_L2_SIZE; `numpyEnv` in summary.ts), alternated for `rounds` rounds (default 3) of
+ * `minTime`/rounds seconds each (default 1.2 s in all), so that changes in the machine's load hit all
+ * sides alike; warm-up in the first round; reps until the round's time and reps are met or `maxReps`;
+ * median, min and mean ms per op over each side's pooled samples; ratio = ours/NumPy medians, ratio1
+ * the same against one BLAS thread.
+ * Flags: `--quick` (0.3 s per item, one sweep round), `--only=a,b` (items whose id contains one of the
+ * strings; `sweep` selects the sweep item), `--no-numpy`, `--no-sweep`, `--out=DIR` (default
+ * bench/results), `--no-save`, `--min-time=S`, `--rounds=R`, `--sweep-rounds=R`, `--max-reps=N`.
  * Output: DIR/latest.json and DIR/<date>-<engine>.json, plus a table on stdout.
  */
 import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem, platform, arch } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem, platform, arch, availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBackend } from '../src/node/backend.js';
@@ -37,6 +43,14 @@ import { makeLinearTeacher, sampleLinear, makeSingleIndexTeacher, sampleSingleIn
 import { linearNet, type LinearParams } from '../src/models/linear.js';
 import { initSingleIndexNet, oneStep } from '../src/models/singleIndex.js';
 import { makeOptimizer, optimizerNames } from '../src/optim/index.js';
+import { train } from '../src/train.js';
+import { subspaceDistance } from '../src/metrics.js';
+import { DEFAULT_SETUP, makeLinearProblem } from '../src/experiments/linear-common.js';
+import { runSweep } from '../src/node/runner.js';
+import { stopIdleWorkers } from '../src/node/pool.js';
+import {
+  stats, ratios, round, numpyEnv, throughput, throughputRatio, cellSteps, maxAbsDiff, type Stats,
+} from './summary.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -51,7 +65,6 @@ export const SPEC = {
   optimizers: optimizerNames(),
 };
 
-interface Stats { medianMs: number; minMs: number; meanMs: number; reps: number }
 interface Item {
   id: string; group: string; label: string;
   /** Work per op for a derived rate: flops (GFLOP/s) or normals (per second). */
@@ -60,9 +73,9 @@ interface Item {
 }
 
 function parseArgs(argv: string[]) {
-  const o = { quick: false, only: [] as string[], numpy: true, out: join(HERE, 'results'), save: true, minTime: 1.2, minReps: 3, maxReps: 300, rounds: 3 };
+  const o = { quick: false, only: [] as string[], numpy: true, out: join(HERE, 'results'), save: true, minTime: 1.2, minReps: 3, maxReps: 300, rounds: 3, sweep: true, sweepRounds: 3 };
   for (const a of argv) {
-    if (a === '--quick') { o.quick = true; o.minTime = 0.3; }
+    if (a === '--quick') { o.quick = true; o.minTime = 0.3; o.sweepRounds = 1; }
     else if (a.startsWith('--only=')) o.only = a.slice(7).split(',').filter(Boolean);
     else if (a === '--no-numpy') o.numpy = false;
     else if (a.startsWith('--out=')) o.out = a.slice(6);
@@ -70,6 +83,8 @@ function parseArgs(argv: string[]) {
     else if (a.startsWith('--min-time=')) o.minTime = Number(a.slice(11));
     else if (a.startsWith('--max-reps=')) o.maxReps = Number(a.slice(11));
     else if (a.startsWith('--rounds=')) o.rounds = Math.max(1, Math.round(Number(a.slice(9))));
+    else if (a === '--no-sweep') o.sweep = false;
+    else if (a.startsWith('--sweep-rounds=')) o.sweepRounds = Math.max(1, Math.round(Number(a.slice(15))));
     else throw new RangeError(`bench: unknown flag '${a}'`);
   }
   return o;
@@ -90,15 +105,6 @@ function time(fn: () => void, minTime: number, minReps: number, maxReps: number,
   return samples;
 }
 
-function stats(samples: number[]): Stats {
-  const v = [...samples].sort((a, b) => a - b), m = v.length, mid = m >> 1;
-  return {
-    medianMs: m % 2 ? v[mid] : 0.5 * (v[mid - 1] + v[mid]),
-    minMs: v[0],
-    meanMs: v.reduce((a, b) => a + b, 0) / m,
-    reps: m,
-  };
-}
 
 /** NumPy reference process (numpy_bench.py in server mode), one JSON line per request and reply. */
 class NumpyServer {
@@ -106,8 +112,8 @@ class NumpyServer {
   private lines: string[] = [];
   private waiting: ((line: string | null) => void)[] = [];
   private closed = false;
-  constructor(spec: unknown) {
-    this.child = spawn('python3', [join(HERE, 'numpy_bench.py')], { stdio: ['pipe', 'pipe', 'pipe'] });
+  constructor(spec: unknown, env: Record<string, string>) {
+    this.child = spawn('python3', [join(HERE, 'numpy_bench.py')], { stdio: ['pipe', 'pipe', 'pipe'], env });
     this.child.stderr.on('data', (d) => process.stderr.write(d));
     let buf = '';
     this.child.stdout.setEncoding('utf8');
@@ -132,7 +138,7 @@ class NumpyServer {
   async request(req: Record<string, unknown>): Promise<any> {
     this.child.stdin.write(JSON.stringify(req) + '\n');
     const r = await this.next();
-    if (r.error) throw new Error(`numpy_bench.py: ${r.item}: ${r.error}`);
+    if (r.error) throw new Error(`numpy_bench.py: ${r.item ?? req.cmd}: ${r.error}`);
     return r;
   }
   async run(req: Record<string, unknown>): Promise<number[]> { return (await this.request(req)).samples as number[]; }
@@ -266,6 +272,127 @@ async function verifyPorts(np: NumpyServer): Promise<Record<string, number>> {
   return out;
 }
 
+/**
+ * The sweep-throughput item: a Model A iterations-to-target grid at d = 200 (`linear-iterations`),
+ * cells per second on all cores. Ours: `runSweep` on the real worker pool (workers =
+ * os.availableParallelism()) into a fresh temporary data directory per round. NumPy: the same cells
+ * (same parameters, NumPy's own random numbers seeded by each cell's seed) on a process pool of as many
+ * processes, each with one BLAS thread, run by the one-thread NumPy process (its children inherit its
+ * environment). Per-cell steps differ between sides (each draws its own batches), so fresh-batch steps
+ * per second are recorded beside cells per second.
+ */
+export const SWEEP = {
+  id: 'sweep-A-iterations',
+  experiment: 'linear-iterations',
+  set: {
+    method: ['sgd', 'kfac'], kappaSigma: [10, 100], lr: [0.25, 0.5],
+    d: [200], k: [8], dy: [16], n: [256], kappaF: [1], damping: [0], noise: [0], rotated: [true],
+    targetDist: [0.05], maxSteps: [250],
+  },
+  seeds: 2,
+};
+
+interface SweepRow { ours: { wallS: number[]; steps: number[]; warmUpS: number; outcomes: Record<string, number> }; numpy: { wallS: number[]; steps: number[]; warmUpS: number; workers: unknown; outcomes: Record<string, number> } | null; cells: number }
+
+async function sweepItem(np1: NumpyServer | null, rounds: number, workers: number): Promise<SweepRow> {
+  const maxSteps = SWEEP.set.maxSteps[0];
+  const sumSteps = (results: unknown[]) => results.reduce<number>((a, r) => a + (cellSteps(r, maxSteps) ?? maxSteps), 0);
+  /** Cells that reached the target, did not, diverged or failed, summed over the timed rounds. */
+  const tally = (into: Record<string, number>, results: unknown[]) => {
+    for (const r of results as { iters?: number | null; diverged?: boolean; failed?: string }[]) {
+      const k = r.failed !== undefined ? 'failed' : r.diverged ? 'diverged' : typeof r.iters === 'number' ? 'reached' : 'notReached';
+      into[k] = (into[k] ?? 0) + 1;
+    }
+  };
+  const oursRun = async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lpfl-bench-sweep-'));
+    try {
+      const t0 = performance.now();
+      const res = await runSweep(SWEEP.experiment, {
+        dataDir: dir, workers, set: SWEEP.set, seeds: SWEEP.seeds, readDirs: [], writeResults: false, quietEngine: true,
+        onNotice: (m) => process.stderr.write(`  sweep: ${m}\n`),
+      });
+      const wall = (performance.now() - t0) / 1000;
+      if (res.computed !== res.cells.length) throw new Error(`bench sweep: ${res.cached} cell(s) came from a cache`);
+      return { wall, cells: res.cells };
+    } finally { rmSync(dir, { recursive: true, force: true }); }
+  };
+  // warm-up round (worker start-up, module loading, the NumPy pool's fork), then timed rounds, alternated
+  const w = await oursRun();
+  const cells = w.cells.map((c) => ({ params: c.params, seed: c.seed }));
+  const row: SweepRow = { ours: { wallS: [], steps: [], warmUpS: w.wall, outcomes: {} }, numpy: null, cells: cells.length };
+  let npReq: Record<string, unknown> | null = np1 ? { cmd: 'sweep', processes: workers, cells } : null;
+  if (np1 && npReq) {
+    const r = (await np1.request(npReq)).sweep;
+    row.numpy = { wallS: [], steps: [], warmUpS: r.wallS, workers: r.workers, outcomes: {} };
+  }
+  for (let i = 0; i < rounds; i++) {
+    const o = await oursRun();
+    row.ours.wallS.push(o.wall);
+    row.ours.steps.push(sumSteps(o.cells.map((c) => c.result)));
+    tally(row.ours.outcomes, o.cells.map((c) => c.result));
+    if (np1 && npReq && row.numpy) {
+      const r = (await np1.request(npReq)).sweep;
+      row.numpy.wallS.push(r.wallS);
+      row.numpy.steps.push(sumSteps(r.results));
+      tally(row.numpy.outcomes, r.results);
+      row.numpy.workers = r.workers;
+    }
+    process.stderr.write(`  ${SWEEP.id} round ${i + 1}: ours ${fmt(o.wall)} s${row.numpy ? `, numpy ${fmt(row.numpy.wallS[i])} s` : ''} for ${cells.length} cells\n`);
+  }
+  npReq = null;
+  return row;
+}
+
+/**
+ * Port check of the sweep's cell: both sides train from the same problem (G*, the student's start, the
+ * held-out batch) on the same sequence of fresh batches, made here and sent to NumPy, so that the
+ * only difference is the arithmetic. The TypeScript side is runLinear's training for linear-iterations
+ * (train with evaluation every step, subspace distance to G*, loss on the held-out batch, stop at the
+ * target) with the batches fed in place of its own draws. Cases: a small problem (every product under
+ * TFJS_MIN_WORK, float64 on both sides: agreement to round-off), and the sweep's size d = 200 for a few
+ * steps (our products above TFJS_MIN_WORK run in float32 on the wasm engine: agreement to float32
+ * precision). Reply per case: iteration counts (must be equal) and max |Δ dist| over the trajectory.
+ */
+async function verifyCellPort(np: NumpyServer): Promise<Record<string, { iters: [number | null, number | null]; maxDistDiff: number; steps: number }>> {
+  const rng = new Rng(SPEC.seed + 2);
+  const cases = [
+    { id: 'small-sgd', method: 'sgd', lr: 0.5, kappaSigma: 10, d: 20, k: 3, dy: 5, n: 64, steps: 200, targetDist: 0.05 },
+    { id: 'small-kfac', method: 'kfac', lr: 0.5, kappaSigma: 100, d: 20, k: 3, dy: 5, n: 64, steps: 40, targetDist: 0.05 },
+    { id: 'd200-sgd', method: 'sgd', lr: 0.5, kappaSigma: 100, d: 200, k: 8, dy: 16, n: 256, steps: 10, targetDist: 0.05 },
+    { id: 'd200-kfac', method: 'kfac', lr: 0.5, kappaSigma: 100, d: 200, k: 8, dy: 16, n: 256, steps: 10, targetDist: 0.05 },
+  ];
+  const ours: Record<string, { iters: number | null; dist: number[] }> = {};
+  const reqCells: Record<string, unknown>[] = [];
+  for (const c of cases) {
+    const r = rng.fork(c.id);
+    const problem = makeLinearProblem({ ...DEFAULT_SETUP, d: c.d, k: c.k, dy: c.dy, n: c.n, kappaSigma: c.kappaSigma, kappaF: 1, noise: 0, rotated: true }, r.fork('problem'));
+    const src = problem.task.source;
+    const evalBatch = sampleLinear(src, 512, r.fork('eval'));
+    const br = r.fork('batches');
+    const batches = Array.from({ length: c.steps }, () => sampleLinear(src, c.n, br));
+    const res = train({
+      optimizer: makeOptimizer(c.method, { lr: c.lr }), init: problem.init, model: linearNet, steps: c.steps, seed: 0,
+      sample: (_r, t) => batches[t - 1], evalEvery: 1, evalBatch,
+      metrics: (q) => ({ dist: subspaceDistance(q.G, src.G) }), stopWhen: (m) => m.dist < c.targetDist,
+    });
+    const h = res.history.filter((x) => x.dist !== undefined);
+    const hit = res.diverged ? undefined : h.find((x) => x.dist < c.targetDist);
+    ours[c.id] = { iters: hit ? hit.step : null, dist: h.map((x) => x.dist) };
+    reqCells.push({
+      id: c.id, method: c.method, lr: c.lr, targetDist: c.targetDist, F: packMat(problem.init.F), G: packMat(problem.init.G), Gs: packMat(src.G),
+      eval: { X: packMat(evalBatch.X), Y: packMat(evalBatch.Y) }, batches: batches.map((b) => ({ X: packMat(b.X), Y: packMat(b.Y) })),
+    });
+  }
+  const theirs = (await np.request({ cmd: 'verifyCell', cells: reqCells })).verifyCell;
+  const out: Record<string, { iters: [number | null, number | null]; maxDistDiff: number; steps: number }> = {};
+  for (const c of cases) {
+    const t = theirs[c.id];
+    out[c.id] = { iters: [ours[c.id].iters, t.iters], maxDistDiff: Number(maxAbsDiff(ours[c.id].dist, t.dist).toPrecision(3)), steps: ours[c.id].dist.length - 1 };
+  }
+  return out;
+}
+
 function numpyAvailable(): boolean {
   try { execFileSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' }); return true; } catch { return false; }
 }
@@ -279,55 +406,105 @@ function fmt(x: number | null | undefined): string {
   return x.toPrecision(3);
 }
 
+/** Tolerances of the port checks (see verifyPorts and verifyCellPort). */
+const PORT_TOL = 1e-8, CELL_TOL_F64 = 1e-9, CELL_TOL_F32 = 1e-3;
+
+async function startNumpy(kind: 'default' | 'oneThread'): Promise<{ np: NumpyServer | null; config: Record<string, unknown> | null; note: string; removed: string[] }> {
+  const { env, removed } = numpyEnv(process.env, kind === 'oneThread');
+  let np: NumpyServer | null = null;
+  try {
+    np = new NumpyServer(SPEC, env);
+    const hello = await np.next();
+    return { np, config: hello.config, note: 'ok', removed };
+  } catch (e) { np?.close(); return { np: null, config: null, note: `numpy_bench.py failed to start: ${(e as Error).message}`, removed }; }
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const engine = await startBackend();
+  const load0 = loadavg();
   const all = items().filter((it) => args.only.length === 0 || args.only.some((s) => it.id.includes(s)));
-  let np: NumpyServer | null = null;
-  let numpyConfig: Record<string, unknown> | null = null;
-  let numpyNote = 'not run (--no-numpy)';
-  let verify: Record<string, number> | null = null;
+  const doSweep = args.sweep && (args.only.length === 0 || args.only.some((s) => SWEEP.id.includes(s)));
+  // Two NumPy processes: default threads, and one BLAS thread; both without the kernel overrides.
+  const sides: { key: 'numpy' | 'numpy1'; kind: 'default' | 'oneThread'; np: NumpyServer | null; config: Record<string, unknown> | null; note: string; removed: string[]; verify: Record<string, number> | null }[] = [
+    { key: 'numpy', kind: 'default', np: null, config: null, note: 'not run (--no-numpy)', removed: [], verify: null },
+    { key: 'numpy1', kind: 'oneThread', np: null, config: null, note: 'not run (--no-numpy)', removed: [], verify: null },
+  ];
+  let cellCheck: Awaited<ReturnType<typeof verifyCellPort>> | null = null;
   if (args.numpy) {
-    if (!numpyAvailable()) numpyNote = 'python3 with numpy not found';
-    else {
+    const ok = numpyAvailable();
+    for (const s of sides) {
+      if (!ok) { s.note = 'python3 with numpy not found'; continue; }
+      Object.assign(s, await startNumpy(s.kind));
+      if (!s.np) continue;
       try {
-        np = new NumpyServer(SPEC);
-        const hello = await np.next();
-        numpyConfig = hello.config;
-        numpyNote = 'ok';
-        verify = await verifyPorts(np);
-        const worst = Object.entries(verify).filter(([, v]) => !(v < 1e-8));
-        process.stderr.write(`  ports checked against ours on small float64 problems: ${worst.length ? `DIFFER: ${worst.map(([k, v]) => `${k} ${v}`).join(', ')}` : 'all agree to < 1e-8'}\n`);
-      } catch (e) { np?.close(); np = null; numpyNote = `numpy_bench.py failed to start: ${(e as Error).message}`; }
+        s.verify = await verifyPorts(s.np);
+        const worst = Object.entries(s.verify).filter(([, v]) => !(v < PORT_TOL));
+        process.stderr.write(`  ${s.kind} numpy (${s.config?.openblasThreads ?? '?'} BLAS thread(s), kernel ${s.config?.openblasCore ?? '?'}${s.removed.length ? `, without ${s.removed.join(' ')}` : ''}): ports ${worst.length ? `DIFFER: ${worst.map(([k, v]) => `${k} ${v}`).join(', ')}` : `all agree to < ${PORT_TOL}`}\n`);
+      } catch (e) { s.np.close(); s.np = null; s.note = (e as Error).message; }
+    }
+    const np1 = sides[1].np;
+    if (np1 && doSweep) {
+      cellCheck = await verifyCellPort(np1);
+      const bad = Object.entries(cellCheck).filter(([k, v]) => v.iters[0] !== v.iters[1] || !(v.maxDistDiff < (k.startsWith('small') ? CELL_TOL_F64 : CELL_TOL_F32)));
+      process.stderr.write(`  sweep cell port (same batches fed to both): ${bad.length ? `DIFFERS: ${bad.map(([k, v]) => `${k} ${JSON.stringify(v)}`).join(', ')}` : `same iteration counts, distances agree to < ${CELL_TOL_F64} (float64 sizes) and < ${CELL_TOL_F32} (d = 200)`}\n`);
     }
   }
-  // Item by item, ours then NumPy's, for `rounds` rounds of minTime/rounds each, so that a change in the
-  // machine's load between items affects both sides alike; each side's samples are pooled over rounds.
+  // Item by item, ours then each NumPy process, for `rounds` rounds of minTime/rounds each, so that a
+  // change in the machine's load affects all sides alike; each side's samples are pooled over rounds.
   const R = args.rounds, per = args.minTime / R, reps = Math.max(1, Math.ceil(args.minReps / R));
   const rows: Record<string, unknown>[] = [];
   for (const it of all) {
     const run = it.prepare();
-    const mine: number[] = [], theirs: number[] = [];
+    const mine: number[] = [];
+    const theirs: Record<string, number[]> = { numpy: [], numpy1: [] };
     for (let r = 0; r < R; r++) {
       mine.push(...time(run, per, reps, args.maxReps, r === 0));
-      if (np) {
-        try { theirs.push(...await np.run({ item: it.id, minTime: per, minReps: reps, maxReps: args.maxReps, warmUp: r === 0 })); }
-        catch (e) { numpyNote = (e as Error).message; np.close(); np = null; }
+      for (const s of sides) {
+        if (!s.np) continue;
+        try { theirs[s.key].push(...await s.np.run({ item: it.id, minTime: per, minReps: reps, maxReps: args.maxReps, warmUp: r === 0 })); }
+        catch (e) { s.note = (e as Error).message; s.np.close(); s.np = null; }
       }
     }
-    const o = stats(mine), n = theirs.length ? stats(theirs) : undefined;
-    process.stderr.write(`  ${it.id.padEnd(26)} ours ${fmt(o.medianMs)} ms (${o.reps})  numpy ${fmt(n?.medianMs)} ms (${n?.reps ?? 0})\n`);
+    const o = stats(mine);
+    const n = theirs.numpy.length ? stats(theirs.numpy) : undefined, n1 = theirs.numpy1.length ? stats(theirs.numpy1) : undefined;
+    const r0 = ratios(o, n), r1 = ratios(o, n1);
+    process.stderr.write(`  ${it.id.padEnd(26)} ours ${fmt(o.medianMs)} ms (${o.reps})  numpy ${fmt(n?.medianMs)} ms (${n?.reps ?? 0})  numpy 1-thread ${fmt(n1?.medianMs)} ms (${n1?.reps ?? 0})\n`);
     const row: Record<string, unknown> = {
       id: it.id, group: it.group, label: it.label,
-      ours: roundStats(o), numpy: n ? roundStats(n) : null,
-      ratio: n ? round(o.medianMs / n.medianMs, 3) : null,
-      ratioOfMins: n ? round(o.minMs / n.minMs, 3) : null,
+      ours: roundStats(o), numpy: n ? roundStats(n) : null, numpy1: n1 ? roundStats(n1) : null,
+      ratio: r0.ratio, ratio1: r1.ratio, ratioOfMins: r0.ratioOfMins, ratioOfMins1: r1.ratioOfMins,
     };
-    if (it.flops) { row.oursGflops = round(it.flops / o.medianMs / 1e6, 3); if (n) row.numpyGflops = round(it.flops / n.medianMs / 1e6, 3); }
-    if (it.normals) { row.oursNormalsPerSec = Math.round(it.normals / o.medianMs * 1e3); if (n) row.numpyNormalsPerSec = Math.round(it.normals / n.medianMs * 1e3); }
+    if (it.flops) {
+      row.oursGflops = round(it.flops / o.medianMs / 1e6, 3);
+      if (n) row.numpyGflops = round(it.flops / n.medianMs / 1e6, 3);
+      if (n1) row.numpy1Gflops = round(it.flops / n1.medianMs / 1e6, 3);
+    }
+    if (it.normals) {
+      row.oursNormalsPerSec = Math.round(it.normals / o.medianMs * 1e3);
+      if (n) row.numpyNormalsPerSec = Math.round(it.normals / n.medianMs * 1e3);
+      if (n1) row.numpy1NormalsPerSec = Math.round(it.normals / n1.medianMs * 1e3);
+    }
     rows.push(row);
   }
-  np?.close();
+  let sweep: Record<string, unknown> | null = null;
+  if (doSweep) {
+    const workers = availableParallelism();
+    const sr = await sweepItem(sides[1].np, args.sweepRounds, workers);
+    const to = throughput({ wallS: sr.ours.wallS, cells: sr.cells, steps: sr.ours.steps });
+    const tn = sr.numpy ? throughput({ wallS: sr.numpy.wallS, cells: sr.cells, steps: sr.numpy.steps }) : null;
+    sweep = {
+      id: SWEEP.id, experiment: SWEEP.experiment, set: SWEEP.set, seeds: SWEEP.seeds, cells: sr.cells, workers, rounds: args.sweepRounds,
+      ours: { ...to, wallS: sr.ours.wallS.map((x) => round(x, 3)), steps: sr.ours.steps, outcomes: sr.ours.outcomes, warmUpS: round(sr.ours.warmUpS, 3), how: `runSweep, ${workers} worker thread(s), fresh temporary data directory per round` },
+      numpy: tn && sr.numpy ? { ...tn, wallS: sr.numpy.wallS.map((x) => round(x, 3)), steps: sr.numpy.steps, outcomes: sr.numpy.outcomes, warmUpS: round(sr.numpy.warmUpS, 3), poolWorkers: sr.numpy.workers, how: `multiprocessing fork pool of ${workers} process(es), one BLAS thread each` } : null,
+      ratio: tn ? throughputRatio(to, tn) : null,
+      portCheck: cellCheck,
+      note: 'ratio = NumPy throughput / ours (above 1: NumPy does more per second); steps = fresh-batch steps summed over the cells (a cell that reached the target counts its iterations, one that did not counts maxSteps, a diverged one maxSteps)',
+    };
+  }
+  for (const s of sides) s.np?.close();
+  await stopIdleWorkers();
+  const load1 = loadavg();
   const date = new Date().toISOString();
   const result = {
     date,
@@ -335,12 +512,15 @@ async function main(): Promise<void> {
       cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memGiB: round(totalmem() / 2 ** 30, 1),
       platform: `${platform()}-${arch()}`, node: process.version, engine, tfjsMinWork: TFJS_MIN_WORK,
       wasmF64Kernels: await import('../src/wasm64.js').then((m) => m.wasm64() !== null, () => false),
+      loadAvgStart: load0.map((x) => round(x, 2)), loadAvgEnd: load1.map((x) => round(x, 2)),
     },
-    settings: { minTime: args.minTime, minReps: args.minReps, maxReps: args.maxReps, rounds: args.rounds, spec: SPEC, timing: 'per item, ours then numpy, alternated for `rounds` rounds; median ms per op over the pooled samples after warm-up; ratio = ours median / numpy median (the figure of merit); ratioOfMins = ours min / numpy min (less sensitive to load from other processes)' },
-    numpy: numpyConfig ? { status: numpyNote, ...numpyConfig, portCheck: verify } : { status: numpyNote },
+    settings: { minTime: args.minTime, minReps: args.minReps, maxReps: args.maxReps, rounds: args.rounds, sweepRounds: args.sweepRounds, spec: SPEC, timing: 'per item, ours, then the default-thread numpy process, then the one-thread numpy process, alternated for `rounds` rounds; median ms per op over the pooled samples after warm-up; ratio = ours median / numpy median (the figure of merit), ratio1 = the same against one BLAS thread; ratioOfMins(1) = ours min / numpy min (less sensitive to load from other processes)' },
+    numpy: sides[0].config ? { status: sides[0].note, removedFromEnv: sides[0].removed, ...sides[0].config, portCheck: sides[0].verify } : { status: sides[0].note },
+    numpy1: sides[1].config ? { status: sides[1].note, removedFromEnv: sides[1].removed, ...sides[1].config, portCheck: sides[1].verify } : { status: sides[1].note },
     items: rows,
+    sweep,
   };
-  printTable(result.machine, rows, numpyNote);
+  printTable(result.machine, rows, sweep, `${sides[0].note} / ${sides[1].note}`);
   if (args.save) {
     mkdirSync(args.out, { recursive: true });
     const json = compactJson(result) + '\n';
@@ -359,19 +539,22 @@ function compactJson(v: unknown, depth = 0): string {
   return `{\n${entries.map(([k, x]) => `${pad}${JSON.stringify(k)}: ${compactJson(x, depth + 1)}`).join(',\n')}\n${end}}`;
 }
 
-const round = (x: number, d: number) => Number(x.toFixed(d));
 const roundStats = (s: Stats) => ({ medianMs: round(s.medianMs, 4), minMs: round(s.minMs, 4), meanMs: round(s.meanMs, 4), reps: s.reps });
 
-function printTable(machine: Record<string, unknown>, rows: Record<string, any>[], note: string): void {
+function printTable(machine: Record<string, any>, rows: Record<string, any>[], sweep: Record<string, any> | null, note: string): void {
   const lines = [
-    `engine ${machine.engine}, node ${machine.node}, ${machine.cpus} × ${machine.cpuModel}; numpy: ${note}`,
-    `${'item'.padEnd(34)} ${'ours ms'.padStart(9)} ${'numpy ms'.padStart(9)} ${'ratio'.padStart(7)} ${'(mins)'.padStart(7)}  rate`,
+    `engine ${machine.engine}, node ${machine.node}, ${machine.cpus} × ${machine.cpuModel}; load ${machine.loadAvgStart.join(' ')} → ${machine.loadAvgEnd.join(' ')}; numpy: ${note}`,
+    `${'item'.padEnd(34)} ${'ours ms'.padStart(9)} ${'numpy ms'.padStart(9)} ${'np 1t ms'.padStart(9)} ${'ratio'.padStart(7)} ${'ratio 1t'.padStart(8)} ${'(mins)'.padStart(7)} ${'(1t)'.padStart(7)}  rate (ours / numpy / numpy 1t)`,
   ];
   for (const r of rows) {
     let rate = '';
-    if (r.oursGflops !== undefined) rate = `${fmt(r.oursGflops)} vs ${fmt(r.numpyGflops)} GFLOP/s`;
-    if (r.oursNormalsPerSec !== undefined) rate = `${fmt(r.oursNormalsPerSec / 1e6)} vs ${fmt(r.numpyNormalsPerSec / 1e6)} M normals/s`;
-    lines.push(`${r.label.padEnd(34)} ${fmt(r.ours.medianMs).padStart(9)} ${fmt(r.numpy?.medianMs).padStart(9)} ${fmt(r.ratio).padStart(7)} ${fmt(r.ratioOfMins).padStart(7)}  ${rate}`);
+    if (r.oursGflops !== undefined) rate = `${fmt(r.oursGflops)} / ${fmt(r.numpyGflops)} / ${fmt(r.numpy1Gflops)} GFLOP/s`;
+    if (r.oursNormalsPerSec !== undefined) rate = `${fmt(r.oursNormalsPerSec / 1e6)} / ${fmt(r.numpyNormalsPerSec / 1e6)} / ${fmt(r.numpy1NormalsPerSec / 1e6)} M normals/s`;
+    lines.push(`${r.label.padEnd(34)} ${fmt(r.ours.medianMs).padStart(9)} ${fmt(r.numpy?.medianMs).padStart(9)} ${fmt(r.numpy1?.medianMs).padStart(9)} ${fmt(r.ratio).padStart(7)} ${fmt(r.ratio1).padStart(8)} ${fmt(r.ratioOfMins).padStart(7)} ${fmt(r.ratioOfMins1).padStart(7)}  ${rate}`);
+  }
+  if (sweep) {
+    lines.push(`sweep ${sweep.experiment}, ${sweep.cells} cells at d = 200, ${sweep.workers} workers: ours ${fmt(sweep.ours.cellsPerSec)} cells/s (${fmt(sweep.ours.stepsPerSec)} steps/s)` +
+      (sweep.numpy ? `, numpy pool ${fmt(sweep.numpy.cellsPerSec)} cells/s (${fmt(sweep.numpy.stepsPerSec)} steps/s); numpy/ours ${fmt(sweep.ratio.cells)} (cells), ${fmt(sweep.ratio.steps)} (steps)` : ''));
   }
   process.stdout.write(lines.join('\n') + '\n');
 }

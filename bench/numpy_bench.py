@@ -11,8 +11,12 @@ factorisations: Cholesky where the library uses Cholesky, eigh where it uses an 
 Householder QR for re-orthonormalisation, the structured Gauss-Newton solve of gaussNewton.ts).
 NumPy has no triangular solver, so a solve with a Cholesky factor L is numpy.linalg.solve with L, then
 with Lᵀ (LAPACK gesv). SciPy is deliberately not imported: its wheel brings its own OpenBLAS, whose
-second thread pool competes with NumPy's. The machine's BLAS environment (OPENBLAS_NUM_THREADS etc.)
-is used as found and recorded.
+second thread pool competes with NumPy's. bench.ts starts two of these processes, one with the BLAS
+thread variables as found and one with them set to 1, both without OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE;
+the environment and what OpenBLAS actually runs (kernel, threads) are recorded.
+
+Also: {"cmd": "verify"} and {"cmd": "verifyCell"} (port checks on data sent by bench.ts) and
+{"cmd": "sweep", "processes": P, "cells": [...]} (the sweep-throughput item on a process pool).
 """
 import glob
 import json
@@ -28,6 +32,34 @@ import numpy as np
 
 # ----------------------------------------------------------------------------- configuration record
 
+def openblas_runtime():
+    """Ask the OpenBLAS that numpy loaded (the same handle: dlopen of a loaded path returns it) which
+    kernel (core) it dispatched to and how many threads it runs: what actually ran, whatever the
+    environment asked for."""
+    out = {}
+    libdir = os.path.join(os.path.dirname(np.__file__), os.pardir, "numpy.libs")
+    import ctypes
+    for path in glob.glob(os.path.join(libdir, "libscipy_openblas*.so")) + glob.glob(os.path.join(libdir, "libopenblas*.so")):
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for pre in ("scipy_openblas_", "openblas_"):
+            for suf in ("64_", ""):
+                f = getattr(lib, f"{pre}get_num_threads{suf}", None)
+                if f is None:
+                    continue
+                out["threads"] = int(f())
+                for key, fn in (("config", "get_config"), ("corename", "get_corename")):
+                    g = getattr(lib, f"{pre}{fn}{suf}", None)
+                    if g is not None:
+                        g.restype = ctypes.c_char_p
+                        out[key] = g().decode()
+                out["library"] = os.path.basename(path)
+                return out
+    return None
+
+
 def blas_config():
     cfg = {"numpy": np.__version__, "python": platform.python_version()}
     try:
@@ -37,30 +69,16 @@ def blas_config():
     except Exception as e:  # older numpy
         cfg["blas"] = {"error": repr(e)}
     try:
-        import threadpoolctl  # noqa: F401
+        import threadpoolctl
         cfg["threadpoolctl"] = threadpoolctl.threadpool_info()
     except Exception:
         cfg["threadpoolctl"] = None
-        # best effort: ask the OpenBLAS numpy loaded how many threads it uses
-        libdir = os.path.join(os.path.dirname(np.__file__), os.pardir, "numpy.libs")
-        for path in glob.glob(os.path.join(libdir, "libscipy_openblas*.so")) + glob.glob(os.path.join(libdir, "libopenblas*.so")):
-            try:
-                import ctypes
-                lib = ctypes.CDLL(path)
-                for pre in ("scipy_openblas_", "openblas_"):
-                    for suf in ("64_", ""):
-                        f = getattr(lib, f"{pre}get_num_threads{suf}", None)
-                        if f is not None:
-                            cfg["openblasThreads"] = int(f())
-                            g = getattr(lib, f"{pre}get_config{suf}")
-                            g.restype = ctypes.c_char_p
-                            cfg["openblasRuntimeConfig"] = g().decode()
-                            break
-                    if "openblasThreads" in cfg:
-                        break
-            except Exception:
-                pass
-    cfg["env"] = {k: os.environ.get(k) for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+    rt = openblas_runtime()
+    if rt is not None:
+        cfg["openblasThreads"] = rt.get("threads")
+        cfg["openblasCore"] = rt.get("corename")
+        cfg["openblasRuntimeConfig"] = rt.get("config")
+    cfg["env"] = {k: os.environ.get(k) for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
     cfg["cpuCount"] = os.cpu_count()
     cfg["choleskySolve"] = "numpy.linalg.cholesky, then numpy.linalg.solve with L and L^T (numpy has no triangular solver)"
     return cfg
@@ -383,8 +401,16 @@ class Amd:
         return (F, G1), {"t": s["t"] + 1}, loss
 
 
-def make_optimizer(name):
+def make_optimizer(name, lr=None):
+    """The named optimizer at its defaults; `lr` replaces the step size (sgd and kfac/kfac-input, whose
+    lrF follows lr as in kfac.ts), as linear-iterations passes {lr} to makeOptimizer."""
     lw = lambda mk: Layerwise(mk)  # noqa: E731
+    if lr is not None:
+        if name == "sgd":
+            return lw(lambda: Sgd(lr=lr))
+        if name in ("kfac", "kfac-input"):
+            return Kfac("gauss-newton" if name == "kfac" else "identity", lr=lr, lrF=lr)
+        raise ValueError(f"make_optimizer: lr override not ported for '{name}'")
     table = {
         "sgd": lambda: lw(lambda: Sgd()),
         "adam": lambda: lw(lambda: Adam()),
@@ -450,6 +476,143 @@ def one_step(W, a, X, y, kind, eta, lam):
         P[np.diag_indices_from(P)] += lam
         u = eta * solve_right_spd(grad, P)
     return W - u
+
+
+# ----------------------------------------------------------------------------- a linear-iterations cell (experiments/linear-iterations.ts)
+
+def head_with_condition(dy, k, kappa_f, rng):  # teachers.ts headWithCondition
+    s = np.ones(k) if k == 1 else kappa_f ** (-np.arange(k) / (k - 1))
+    return (haar(dy, k, rng) * s) @ haar(k, k, rng).T
+
+
+def row_basis(G):  # metrics.ts rowBasis (signs do not matter to the distance)
+    return np.linalg.qr(G.T)[0].T
+
+
+def subspace_distance(G, Gs):  # metrics.ts subspaceDistance: ||(I - Qs^T Qs) Q^T||_2, at most 1
+    Q, Qs = row_basis(G), row_basis(Gs)
+    res = Q.T - Qs.T @ (Qs @ Q.T)
+    return min(1.0, float(np.linalg.svd(res, compute_uv=False)[0]))
+
+
+def make_linear_problem(p, rng):
+    """linear-common.ts makeLinearProblem: source Σ (geometric, λ_max = 1, Haar-rotated or not), G* with
+    orthonormal rows, F* with condition κ_F, the target head (drawn, unused here), the student's start."""
+    d, k, dy = p["d"], p["k"], p["dy"]
+    lam = p["kappaSigma"] ** (-np.arange(d) / (d - 1))
+    if p["rotated"]:
+        sqrt = rotated_geometric(d, p["kappaSigma"], rng)
+    else:
+        sqrt = np.diag(np.sqrt(lam))
+    Gs = haar(d, k, rng).T
+    Fs = head_with_condition(dy, k, p["kappaF"], rng)
+    head_with_condition(dy, k, p["kappaF"], rng)  # the target task's head, as makeTransferTask draws it
+    init = (rng.standard_normal((dy, k)) / math.sqrt(k), rng.standard_normal((k, d)) / math.sqrt(d))
+    return {"sqrt": sqrt, "Gs": Gs, "Fs": Fs, "init": init}
+
+
+def train_iterations(opt, init, sample, steps, eval_batch, Gs, target, diverge_factor=1e6):
+    """train.ts `train` with runLinear's settings for linear-iterations (evaluation every step, metric =
+    subspace distance, loss on the held-out batch, stop at dist < target, the same divergence rules).
+    Returns the cell's result {iters, diverged, finalDist}, the steps taken and the distance trajectory."""
+    p, s = init, opt.init(init)
+    scale0 = max(1.0, float(np.max(np.abs(init[0]))), float(np.max(np.abs(init[1]))))
+    first = float("nan")
+    dists, iters, diverged, taken = [], None, False, 0
+    for t in range(1, steps + 1):
+        X, Y = sample(t)
+        taken = t
+        try:
+            p1, s1, loss = opt.step(p, X, Y, s)
+        except np.linalg.LinAlgError:
+            if t == 1:
+                raise
+            diverged = True
+            break
+        if t == 1:
+            first = loss
+            model_loss(p[0], p[1], *eval_batch)
+            dists.append(subspace_distance(p[1], Gs))
+            if dists[-1] < target:
+                iters = 0
+                break
+        bad = (not math.isfinite(loss) or loss > diverge_factor * max(first, 1e-300)
+               or not np.all(np.isfinite(p1[0])) or not np.all(np.isfinite(p1[1]))
+               or np.max(np.abs(p1[0])) > 1e12 * scale0 or np.max(np.abs(p1[1])) > 1e12 * scale0)
+        if bad:
+            diverged = True
+            break
+        p, s = p1, s1
+        model_loss(p[0], p[1], *eval_batch)
+        dists.append(subspace_distance(p[1], Gs))
+        if dists[-1] < target:
+            iters = t
+            break
+    return {"iters": None if diverged else iters, "diverged": diverged, "finalDist": dists[-1] if dists else None}, taken, dists
+
+
+def linear_iterations_cell(p, seed):
+    """One linear-iterations cell with NumPy's own random numbers (the throughput item): the same
+    problem, eval batches and training loop as the TypeScript cell; the draws differ, so a cell's
+    iteration count is a draw from the same law, not the same number (the port check feeds identical
+    batches instead)."""
+    rng = np.random.default_rng(seed)
+    pr = make_linear_problem(p, rng)
+    sqrt, Gs, Fs = pr["sqrt"], pr["Gs"], pr["Fs"]
+    lr = p["lr"]
+    opt = make_optimizer(p["method"], lr=lr)
+    ev = sample_linear(sqrt, Gs, Fs, p["noise"], 512, rng)
+    sample_linear(sqrt, Gs, Fs, p["noise"], 10 * p["k"], rng)  # runLinear's transfer fit and test batches,
+    sample_linear(sqrt, Gs, Fs, p["noise"], 512, rng)          # drawn there even when unused
+    res, taken, _ = train_iterations(opt, pr["init"], lambda t: sample_linear(sqrt, Gs, Fs, p["noise"], p["n"], rng),
+                                     p["maxSteps"], ev, Gs, p["targetDist"])
+    return {**res, "steps": taken}
+
+
+def _pool_cell(args):
+    p, seed = args
+    return linear_iterations_cell(p, seed)
+
+
+def _pool_threads(_):
+    time.sleep(0.2)  # long enough that every pool process takes one probe
+    rt = openblas_runtime() or {}
+    return {"pid": os.getpid(), "threads": rt.get("threads"), "core": rt.get("corename")}
+
+
+_POOL = {}
+
+
+def sweep(req):
+    """Run the cells on a process pool of `processes` workers (kept between requests, as the TypeScript
+    worker pool keeps its idle workers); returns the wall time and each cell's result."""
+    import multiprocessing as mp
+    P = int(req["processes"])
+    if P not in _POOL:
+        _POOL.clear()
+        _POOL[P] = mp.get_context("fork").Pool(P)
+    pool = _POOL[P]
+    workers = pool.map(_pool_threads, range(P), chunksize=1)
+    cells = [(c["params"], c["seed"]) for c in req["cells"]]
+    t0 = time.perf_counter()
+    results = pool.map(_pool_cell, cells, chunksize=1)
+    wall = time.perf_counter() - t0
+    return {"sweep": {"wallS": wall, "results": results, "workers": workers}}
+
+
+def verify_cell(req):
+    """Port check of the cell: the TypeScript side's problem (G*, start, held-out batch) and its sequence
+    of fresh batches, so that both sides run the same numbers; replies the trajectory and the result."""
+    mat = lambda m: np.array(m["data"], dtype=np.float64).reshape(m["rows"], m["cols"])  # noqa: E731
+    out = {}
+    for c in req["cells"]:
+        batches = [(mat(b["X"]), mat(b["Y"])) for b in c["batches"]]
+        opt = make_optimizer(c["method"], lr=c["lr"])
+        ev = (mat(c["eval"]["X"]), mat(c["eval"]["Y"]))
+        res, taken, dists = train_iterations(opt, (mat(c["F"]), mat(c["G"])), lambda t: batches[t - 1],
+                                             len(batches), ev, mat(c["Gs"]), c["targetDist"])
+        out[c["id"]] = {**res, "steps": taken, "dist": dists}
+    return {"verifyCell": out}
 
 
 # ----------------------------------------------------------------------------- timing, as bench.ts
@@ -559,8 +722,13 @@ def main():
         req = json.loads(line)
         if req.get("cmd") == "quit":
             break
-        if req.get("cmd") == "verify":
-            sys.stdout.write(json.dumps(verify(req)) + "\n")
+        if req.get("cmd") in ("verify", "verifyCell", "sweep"):
+            fn = {"verify": verify, "verifyCell": verify_cell, "sweep": sweep}[req["cmd"]]
+            try:
+                reply = fn(req)
+            except Exception as e:  # reported to bench.ts, which names the command
+                reply = {"error": f"{type(e).__name__}: {e}", "item": req["cmd"]}
+            sys.stdout.write(json.dumps(reply) + "\n")
             sys.stdout.flush()
             continue
         item = req["item"]
