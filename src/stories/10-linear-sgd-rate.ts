@@ -13,6 +13,7 @@ import {
   type Count, type SeedOutcome,
 } from '../experiments/linear-summary.js';
 import type { KnobValues, Story, StoryCell, SweepRequest } from './story.js';
+import { modelAShapeConstraints } from './model-a.js';
 
 export const ALPHA = 0.05;
 
@@ -69,8 +70,7 @@ export const sgdRateStory: Story<typeof knobs, SgdRateResult, S, 'rate' | 'itera
   knobs,
   constraints(v) {
     const out: string[] = [];
-    if (v.k > v.d) out.push(`k (${v.k}) must be ≤ d (${v.d}): the representation has at most d dimensions`);
-    if (v.k > v.dy) out.push(`k (${v.k}) must be ≤ dy (${v.dy}): the teacher head F* needs rank k`);
+    out.push(...modelAShapeConstraints(v, { undampedKfac: false }));
     if (new Set(v.kappaSigmas).size < 2) out.push('kappaSigmas needs at least two distinct values (the claims compare the smallest with the largest)');
     return out;
   },

@@ -20,6 +20,7 @@ import {
 } from '../experiments/linear-summary.js';
 import { pairedTest } from '../stats.js';
 import type { KnobValues, Story, SweepRequest } from './story.js';
+import { modelAShapeConstraints } from './model-a.js';
 
 export const ALPHA = 0.05;
 
@@ -70,12 +71,10 @@ export const kfacStory: Story<typeof knobs, KfacResult, S, 'iterations' | 'a5' |
   knobs,
   constraints(v) {
     const out: string[] = [];
-    if (v.n < v.d) out.push(`n (${v.n}) must be ≥ d (${v.d}): with fewer samples than inputs the undamped input factor Σ̂ = XᵀX/n of KFAC is singular (raise n with d)`);
+    out.push(...modelAShapeConstraints(v, { undampedKfac: true }));
     const small = v.floorNs.filter((x) => x < v.d);
     if (small.length) out.push(`every floorNs must be ≥ d (${v.d}) for the same reason; got ${small.join(', ')}`);
     if (v.floorNs.filter((x) => x >= floorFitMin(v)).length < 2) out.push(`floorNs needs at least two values ≥ 6d = ${floorFitMin(v)} for the n^(−1/2) fit`);
-    if (v.k > v.d) out.push(`k (${v.k}) must be ≤ d (${v.d})`);
-    if (v.k > v.dy) out.push(`k (${v.k}) must be ≤ dy (${v.dy}): the teacher head F* needs rank k`);
     if (!v.kappaSigmas.includes(v.dampingKappa)) out.push(`dampingKappa (${v.dampingKappa}) must be one of kappaSigmas (${v.kappaSigmas.join(', ')}): SGD's count there is A6's reference`);
     if (!v.lrs.some((x) => x <= 1.5)) out.push('lrs must contain a step size ≤ 1.5 (the A5 search)');
     if (new Set(v.kappaSigmas).size < 2) out.push('kappaSigmas needs two distinct values');

@@ -15,6 +15,7 @@ import {
 } from '../experiments/linear-summary.js';
 import type { Json } from '../sweep/types.js';
 import type { KnobValues, Story, StoryCell, SweepRequest } from './story.js';
+import { modelAShapeConstraints } from './model-a.js';
 
 export const ALPHA = 0.05;
 
@@ -90,9 +91,7 @@ export const familyStory: Story<typeof knobs, FamilyResult, S, 'dist' | 'loss' |
   knobs,
   constraints(v) {
     const out: string[] = [];
-    if (v.n < v.d) out.push(`n (${v.n}) must be ≥ d (${v.d}): with fewer samples than inputs the undamped input factor Σ̂ = XᵀX/n of KFAC is singular (raise n with d)`);
-    if (v.k > v.d) out.push(`k (${v.k}) must be ≤ d (${v.d})`);
-    if (v.k > v.dy) out.push(`k (${v.k}) must be ≤ dy (${v.dy}): the teacher head F* needs rank k`);
+    out.push(...modelAShapeConstraints(v, { undampedKfac: true }));
     if (v.evalEvery > v.steps) out.push(`evalEvery (${v.evalEvery}) must be ≤ steps (${v.steps})`);
     if (new Set(v.rotKappas).size < 2) out.push('rotKappas needs two distinct values');
     return out;
