@@ -28,7 +28,7 @@ export function demoCovariance(p: DemoProblemParams): Covariance {
 }
 
 const problemParams = {
-  seed: { type: 'integer', min: 0 }, d: { type: 'integer', min: 2 }, kappa: { type: 'number', min: 1 },
+  seed: { type: 'integer', min: 0, max: 2 ** 32 - 1 }, d: { type: 'integer', min: 2 }, kappa: { type: 'number', min: 1 },
   rotation: { oneOf: ['haar', 'none'] }, n: { type: 'integer', min: 2 },
 } as const;
 
