@@ -14,11 +14,12 @@ import { rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { delimiter, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkShard, effectiveGrid, expandGrid, GridError, parseShard, shardCells, validateExperiment, type Shard } from '../sweep/grid.js';
+import { checkShard, effectiveGrid, GridError, parseShard, shardCells, validateExperiment, type Shard } from '../sweep/grid.js';
 import { REGISTRY } from '../experiments/registry.js';
 import type { Cell, Experiment, Grid, Json } from '../sweep/types.js';
 import { activeBackend } from '../backend.js';
-import { CELL_FORMAT, cellKey, CellCache, sha256, type CellRecord, type ExpectedCell } from './cache.js';
+import { CELL_FORMAT, CellCache, sha256, type CellRecord, type ExpectedCell } from './cache.js';
+import { keyedCells, type KeyedCell } from '../sweep/keys.js';
 import { sweepEngine } from './backend.js';
 import { checkDataDir } from './paths.js';
 import { loadExperiment, refOf, type ExperimentRef } from './exec.js';
@@ -141,14 +142,12 @@ export function checkWorkers(w: unknown): number {
   return w;
 }
 
-export interface PlannedCell extends Cell { readonly key: string }
+export type PlannedCell = KeyedCell;
 
 /** The cells a run covers, with their cache keys. */
 export function planCells(exp: Experiment, grid: Grid, shard: Shard | undefined, source: string | null): PlannedCell[] {
-  const all = expandGrid(exp, grid);
-  const cells = shard ? shardCells(all, shard) : all;
-  const engine = activeBackend();
-  return cells.map((c) => ({ ...c, key: cellKey(exp.name, exp.version, c.params, c.replicate, source, engine) }));
+  const all = keyedCells(exp, grid, activeBackend(), source);
+  return shard ? shardCells(all, shard) : all;
 }
 
 function appendNote(e: unknown, note: string): unknown {

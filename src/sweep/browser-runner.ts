@@ -6,11 +6,11 @@
  * as many as `navigator.hardwareConcurrency`, and each finished cell is stored before it is reported.
  * `cancel()` stops the workers at once; finished cells stay stored. Browser-safe (no Node API).
  */
-import { effectiveGrid, expandGrid, GridError } from '../sweep/grid.js';
+import { GridError } from '../sweep/grid.js';
 import { loadRegistered } from '../experiments/registry.js';
 import type { Cell, Json } from '../sweep/types.js';
 import type { StoryCell, SweepRequest, SweepRunner } from '../stories/story.js';
-import { cellKey } from './keys.js';
+import { keyedCells } from './keys.js';
 import type { FromSweepWorker, ToSweepWorker } from './worker.js';
 
 /** Where computed cells are kept between visits. */
@@ -180,9 +180,8 @@ export class BrowserRunner implements SweepRunner {
   private async plan(r: SweepRequest) {
     const exp = await loadRegistered(r.experiment);
     if (exp.hashSource) throw new GridError(`experiment '${exp.name}' keys its cells by its source file (hashSource), which a page cannot read`);
-    const cells = expandGrid(exp, effectiveGrid(exp, r)); // the request is the overrides: set, seeds, firstReplicate
-    const keys = cells.map((c) => cellKey(exp.name, exp.version, c.params, c.replicate, null, this.engine));
-    return { exp, cells, keys };
+    const cells = keyedCells(exp, r, this.engine); // the request is the overrides: set, seeds, firstReplicate
+    return { exp, cells, keys: cells.map((c) => c.key) };
   }
 
   /** A missing cell's result: computed once, stored, and shared by every sweep that asks for it meanwhile. */

@@ -292,7 +292,7 @@ export function checkShard(s: Shard): Shard {
 }
 
 /** The cells of one shard: those whose index is congruent to the shard index mod the shard count. */
-export function shardCells(cells: readonly Cell[], s: Shard): Cell[] {
+export function shardCells<C extends Cell>(cells: readonly C[], s: Shard): C[] {
   checkShard(s);
   return cells.filter((c) => c.index % s.count === s.index);
 }

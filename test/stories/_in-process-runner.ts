@@ -19,7 +19,7 @@ export function inProcessRunner(): SweepRunner & { cells: number } {
       if (!entry) throw new Error(`no experiment '${req.experiment}'`);
       const e = validateExperiment((await entry.load()).default);
       const out: StoryCell[] = [];
-      for (const cell of expandGrid(e, effectiveGrid(e, { set: req.set, seeds: req.seeds, firstReplicate: req.firstReplicate }))) {
+      for (const cell of expandGrid(e, effectiveGrid(e, req))) {
         const { json } = await executeCell(e, cell);
         out.push({ params: cell.params, replicate: cell.replicate, result: JSON.parse(json) as Json });
         o.cells++;

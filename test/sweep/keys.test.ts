@@ -54,3 +54,15 @@ test('every committed cell in data/ is still found under its file name', () => {
   }
   assert.ok(checked > 0);
 });
+
+test('keyedCells: a sweep request (set, seeds, firstReplicate) plans exactly the cells and keys of its effective grid', async () => {
+  const { keyedCells } = await import('../../src/sweep/keys.js');
+  const { effectiveGrid, expandGrid, SEED_STRIDE } = await import('../../src/sweep/grid.js');
+  const e = (await import('../../src/experiments/demo-gaussian-moments.js')).default;
+  const req = { experiment: e.name, set: { n: [100, 1000] }, seeds: 2, firstReplicate: SEED_STRIDE };
+  const got = keyedCells(e, req, 'wasm');
+  const want = expandGrid(e, effectiveGrid(e, req)).map((c) => ({ ...c, key: cellKey(e.name, e.version, c.params, c.replicate, null, 'wasm') }));
+  assert.deepEqual(got, want);
+  assert.ok(got.every((c) => c.replicate >= SEED_STRIDE), 'firstReplicate reaches the cells');
+  assert.deepEqual(keyedCells(e, effectiveGrid(e, req), 'wasm'), got, 'a grid and its overrides plan the same cells');
+});

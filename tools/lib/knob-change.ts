@@ -4,20 +4,17 @@
  * over stories: every knob kind is tried (numbers scaled or shifted, lists shortened or extended,
  * other choices, the other boolean), and only values the story's validator accepts are kept.
  */
-import { effectiveGrid, expandGrid } from '../../src/sweep/grid.js';
 import { loadRegistered } from '../../src/experiments/registry.js';
-import type { Json } from '../../src/sweep/types.js';
-import { checkKnobs, defaultKnobs, KnobError, type AnyStory, type Knob } from '../../src/stories/story.js';
-import { cellKey } from '../../src/sweep/keys.js';
+import { checkKnobs, defaultKnobs, KnobError, type AnyStory, type Knob, type SweepRequest } from '../../src/stories/story.js';
+import { keyedCells } from '../../src/sweep/keys.js';
 
 export interface KnobChange { name: string; value: unknown; newCells: number; totalCells: number }
 
 /** The cache keys (under `engine`) of every cell a story runs for values `v`. */
 export async function storyCellKeys(story: AnyStory, v: unknown, engine: string): Promise<string[]> {
   const keys: string[] = [];
-  for (const req of Object.values(story.sweeps(v as never) as Record<string, { experiment: string; set: Record<string, Json[]>; seeds?: number; firstReplicate?: number }>)) {
-    const exp = await loadRegistered(req.experiment);
-    for (const c of expandGrid(exp, effectiveGrid(exp, req))) keys.push(cellKey(exp.name, exp.version, c.params, c.replicate, null, engine));
+  for (const req of Object.values(story.sweeps(v as never) as Record<string, SweepRequest>)) {
+    keys.push(...keyedCells(await loadRegistered(req.experiment), req, engine).map((c) => c.key));
   }
   return keys;
 }
