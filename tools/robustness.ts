@@ -8,7 +8,7 @@
  *     npm run robustness -- --reduced            # CI: the default and the first setting of each story
  *
  * Options: --only NOTEBOOK (repeatable), --reduced, --settings a,b (setting names), --workers k (default: all
- * cores), --data DIR (cell cache, default .cache/robustness; committed cells of data/ are copied in first so
+ * cores), --data DIR (cell cache, default .cache/robustness; committed cells of data/ are read from there so
  * the default setting costs nothing; data/ is never written), --out PREFIX (default docs/robustness, or
  * .cache/robustness/reduced with --reduced), --strict (exit 1 when any claim fails in any setting).
  *
@@ -19,15 +19,15 @@
  * A full run with --only merges its stories into the existing JSON, so the table can be filled story by
  * story; the markdown is always regenerated from the JSON.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBackend } from '../src/node/backend.js';
-import { runSweep } from '../src/node/runner.js';
+import { nodeRunner } from '../src/node/story-runner.js';
 import { loadStory, storyNames } from '../src/stories/index.js';
-import { checkKnobs, computeStory, type AnyStory, type StoryCell, type SweepRunner } from '../src/stories/story.js';
-import { activeBackend } from '../src/backend.js';
+import { checkKnobs, computeStory, type AnyStory, type SweepRunner } from '../src/stories/story.js';
+
 import type { ClaimCheck } from '../src/claims.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -79,30 +79,12 @@ export function settingsOf(story: AnyStory, o: Pick<Options, 'reduced' | 'settin
   return o.reduced ? all.slice(0, 2) : all;
 }
 
-/** Copies committed cell files of data/ into the cache (never the other way). */
-export function seedCache(data: string, src = join(ROOT, 'data')): void {
-  if (!existsSync(src) || resolve(data) === resolve(src)) return;
-  for (const exp of readdirSync(src, { withFileTypes: true })) {
-    if (!exp.isDirectory()) continue;
-    const to = join(data, exp.name);
-    mkdirSync(to, { recursive: true });
-    const have = new Set(readdirSync(to));
-    for (const f of readdirSync(join(src, exp.name))) {
-      if (/^[0-9a-f]{32}\.json$/.test(f) && !have.has(f)) copyFileSync(join(src, exp.name, f), join(to, f));
-    }
-  }
-}
-
-/** A runner with the Node runner's semantics whose cells live in `data` (no combined results files). */
+/**
+ * The robustness run's runner: the Node runner with its cells in `data` (ignored), reading the committed
+ * cells of data/ where they exist (never writing there), and no combined results files.
+ */
 export function cacheRunner(data: string, workers: number, log: (l: string) => void): SweepRunner {
-  return {
-    get engine() { return activeBackend(); },
-    async sweep(name, req) {
-      const r = await runSweep(req.experiment, { set: req.set, seeds: req.seeds, firstReplicate: req.firstReplicate, dataDir: data, workers, writeResults: false, onNotice: log });
-      if (r.computed) log(`    [${name}] ${r.computed} cells computed, ${r.cached} cached (${(r.elapsedMs / 1000).toFixed(1)} s)`);
-      return r.cells.map((c): StoryCell => ({ params: c.params, replicate: c.replicate, result: c.result }));
-    },
-  };
+  return nodeRunner({ dataDir: data, readDirs: [join(ROOT, 'data')], workers, writeResults: false, onNotice: log, log: (l) => log(`    ${l}`), everyMs: 60_000 });
 }
 
 export async function runSetting(story: AnyStory, s: { name: string; knobs: Record<string, unknown> }, runner: SweepRunner): Promise<SettingResult> {
@@ -184,7 +166,6 @@ export async function main(argv: readonly string[]): Promise<number> {
   const chosen = o.only.length ? o.only : names;
   const engine = await startBackend({ quiet: true });
   mkdirSync(o.data, { recursive: true });
-  seedCache(o.data);
   const runner = cacheRunner(o.data, o.workers, (l) => console.log(l));
   const t0 = performance.now();
   const stories: StoryResult[] = [];

@@ -9,7 +9,7 @@ import type { StoryCell, SweepRequest, SweepRunner } from '../stories/story.js';
 import { throttledLines } from './progress.js';
 import { runSweep, type SweepOptions } from './runner.js';
 
-export interface NodeRunnerOptions extends Pick<SweepOptions, 'dataDir' | 'workers' | 'onNotice'> {
+export interface NodeRunnerOptions extends Pick<SweepOptions, 'dataDir' | 'workers' | 'onNotice' | 'readDirs' | 'writeResults'> {
   /** Where progress lines go (default console.log); null for none. */
   log?: ((line: string) => void) | null;
   /** Milliseconds between progress lines (default 5000). */
@@ -23,6 +23,7 @@ export function nodeRunner(o: NodeRunnerOptions = {}): SweepRunner {
     async sweep(name: string, req: SweepRequest, onCells?: (cells: readonly StoryCell[]) => void) {
       const r = await runSweep(req.experiment, {
         set: req.set, seeds: req.seeds, firstReplicate: req.firstReplicate, dataDir: o.dataDir, workers: o.workers, onNotice: o.onNotice,
+        readDirs: o.readDirs, writeResults: o.writeResults,
         onProgress: log ? throttledLines((line) => log(`[${name}] ${line}`), o.everyMs ?? 5000) : undefined,
       });
       const cells: StoryCell[] = r.cells.map((c) => ({ params: c.params, replicate: c.replicate, result: c.result }));
