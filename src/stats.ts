@@ -253,3 +253,14 @@ export function chiSquareZ(z: readonly number[], alpha = 0.05): ChiSquareResult 
   const p = 1 - chiSquareCdf(stat, m);
   return { m, stat, p, alpha, holds: p > alpha, text: `Σz² = ${stat.toFixed(1)} on ${m} d.f., p = ${p.toPrecision(2)} (α = ${alpha})` };
 }
+
+export interface EquivalenceResult { readonly n: number; readonly mean: number; readonly lo: number; readonly hi: number; readonly alpha: number; readonly holds: boolean }
+
+/**
+ * Two one-sided tests (TOST) at level α: "the mean of `xs` lies inside (lower, upper)" holds when the
+ * (1 − 2α) two-sided t interval of the mean does. Needs n ≥ 2 finite values (fewer cannot hold).
+ */
+export function equivalenceTest(xs: readonly number[], lower: number, upper: number, alpha = 0.05): EquivalenceResult {
+  const t = pairedTest(xs, 'positive', alpha);
+  return { n: t.n, mean: t.mean, lo: t.lo, hi: t.hi, alpha, holds: t.n >= 2 && t.lo > lower && t.hi < upper };
+}

@@ -69,3 +69,18 @@ test('zGridTest rejects a biased theory', () => {
   assert.equal(r.holds, false);
   assert.deepEqual(r.rejected, [2]);
 });
+
+test('equivalenceTest: the (1 − 2α) interval inside the bounds, at the stated level', async () => {
+  const { equivalenceTest } = await import('../src/stats.js');
+  // 1, 2, 3: mean 2, se 1/√3, t_0.95(2) = 2.919986: interval 2 ± 1.68586
+  const r = equivalenceTest([1, 2, 3], 0, 4);
+  close(r.lo, 2 - 2.919985580355516 / Math.sqrt(3), 1e-9, 'lo');
+  assert.equal(r.holds, true);
+  assert.equal(equivalenceTest([1, 2, 3], 0.5, 4).holds, false);
+  assert.equal(equivalenceTest([1], 0, 4).holds, false);
+  // null simulation at the boundary: true mean on the edge of the region, held (wrongly) at most ~α
+  const rng = new Rng(11);
+  let held = 0;
+  for (let g = 0; g < 400; g++) if (equivalenceTest(Array.from({ length: 8 }, () => 1 + rng.normal()), -1, 1).holds) held++;
+  assert.ok(held <= 38, `held ${held}/400 with the mean on the boundary`);
+});

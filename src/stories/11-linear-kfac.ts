@@ -18,7 +18,7 @@ import {
   allOf, bestPerSeed, ratioTest, countTraces, fmtCount, geoMean, growthTest, isCount, num, perSeed, valueGrowth, where, withinTest,
   type Count, type SeedOutcome,
 } from '../experiments/linear-summary.js';
-import { pairedTest } from '../stats.js';
+import { equivalenceTest, pairedTest } from '../stats.js';
 import type { KnobValues, Story, SweepRequest } from './story.js';
 import { modelAShapeConstraints } from './model-a.js';
 
@@ -233,16 +233,16 @@ function slopeTest(rows: readonly FloorRow[], alpha: number): { holds: boolean; 
     const mx = xs.reduce((a, b) => a + b, 0) / xs.length, my = ly.reduce((a, b) => a + b, 0) / ly.length;
     slopes.push(xs.reduce((a, x, i) => a + (x - mx) * (ly[i]! - my), 0) / xs.reduce((a, x) => a + (x - mx) ** 2, 0));
   }
-  const t = pairedTest(slopes, 'negative', alpha);
-  return { holds: t.lo > -0.6 && t.hi < -0.4, measured: `slope ${t.mean.toFixed(3)}, interval [${t.lo.toFixed(3)}, ${t.hi.toFixed(3)}] (n = ${t.n} seeds)` };
+  const t = equivalenceTest(slopes, -0.6, -0.4, alpha);
+  return { holds: t.holds, measured: `slope ${t.mean.toFixed(3)}, interval [${t.lo.toFixed(3)}, ${t.hi.toFixed(3)}] (n = ${t.n} seeds)` };
 }
 
 function boundedMean(vals: ReadonlyMap<number, number | string>, lo: number, hi: number, alpha: number): { holds: boolean; measured: string } {
   const xs = [...vals.values()];
   const bad = xs.find((x) => typeof x !== 'number');
   if (bad !== undefined || xs.length < 2) return { holds: false, measured: bad !== undefined ? `missing value: ${bad}` : `only ${xs.length} seed(s)` };
-  const t = pairedTest(xs as number[], 'positive', alpha);
-  return { holds: t.lo > lo && t.hi < hi, measured: `mean ${t.mean.toFixed(2)}, interval [${t.lo.toFixed(2)}, ${t.hi.toFixed(2)}] (n = ${t.n} seeds)` };
+  const t = equivalenceTest(xs as number[], lo, hi, alpha);
+  return { holds: t.holds, measured: `mean ${t.mean.toFixed(2)}, interval [${t.lo.toFixed(2)}, ${t.hi.toFixed(2)}] (n = ${t.n} seeds)` };
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import { makeProblem, type PipelineKind } from '../experiments/single-index-comm
 import { covApply } from '../data/covariance.js';
 import { type LinkName } from '../data/teachers.js';
 import { Rng } from '../rng.js';
-import { pairedTest, tQuantile, type PairedTestResult } from '../stats.js';
+import { equivalenceTest, pairedTest, type PairedTestResult } from '../stats.js';
 import { figure, line, markers, type Figure } from '../plot.js';
 import type { KnobValues, Story, StoryCell, SweepCells } from './story.js';
 
@@ -128,11 +128,8 @@ export const diffs = (row: Row, a: Kind, b: Kind): number[] => row.problems.map(
 
 /** TOST: the (1 − 2α) two-sided t interval of the mean of `xs` − `center` lies inside ±margin. */
 export function equivalence(xs: readonly number[], center: number, margin: number, alpha: number): { lo: number; hi: number; holds: boolean; text: string } {
-  const s = stat(xs.map((x) => x - center));
-  const q = s.n >= 2 ? tQuantile(1 - alpha, s.n - 1) : NaN;
-  const lo = s.m - q * s.se, hi = s.m + q * s.se;
-  const holds = Number.isFinite(lo) && lo > -margin && hi < margin;
-  return { lo, hi, holds, text: `mean ${s.m.toFixed(4)}, ${Math.round(100 * (1 - 2 * alpha))}% interval [${lo.toFixed(4)}, ${hi.toFixed(4)}] vs ±${margin} (TOST, n = ${s.n})` };
+  const t = equivalenceTest(xs.map((x) => x - center), -margin, margin, alpha);
+  return { lo: t.lo, hi: t.hi, holds: t.holds, text: `mean ${t.mean.toFixed(4)}, ${Math.round(100 * (1 - 2 * alpha))}% interval [${t.lo.toFixed(4)}, ${t.hi.toFixed(4)}] vs ±${margin} (TOST, n = ${t.n})` };
 }
 
 type SweepName = 'rotated' | 'aligned';
