@@ -98,23 +98,49 @@ export class Rng {
       const hz = this.nextU32() | 0;
       const iz = hz & 127;
       if (Math.abs(hz) < KN[iz]) return hz * WN[iz];
-      // slow path
-      if (iz === 0) {
-        let x: number, y: number;
-        do {
-          x = -Math.log(1 - this.uniform()) / ZIG_R;
-          y = -Math.log(1 - this.uniform());
-        } while (y + y < x * x);
-        return hz > 0 ? ZIG_R + x : -ZIG_R - x;
-      }
-      const x = hz * WN[iz];
-      if (FN[iz] + this.uniform() * (FN[iz - 1] - FN[iz]) < Math.exp(-0.5 * x * x)) return x;
+      const x = this.normalTail(hz, iz);
+      if (x === x) return x;
     }
   }
-  /** Fill with standard normals. */
+  /**
+   * Fill with standard normals: the numbers of `out.length` calls of `normal()`, bit for bit, with the
+   * generator's state held in locals and the ziggurat's fast path (about 99 % of draws) inlined; a
+   * draw that leaves the fast path stores the state back and finishes in `normalTail`.
+   */
   fillNormal(out: Float64Array): Float64Array {
-    for (let i = 0; i < out.length; i++) out[i] = this.normal();
+    let a = this.a, b = this.b, c = this.c, d = this.d;
+    const n = out.length;
+    for (let i = 0; i < n; i++) {
+      // nextU32(), as int32: xoshiro128** output, then the state update
+      const b5 = Math.imul(b, 5);
+      const hz = Math.imul((b5 << 7) | (b5 >>> 25), 9);
+      const t = b << 9;
+      c ^= a; d ^= b; b ^= c; a ^= d;
+      c ^= t;
+      d = (d << 11) | (d >>> 21);
+      const iz = hz & 127;
+      if (Math.abs(hz) < KN[iz]) { out[i] = hz * WN[iz]; continue; }
+      this.a = a; this.b = b; this.c = c; this.d = d;
+      let x = this.normalTail(hz, iz);
+      if (x !== x) x = this.normal(); // rejected: the next draw starts over, as in normal()'s loop
+      out[i] = x;
+      a = this.a; b = this.b; c = this.c; d = this.d;
+    }
+    this.a = a; this.b = b; this.c = c; this.d = d;
     return out;
+  }
+  /** The ziggurat's slow path for the 32-bit draw hz (layer iz): the normal, or NaN when rejected. */
+  private normalTail(hz: number, iz: number): number {
+    if (iz === 0) {
+      let x: number, y: number;
+      do {
+        x = -Math.log(1 - this.uniform()) / ZIG_R;
+        y = -Math.log(1 - this.uniform());
+      } while (y + y < x * x);
+      return hz > 0 ? ZIG_R + x : -ZIG_R - x;
+    }
+    const x = hz * WN[iz];
+    return FN[iz] + this.uniform() * (FN[iz - 1] - FN[iz]) < Math.exp(-0.5 * x * x) ? x : NaN;
   }
   /** Fill with uniform signs ±1. */
   fillRademacher(out: Float64Array): Float64Array {

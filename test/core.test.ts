@@ -30,6 +30,27 @@ test('ziggurat normals have the N(0,1) moments and tail mass (10⁶ draws, 5 sta
   assert.ok(Math.abs(tail / n - p3) < 5 * Math.sqrt(p3 / n));
 });
 
+test('fillNormal gives exactly the numbers of repeated normal() calls, slow paths included, and leaves the same state', () => {
+  for (const seed of [1, 2 ** 40 + 3]) {
+    const n = 300_000, a = new Rng(seed), b = new Rng(seed);
+    const filled = a.fillNormal(new Float64Array(n));
+    let tails = 0, outer = 0;
+    for (let i = 0; i < n; i++) {
+      const x = b.normal();
+      if (!Object.is(x, filled[i])) assert.fail(`seed ${seed}: draw ${i} differs (${filled[i]} vs ${x})`);
+      if (Math.abs(x) > 3.442619855899) outer++; // beyond the base layer's edge r: only the iz = 0 tail gives these
+      if (Math.abs(x) > 2.5) tails++;
+    }
+    assert.ok(outer > 50 && tails > 1000, `the draws exercise the slow paths (${outer} beyond r, ${tails} beyond 2.5)`);
+    assert.equal(a.nextU32(), b.nextU32());
+    assert.equal(a.uniform(), b.uniform());
+    // lengths 0 and 1, and an interleaving with single draws
+    assert.equal(a.fillNormal(new Float64Array(0)).length, 0);
+    assert.ok(Object.is(a.fillNormal(new Float64Array(1))[0], b.normal()));
+    assert.ok(Object.is(a.normal(), b.fillNormal(new Float64Array(1))[0]));
+  }
+});
+
 test('uniforms and signs are balanced', () => {
   const r = new Rng(9), n = 200_000, s = r.fillRademacher(new Float64Array(n));
   let sum = 0; for (const t of s) sum += t;
