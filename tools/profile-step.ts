@@ -26,7 +26,7 @@ if (what.startsWith('sweep-')) {
   reps = Number(repsArg ?? 4);
   let seed = 0;
   const p = { method, kappaSigma: 100, lr: 0.5, d: 200, k: 8, dy: 16, n: 256, kappaF: 1, damping: 0, noise: 0, rotated: true, targetDist: 0.05, maxSteps: 250 };
-  op = () => { linearIterations.run(p as never, new Rng(seed++)); };
+  op = () => { const s = seed++; linearIterations.run(p as never, new Rng(s), { experiment: 'linear-iterations', replicate: s, seed: s }); };
 } else if (what.startsWith('A-')) {
   reps = Number(repsArg ?? 300);
   const a = { d: 200, k: 8, dy: 16, n: 1024, kappa: 100, noise: 0.1 };
