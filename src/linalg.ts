@@ -595,10 +595,23 @@ export interface Svd { U: Mat; s: Float64Array; V: Mat } // thin: A = U diag(s) 
 export function svd(a: Mat): Svd {
   const wide = a.rows < a.cols;
   const src = wide ? transpose(a) : a; // ml-matrix's SVD wants rows >= cols
-  const e = new SingularValueDecomposition(new Matrix(src.toArray()), { autoTranspose: false });
+  const e = new SingularValueDecomposition(Matrix.from1DArray(src.rows, src.cols, src.data), { autoTranspose: false });
   const U = fromMl(e.leftSingularVectors), V = fromMl(e.rightSingularVectors);
   const s = Float64Array.from(e.diagonal);
   return wide ? { U: V, s, V: U } : { U, s, V };
+}
+
+/**
+ * The singular values of A, descending: `svd(a).s` bit for bit, without forming U and V (ml-matrix's
+ * Golub–Kahan iteration computes the values by the same operations whether or not it accumulates the
+ * vectors; those are skipped), for the metrics that need only the values.
+ */
+export function singularValues(a: Mat): Float64Array {
+  const src = a.rows < a.cols ? transpose(a) : a;
+  const e = new SingularValueDecomposition(Matrix.from1DArray(src.rows, src.cols, src.data), {
+    autoTranspose: false, computeLeftSingularVectors: false, computeRightSingularVectors: false,
+  });
+  return Float64Array.from(e.diagonal);
 }
 function fromMl(m: Matrix): Mat {
   const out = new Mat(m.rows, m.columns);

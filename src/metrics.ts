@@ -17,7 +17,7 @@
  *   error of Model B.
  */
 import { Mat, transpose } from './mat.js';
-import { lstsq, mm64, qr, svd } from './linalg.js';
+import { lstsq, mm64, qr, singularValues } from './linalg.js';
 import type { Rng } from './rng.js';
 import { type Batch, type LinearTeacher, sampleLinear } from './data/teachers.js';
 import { checkFiniteArray, checkInt, checkKeys, checkReal } from './validate.js';
@@ -51,7 +51,22 @@ function residual(QA: Mat, QB: Mat): Mat {
 export function subspaceDistance(G: Mat, Gstar: Mat): number {
   if (G.cols !== Gstar.cols) throw new RangeError(`subspaceDistance: G has d = ${G.cols}, G* has d = ${Gstar.cols}`);
   const Q = rowBasis(G, 'subspaceDistance'), Qs = rowBasis(Gstar, 'subspaceDistance');
-  return Math.min(1, svd(residual(Q, Qs)).s[0]);
+  return Math.min(1, singularValues(residual(Q, Qs))[0]);
+}
+
+/**
+ * dist(·, G*) for a fixed G*, for a metric evaluated at every step: `subspaceDistanceTo(Gstar)(G)`
+ * equals `subspaceDistance(G, Gstar)` bit for bit (same errors, in the same order), with G*'s row basis
+ * computed at the first call and kept. G* is read then: changing its entries afterwards is not seen.
+ */
+export function subspaceDistanceTo(Gstar: Mat): (G: Mat) => number {
+  let Qs: Mat | null = null;
+  return (G) => {
+    if (G.cols !== Gstar.cols) throw new RangeError(`subspaceDistance: G has d = ${G.cols}, G* has d = ${Gstar.cols}`);
+    const Q = rowBasis(G, 'subspaceDistance');
+    Qs ??= rowBasis(Gstar, 'subspaceDistance');
+    return Math.min(1, singularValues(residual(Q, Qs))[0]);
+  };
 }
 
 /** Principal angles (radians, ascending) between the row spaces of A and B (same d). */
@@ -60,8 +75,8 @@ export function principalAngles(A: Mat, B: Mat): Float64Array {
   let QS = rowBasis(A, 'principalAngles'), QL = rowBasis(B, 'principalAngles');
   if (QS.rows > QL.rows) [QS, QL] = [QL, QS];
   const m = QS.rows;
-  const cos = svd(mm64(QS, QL, false, true)).s; // descending → angles ascending
-  const sin = Array.from(svd(residual(QS, QL)).s).sort((x, y) => x - y); // ascending
+  const cos = singularValues(mm64(QS, QL, false, true)); // descending → angles ascending
+  const sin = Array.from(singularValues(residual(QS, QL))).sort((x, y) => x - y); // ascending
   const out = new Float64Array(m);
   for (let i = 0; i < m; i++) {
     const c = Math.min(1, Math.max(0, cos[i])), s = Math.min(1, Math.max(0, sin[i]));

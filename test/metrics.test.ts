@@ -2,12 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../src/rng.js';
 import { Mat, fromArray } from '../src/mat.js';
-import { mm64 } from '../src/linalg.js';
+import { mm64, singularValues, svd } from '../src/linalg.js';
 import { linearNet } from '../src/models/linear.js';
 import { geometricCovariance, haarOrthogonal } from '../src/data/covariance.js';
 import { haarOrthonormalRows, makeLinearTeacher, makeTransferTask, sampleLinear } from '../src/data/teachers.js';
 import {
-  alignment, cosine, fitHead, mse, principalAngles, rowBasis, subspaceDistance, trainingLoss, transferLoss, transferLossOnBatches,
+  alignment, cosine, fitHead, mse, principalAngles, rowBasis, subspaceDistance, subspaceDistanceTo, trainingLoss, transferLoss, transferLossOnBatches,
 } from '../src/metrics.js';
 
 /** Rows c_i e_i + s_i e_{k+i} (i < k) in R^d, rotated by Q: principal angles θ_i to span(Q e_1..Q e_k). */
@@ -124,4 +124,33 @@ test('bad inputs', () => {
   assert.throws(() => transferLoss(rng.normalMat(2, 4), t, rng, { nFit: 0, nTest: 5 }), /nFit must be an integer >= 1/);
   assert.throws(() => fitHead(rng.normalMat(2, 4), sampleLinear(t, 1, rng)), /needs n >= k/);
   assert.throws(() => mse([1], [1, 2]), /sizes 1 and 2 differ/);
+});
+
+test('subspaceDistanceTo(G*)(G) is subspaceDistance(G, G*) bit for bit, with its errors; singularValues is svd(·).s bit for bit', () => {
+  const r = new Rng(31);
+  for (const [k, d] of [[8, 200], [1, 5], [3, 3], [4, 40]]) {
+    const Gs = r.normalMat(k, d), to = subspaceDistanceTo(Gs);
+    for (let t = 0; t < 4; t++) {
+      const G = t === 3 ? fromArray(Gs.toArray()) : r.normalMat(k, d); // t = 3: the same row space
+      assert.ok(Object.is(to(G), subspaceDistance(G, Gs)), `k = ${k}, d = ${d}, draw ${t}`);
+    }
+  }
+  const to = subspaceDistanceTo(r.normalMat(2, 6));
+  assert.throws(() => to(r.normalMat(2, 5)), /subspaceDistance: G has d = 5, G\* has d = 6/);
+  assert.throws(() => to(new Mat(2, 6)), /subspaceDistance: G must have full row rank/);
+  // a rank-deficient G* fails at the first call, after G's own checks, as in subspaceDistance
+  const bad = subspaceDistanceTo(new Mat(2, 6));
+  assert.throws(() => bad(r.normalMat(3, 5)), /G has d = 5/);
+  assert.throws(() => bad(r.normalMat(2, 6)), /full row rank/);
+  for (const [m, n] of [[200, 8], [8, 200], [30, 30], [5, 1], [1, 5], [12, 7]]) {
+    const a = r.normalMat(m, n);
+    if (m === 12) for (let j = 0; j < n; j++) a.data[3 * n + j] = a.data[j]; // a repeated row
+    const s = singularValues(a), ref = svd(a).s;
+    assert.equal(s.length, ref.length);
+    for (let i = 0; i < s.length; i++) assert.ok(Object.is(s[i], ref[i]), `${m}x${n}: value ${i}`);
+  }
+  const low = mm64(r.normalMat(9, 2), r.normalMat(2, 6)); // rank 2
+  const sl = singularValues(low), rl = svd(low).s;
+  for (let i = 0; i < sl.length; i++) assert.ok(Object.is(sl[i], rl[i]));
+  assert.ok(sl[2] < 1e-12 * sl[0]);
 });

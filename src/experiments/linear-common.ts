@@ -12,7 +12,7 @@ import { eigSym, mm64 } from '../linalg.js';
 import { secondMoment } from '../data/inputs.js';
 import { makeCovariance, type CovarianceSpec } from '../data/covariance.js';
 import { makeTransferTask, sampleLinear, type TransferTask } from '../data/teachers.js';
-import { subspaceDistance, transferLossOnBatches } from '../metrics.js';
+import { subspaceDistanceTo, transferLossOnBatches } from '../metrics.js';
 import { linearNet, type LinearParams } from '../models/linear.js';
 import { batchNormNet } from '../models/batchnorm.js';
 import { makeOptimizer } from '../optim/index.js';
@@ -92,15 +92,15 @@ export function runLinear(problem: LinearProblem, spec: LinearRunSpec, rng: Rng)
   const evalBatch = sampleLinear(task.source, spec.nEval ?? 512, evalRng);
   const fit = sampleLinear(task.target, spec.nTransferFit ?? 10 * problem.setup.k, evalRng);
   const test = sampleLinear(task.target, spec.nEval ?? 512, evalRng);
-  const Gs: Mat = task.source.G;
+  const dist = subspaceDistanceTo(task.source.G);
   const model = spec.batchNorm ? batchNormNet : linearNet;
   const res = train({
     optimizer: opt, init, model, steps: spec.steps, seed: rng.fork('train').nextU32(),
     sample: (r) => sampleLinear(task.source, problem.setup.n, r),
     evalEvery: spec.evalEvery ?? 1, evalBatch,
     metrics: spec.transfer === false
-      ? (p) => ({ dist: subspaceDistance(p.G, Gs) })
-      : (p) => ({ dist: subspaceDistance(p.G, Gs), transfer: safeTransfer(p.G, fit, test) }),
+      ? (p) => ({ dist: dist(p.G) })
+      : (p) => ({ dist: dist(p.G), transfer: safeTransfer(p.G, fit, test) }),
     stopWhen: spec.targetDist === undefined ? undefined : (m) => m.dist < spec.targetDist!,
   });
   const h = res.history.filter((r) => r.dist !== undefined);
