@@ -35,20 +35,34 @@ export type InputLaw = 'gaussian' | 'rademacher';
 
 /** n samples x ~ law coloured by Σ^{1/2}, as the rows of an n×d matrix. */
 export function sampleInputs(cov: Covariance, n: number, rng: Rng, law: InputLaw = 'gaussian'): Mat {
+  return inputSampler(cov, n, law)(rng);
+}
+
+/**
+ * `sampleInputs` for repeated draws (a fresh batch every step): the arguments are validated once, here,
+ * and the covariance is read then (treat it as immutable afterwards, as everything `makeCovariance`
+ * returns); each call of the returned function draws from `rng` exactly what `sampleInputs(cov, n,
+ * rng, law)` draws.
+ */
+export function inputSampler(cov: Covariance, n: number, law: InputLaw = 'gaussian'): (rng: Rng) => Mat {
   checkCovariance('sampleInputs', cov);
   checkInt('sampleInputs', 'n', n, 1);
   checkAtMost('sampleInputs', 'n', n, Math.max(1, Math.floor(MAX_BATCH_ENTRIES / cov.d)), `n·d entries at most 2^28 with d = ${cov.d}`);
   checkOneOf('sampleInputs', 'law', law, ['gaussian', 'rademacher']);
-  const d = cov.d, Z = new Mat(n, d);
-  if (law === 'gaussian') rng.fillNormal(Z.data); else rng.fillRademacher(Z.data);
+  const d = cov.d, gaussian = law === 'gaussian', sqrt = cov.sqrt;
+  let r: Float64Array | null = null; // axis-aligned Σ: the column scales √λ_j, null when all are 1
   if (cov.vectors === null) {
-    const r = cov.values.map(Math.sqrt), z = Z.data;
-    let allOne = true;
-    for (const v of r) if (v !== 1) { allOne = false; break; }
-    if (!allOne) for (let i = 0; i < n; i++) for (let j = 0, o = i * d; j < d; j++) z[o + j] *= r[j];
-    return Z;
+    const s = cov.values.map(Math.sqrt);
+    for (const v of s) if (v !== 1) { r = s; break; }
   }
-  return matmul(Z, cov.sqrt);
+  const rotated = cov.vectors !== null;
+  return (rng) => {
+    const Z = new Mat(n, d);
+    if (gaussian) rng.fillNormal(Z.data); else rng.fillRademacher(Z.data);
+    if (rotated) return matmul(Z, sqrt);
+    if (r) { const z = Z.data; for (let i = 0; i < n; i++) for (let j = 0, o = i * d; j < d; j++) z[o + j] *= r[j]; }
+    return Z;
+  };
 }
 
 /**

@@ -27,7 +27,7 @@ import { Mat, matmulNT } from '../mat.js';
 import { mm64 } from '../linalg.js';
 import type { Rng } from '../rng.js';
 import { type Covariance, covApply, covEigenvector, haarOrthogonal, haarStiefel } from './covariance.js';
-import { type InputLaw, sampleInputs } from './inputs.js';
+import { type InputLaw, inputSampler, sampleInputs } from './inputs.js';
 import { gaussianExpectation } from './gaussHermite.js';
 import { checkInt, checkReal, checkFiniteArray, checkKeys, checkOneOf, checkDim, showValue } from '../validate.js';
 import { checkCovariance } from './inputs.js';
@@ -134,12 +134,29 @@ export interface Batch { X: Mat; Y: Mat }
 
 /** A fresh batch {X (n×d), Y (n×d_y)} of task `task`: Y = X G*ᵀ F*ᵀ + σ_ε E. */
 export function sampleLinear(t: LinearTeacher, n: number, rng: Rng, task = 0): Batch {
+  return linearSampler(t, n, task)(rng);
+}
+
+/**
+ * `sampleLinear` for a fresh batch every step: the teacher and n are validated once, here, and the
+ * teacher is read then (treat it as immutable afterwards); each call of the returned function draws
+ * from `rng` exactly what `sampleLinear(t, n, rng, task)` draws (X's draws, then the noise E row by row).
+ */
+export function linearSampler(t: LinearTeacher, n: number, task = 0): (rng: Rng) => Batch {
   checkLinearTeacher('sampleLinear', t, task);
   checkInt('sampleLinear', 'n', n, 1);
-  const X = sampleInputs(t.cov, n, rng, t.law);
-  const Y = matmulNT(matmulNT(X, t.G), t.heads[task]);
-  if (t.noise > 0) for (let i = 0; i < Y.data.length; i++) Y.data[i] += t.noise * rng.normal();
-  return { X, Y };
+  const inputs = inputSampler(t.cov, n, t.law), G = t.G, F = t.heads[task], noise = t.noise;
+  let E: Float64Array | null = null; // the noise draws of one batch (scratch, never handed out)
+  return (rng) => {
+    const X = inputs(rng);
+    const Y = matmulNT(matmulNT(X, G), F), y = Y.data;
+    if (noise > 0) {
+      E ??= new Float64Array(y.length);
+      rng.fillNormal(E);
+      for (let i = 0; i < y.length; i++) y[i] += noise * E[i];
+    }
+    return { X, Y };
+  };
 }
 
 export interface TransferTask { source: LinearTeacher; target: LinearTeacher }

@@ -11,7 +11,7 @@ import { axpy, type Mat } from '../mat.js';
 import { eigSym, mm64 } from '../linalg.js';
 import { secondMoment } from '../data/inputs.js';
 import { makeCovariance, type CovarianceSpec } from '../data/covariance.js';
-import { makeTransferTask, sampleLinear, type TransferTask } from '../data/teachers.js';
+import { linearSampler, makeTransferTask, sampleLinear, type TransferTask } from '../data/teachers.js';
 import { subspaceDistanceTo, transferLossOnBatches } from '../metrics.js';
 import { linearNet, type LinearParams } from '../models/linear.js';
 import { batchNormNet } from '../models/batchnorm.js';
@@ -96,7 +96,7 @@ export function runLinear(problem: LinearProblem, spec: LinearRunSpec, rng: Rng)
   const model = spec.batchNorm ? batchNormNet : linearNet;
   const res = train({
     optimizer: opt, init, model, steps: spec.steps, seed: rng.fork('train').nextU32(),
-    sample: (r) => sampleLinear(task.source, problem.setup.n, r),
+    sample: linearSampler(task.source, problem.setup.n),
     evalEvery: spec.evalEvery ?? 1, evalBatch,
     metrics: spec.transfer === false
       ? (p) => ({ dist: dist(p.G) })

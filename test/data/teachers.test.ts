@@ -7,8 +7,10 @@ import { covApply, covEigenvector, geometricCovariance, identityCovariance } fro
 import { gaussHermite, gaussianExpectation } from '../../src/data/gaussHermite.js';
 import {
   haarOrthonormalRows, headSingularValues, headWithCondition, linkMoments, linkMomentsQuadrature, makeLink,
-  makeLinearTeacher, makeSingleIndexTeacher, makeTransferTask, sampleLinear, sampleSingleIndex,
+  linearSampler, makeLinearTeacher, makeSingleIndexTeacher, makeTransferTask, sampleLinear, sampleSingleIndex,
 } from '../../src/data/teachers.js';
+import { inputSampler } from '../../src/data/inputs.js';
+import { matmul } from '../../src/mat.js';
 
 const maxDiff = (a: Mat, b: Mat): number => { let m = 0; for (let i = 0; i < a.data.length; i++) m = Math.max(m, Math.abs(a.data[i] - b.data[i])); return m; };
 const eye = (k: number): Mat => { const m = new Mat(k, k); for (let i = 0; i < k; i++) m.set(i, i, 1); return m; };
@@ -216,4 +218,42 @@ test('single-index determinism and validation', () => {
   // He₂ alone has c₁ = 0: the single-index step cannot see it, and the teacher refuses it.
   assert.throws(() => makeSingleIndexTeacher({ cov, link: { name: 'he2', f: (x) => x * x - 1, df: (x) => 2 * x } }, new Rng(1)), /c1 .* must be nonzero/);
   assert.throws(() => makeSingleIndexTeacher({ cov, link: 'poly', poly: { a1: 0 } }, new Rng(1)), /c1/);
+});
+
+test('linearSampler / inputSampler: batch after batch, exactly the draws of the written-out law; arguments refused at construction', () => {
+  // reference, written out: Z ~ N(0, I) (or signs) row-major, X = Z Σ^{1/2} (rotated) or Z diag(√λ) (axis-aligned),
+  // Y = X G*ᵀ F*ᵀ, then the noise entry by entry with rng.normal()
+  const reference = (t: ReturnType<typeof makeLinearTeacher>, n: number, rng: Rng, task: number) => {
+    const d = t.d, X = new Mat(n, d);
+    if (t.law === 'gaussian') rng.fillNormal(X.data); else rng.fillRademacher(X.data);
+    let Xc = X;
+    if (t.cov.vectors !== null) Xc = matmul(X, t.cov.sqrt);
+    else for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) if (Math.sqrt(t.cov.values[j]) !== 1) X.data[i * d + j] *= Math.sqrt(t.cov.values[j]);
+    const Y = matmulNT(matmulNT(Xc, t.G), t.heads[task]);
+    if (t.noise > 0) for (let i = 0; i < Y.data.length; i++) Y.data[i] += t.noise * rng.normal();
+    return { X: Xc, Y };
+  };
+  const same = (a: Mat, b: Mat) => a.rows === b.rows && a.cols === b.cols && a.data.every((v, i) => Object.is(v, b.data[i]));
+  const rng = new Rng(77);
+  for (const [cov, law, noise, n] of [
+    [geometricCovariance(40, 10, { rotation: 'haar', rng }), 'gaussian', 0.3, 50],
+    [geometricCovariance(40, 10, { rotation: 'none' }), 'gaussian', 0, 7],
+    [identityCovariance(12), 'rademacher', 0.1, 33],
+    [geometricCovariance(200, 100, { rotation: 'haar', rng }), 'gaussian', 0, 256], // products on the engine
+  ] as const) {
+    const t = makeLinearTeacher({ cov, k: 3, dy: 5, noise, law, tasks: 2 }, rng);
+    const draw = linearSampler(t, n, 1), a = new Rng(5), b = new Rng(5), c = new Rng(5);
+    for (let s = 0; s < 3; s++) {
+      const got = draw(a), ref = reference(t, n, b, 1), one = sampleLinear(t, n, c, 1);
+      assert.ok(same(got.X, ref.X) && same(got.Y, ref.Y), `d = ${t.d}, ${law}, noise ${noise}: batch ${s}`);
+      assert.ok(same(one.X, ref.X) && same(one.Y, ref.Y));
+    }
+    assert.equal(a.nextU32(), b.nextU32()); // the same number of draws
+    const xs = inputSampler(cov, n, law), u = new Rng(9), v = new Rng(9);
+    for (let s = 0; s < 2; s++) assert.ok(same(xs(u), reference({ ...t, noise: 0 }, n, v, 1).X));
+  }
+  const t = makeLinearTeacher({ cov: identityCovariance(4), k: 2, dy: 2 }, rng);
+  assert.throws(() => linearSampler(t, 0), /sampleLinear: n must be an integer/);
+  assert.throws(() => linearSampler(t, 3, 1), /sampleLinear: task must be an integer in \[0, 0\], got 1/);
+  assert.throws(() => inputSampler(t.cov, 3, 'uniform' as never), /sampleInputs: law must be/);
 });
