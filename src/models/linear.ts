@@ -5,7 +5,7 @@
  * Loss on a batch (X n×d, Y n×d_y): L̂ = ||Y − X Gᵀ Fᵀ||²_F / (2n). With R = Y − X Gᵀ Fᵀ:
  * ∇_G L̂ = −Fᵀ Rᵀ X / n,  ∇_F L̂ = −Rᵀ X Gᵀ / n.
  */
-import { Mat, matmul, matmulTN, matmulNT, sub, frob } from '../mat.js';
+import { Mat, matmul, matmulTN, matmulNT, frob } from '../mat.js';
 import type { Batch } from '../data/teachers.js';
 
 export type { Batch };
@@ -38,14 +38,19 @@ export const linearNet: TwoLayerModel = {
   predict: (p, X) => matmulNT(matmulNT(X, p.G), p.F),
   loss(p, b) {
     checkShapes(p, b);
-    const r = frob(sub(b.Y, this.predict(p, b.X)));
+    // ||Y − Ŷ||_F as frob(sub(Y, Ŷ)) computes it (squares summed in order, then the root), without the copy
+    const P = this.predict(p, b.X).data, y = b.Y.data;
+    let s = 0;
+    for (let i = 0; i < P.length; i++) { const v = y[i] - P[i]; s += v * v; }
+    const r = Math.sqrt(s);
     return (r * r) / (2 * b.X.rows);
   },
   grads(p, b) {
     checkShapes(p, b);
     const n = b.X.rows;
     const Z = matmulNT(b.X, p.G); // n×k
-    const R = sub(b.Y, matmulNT(Z, p.F)); // n×d_y
+    const R = matmulNT(Z, p.F); // n×d_y: Ŷ, then R = Y − Ŷ in place
+    for (let i = 0, r = R.data, y = b.Y.data; i < r.length; i++) r[i] = y[i] - r[i];
     const fr = frob(R);
     const gF = matmulTN(R, Z); // d_y×k = Rᵀ X Gᵀ
     const RF = matmul(R, p.F); // n×k
