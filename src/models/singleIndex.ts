@@ -163,19 +163,21 @@ export function gradientW(net: SingleIndexNet, X: Mat, y: ArrayLike<number>): Gr
   const { f, df } = activationFns(net.activation), u = U.data, sN = 1 / Math.sqrt(N);
   const r = new Float64Array(n);
   const relu = net.activation === 'relu'; // the same arithmetic with σ, σ' inlined (σ'(x) = +(x > 0))
+  // Row by row, while row k of U is in cache: the residual r_k = y_k − f(x_k), then row k of
+  // G_ki = dL̂/dU_ki = −r_k a_i σ'(U_ki)/(n√N) (one pass over U instead of two; the same operations)
+  const G = new Mat(n, N), g = G.data, c = -sN / n;
   let loss = 0;
   for (let k = 0; k < n; k++) {
+    const o = k * N;
     let s = 0;
-    if (relu) for (let i = 0, o = k * N; i < N; i++) { const x = u[o + i]; s += a[i] * (x > 0 ? x : 0); }
-    else for (let i = 0; i < N; i++) s += a[i] * f(u[k * N + i]);
+    if (relu) for (let i = 0; i < N; i++) { const x = u[o + i]; s += a[i] * (x > 0 ? x : 0); }
+    else for (let i = 0; i < N; i++) s += a[i] * f(u[o + i]);
     r[k] = y[k] - sN * s;
     loss += r[k] * r[k];
+    if (relu) { const cr = c * r[k]; for (let i = 0; i < N; i++) g[o + i] = cr * a[i] * +(u[o + i] > 0); }
+    else for (let i = 0; i < N; i++) g[o + i] = c * r[k] * a[i] * df(u[o + i]);
   }
   loss /= 2 * n;
-  // G_ki = dL̂/dU_ki = −r_k a_i σ'(U_ki)/(n√N)
-  const G = new Mat(n, N), g = G.data, c = -sN / n;
-  if (relu) for (let k = 0; k < n; k++) { const o = k * N, cr = c * r[k]; for (let i = 0; i < N; i++) g[o + i] = cr * a[i] * +(u[o + i] > 0); }
-  else for (let k = 0; k < n; k++) for (let i = 0; i < N; i++) g[k * N + i] = c * r[k] * a[i] * df(u[k * N + i]);
   if (net.batchNorm && stats) {
     if (train) {
       // dL/dZ_ki = (G_ki − mean_k G_ki − U_ki mean_k(G_ki U_ki)) / std_i
