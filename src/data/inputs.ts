@@ -56,8 +56,11 @@ export function inputSampler(cov: Covariance, n: number, law: InputLaw = 'gaussi
     for (const v of s) if (v !== 1) { r = s; break; }
   }
   const rotated = cov.vectors !== null;
+  // Rotated Σ: the draws Z go into one scratch matrix, reused from batch to batch (only the product
+  // X = Z Σ^{1/2} is handed out; the engine reads its operands and keeps no reference to them).
+  const scratch = rotated ? new Mat(n, d) : null;
   return (rng) => {
-    const Z = new Mat(n, d);
+    const Z = scratch ?? new Mat(n, d);
     if (gaussian) rng.fillNormal(Z.data); else rng.fillRademacher(Z.data);
     if (rotated) return matmul(Z, sqrt);
     if (r) { const z = Z.data; for (let i = 0; i < n; i++) for (let j = 0, o = i * d; j < d; j++) z[o + j] *= r[j]; }

@@ -249,6 +249,8 @@ test('linearSampler / inputSampler: batch after batch, exactly the draws of the 
       assert.ok(same(one.X, ref.X) && same(one.Y, ref.Y));
     }
     assert.equal(a.nextU32(), b.nextU32()); // the same number of draws
+    const first = draw(a), kept = first.X.data.slice(), second = draw(a); // batches handed out are never reused
+    assert.ok(first.X.data !== second.X.data && first.X.data.every((v, i) => Object.is(v, kept[i])));
     const xs = inputSampler(cov, n, law), u = new Rng(9), v = new Rng(9);
     for (let s = 0; s < 2; s++) assert.ok(same(xs(u), reference({ ...t, noise: 0 }, n, v, 1).X));
   }
