@@ -32,7 +32,8 @@ export class NotPositiveDefiniteError extends RangeError {
   constructor(message: string) { super(message); this.name = 'NotPositiveDefiniteError'; }
 }
 function checkFinite(a: Mat, where: string): void {
-  for (const v of a.data) if (!Number.isFinite(v)) throw new NonFiniteError(where);
+  const x = a.data; // indexed loops here and below: for-of over a typed array measured ~3x slower
+  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) throw new NonFiniteError(where);
 }
 
 function square(a: Mat, name: string): number {
@@ -644,7 +645,7 @@ export function lstsq(x: Mat, y: Mat, ridge = 0): Mat {
  */
 export function newtonSchulz(a: Mat, steps?: number, tol = 1e-12): Mat {
   let norm = 0;
-  for (const v of a.data) norm += v * v;
+  for (let i = 0, x = a.data; i < x.length; i++) norm += x[i] * x[i];
   norm = Math.sqrt(norm);
   if (norm === 0) return a.clone();
   const tall = a.rows > a.cols;

@@ -114,7 +114,8 @@ export function addDiag(a: Mat, s: number): Mat {
 }
 export function frob(a: Mat): number {
   let s = 0;
-  for (const v of a.data) s += v * v;
+  const x = a.data; // indexed loops: for-of over a typed array measured ~3x slower
+  for (let i = 0; i < x.length; i++) s += x[i] * x[i];
   return Math.sqrt(s);
 }
 export function trace(a: Mat): number {
@@ -124,11 +125,13 @@ export function trace(a: Mat): number {
 }
 export function maxAbs(a: Mat): number {
   let m = 0;
-  for (const v of a.data) { const w = Math.abs(v); if (w > m || Number.isNaN(w)) m = w; }
+  const x = a.data;
+  for (let i = 0; i < x.length; i++) { const w = Math.abs(x[i]); if (w > m || Number.isNaN(w)) m = w; }
   return m;
 }
 export function isFinite(a: Mat): boolean {
-  for (const v of a.data) if (!Number.isFinite(v)) return false;
+  const x = a.data;
+  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) return false;
   return true;
 }
 /** (A + Aᵀ)/2, to remove round-off asymmetry before a symmetric factorisation. */

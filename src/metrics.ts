@@ -28,7 +28,7 @@ import { checkFiniteArray, checkInt, checkKeys, checkReal } from './validate.js'
  */
 export function rowBasis(G: Mat, fn = 'rowBasis'): Mat {
   if (G.rows < 1 || G.rows > G.cols) throw new RangeError(`${fn}: G must be k×d with 1 <= k <= d, got ${G.rows}x${G.cols}`);
-  for (const v of G.data) if (!Number.isFinite(v)) throw new RangeError(`${fn}: G has a non-finite entry`);
+  for (let i = 0, x = G.data; i < x.length; i++) if (!Number.isFinite(x[i])) throw new RangeError(`${fn}: G has a non-finite entry`);
   const { Q, R } = qr(transpose(G));
   let mx = 0;
   for (let i = 0; i < R.rows; i++) mx = Math.max(mx, Math.abs(R.get(i, i)));

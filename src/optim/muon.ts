@@ -84,7 +84,7 @@ function resolve(name: string, options: object, specs: OptionSpecs): Record<stri
 export function newtonSchulzQuintic(a: Mat, steps = 5): Mat {
   const [ca, cb, cc] = QUINTIC_COEFFS;
   let norm = 0;
-  for (const v of a.data) norm += v * v;
+  for (let i = 0, x = a.data; i < x.length; i++) norm += x[i] * x[i];
   norm = Math.sqrt(norm);
   if (norm === 0) return new Mat(a.rows, a.cols);
   const tall = a.rows > a.cols;
@@ -124,7 +124,7 @@ export function orthogonalize(d: Mat, method: Orthogonalizer, steps?: number): M
   if (method === 'svd') return polarSvd(d);
   if (method === 'quintic') return newtonSchulzQuintic(d, steps ?? 5);
   let zero = true;
-  for (const v of d.data) if (v !== 0) { zero = false; break; }
+  for (let i = 0, x = d.data; i < x.length; i++) if (x[i] !== 0) { zero = false; break; }
   if (zero) return new Mat(d.rows, d.cols);
   return newtonSchulz(d, steps ?? 30);
 }
