@@ -29,6 +29,12 @@ export interface TrainConfig {
   metrics?: (p: LinearParams) => Record<string, number>;
   /** Held-out batch on which `loss` is recorded; without it, the step's own batch after the update. */
   evalBatch?: Batch;
+  /**
+   * Record the loss at each evaluation (default true). With false the records carry `loss: NaN` and
+   * no loss is computed there (for runs that read only their metrics; divergence detection uses the
+   * step's own loss and is unaffected).
+   */
+  evalLoss?: boolean;
   /** Stop early once this returns true on the metrics of an evaluation. */
   stopWhen?: (m: Record<string, number>, t: number) => boolean;
   divergeFactor?: number;
@@ -46,7 +52,7 @@ export interface TrainResult {
 }
 
 export function train(cfg: TrainConfig): TrainResult {
-  checkKeys('train', 'options', cfg, ['optimizer', 'init', 'sample', 'steps', 'seed', 'model', 'evalEvery', 'metrics', 'evalBatch', 'stopWhen', 'divergeFactor']);
+  checkKeys('train', 'options', cfg, ['optimizer', 'init', 'sample', 'steps', 'seed', 'model', 'evalEvery', 'metrics', 'evalBatch', 'evalLoss', 'stopWhen', 'divergeFactor']);
   const { optimizer, steps } = cfg;
   const model = cfg.model ?? linearNet;
   const evalEvery = cfg.evalEvery ?? 1;
@@ -54,6 +60,8 @@ export function train(cfg: TrainConfig): TrainResult {
   if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`train: steps must be an integer >= 0, got ${steps}`);
   if (!Number.isInteger(evalEvery) || evalEvery < 1) throw new RangeError(`train: evalEvery must be an integer >= 1, got ${evalEvery}`);
   if (!(divergeFactor > 1)) throw new RangeError(`train: divergeFactor must be > 1, got ${divergeFactor}`);
+  const evalLoss = cfg.evalLoss ?? true;
+  if (typeof evalLoss !== 'boolean') throw new RangeError(`train: evalLoss must be true or false, got ${String(evalLoss)}`);
   const rng = new Rng(cfg.seed);
   let params = cfg.init, state = optimizer.init(params);
   const history: TrainRecord[] = [];
@@ -80,7 +88,7 @@ export function train(cfg: TrainConfig): TrainResult {
     }
     if (t === 1) {
       first = out.loss;
-      const m = evalAt(0, cfg.evalBatch ? model.loss(params, cfg.evalBatch) : out.loss);
+      const m = evalAt(0, !evalLoss ? Number.NaN : cfg.evalBatch ? model.loss(params, cfg.evalBatch) : out.loss);
       if (cfg.stopWhen?.(m, 0)) { stoppedAt = 0; break; }
     }
     const bad = !Number.isFinite(out.loss) || out.loss > divergeFactor * Math.max(first, 1e-300) ||
@@ -93,7 +101,7 @@ export function train(cfg: TrainConfig): TrainResult {
     }
     params = out.params; state = out.state;
     if (t % evalEvery === 0 || t === steps) {
-      const m = evalAt(t, model.loss(params, cfg.evalBatch ?? batch));
+      const m = evalAt(t, evalLoss ? model.loss(params, cfg.evalBatch ?? batch) : Number.NaN);
       if (cfg.stopWhen?.(m, t)) { stoppedAt = t; break; }
     }
   }

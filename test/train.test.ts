@@ -5,6 +5,7 @@ import { train } from '../src/train.js';
 import { makeOptimizer, optimizerNames } from '../src/optim/index.js';
 import { makeLinearProblem, runLinear, DEFAULT_SETUP } from '../src/experiments/linear-common.js';
 import { sampleLinear } from '../src/data/teachers.js';
+import { linearNet } from '../src/models/linear.js';
 import { makeCovariance } from '../src/data/covariance.js';
 import { makeLinearTeacher } from '../src/data/teachers.js';
 
@@ -66,4 +67,27 @@ test('the KFAC-input run that once crashed with a lost damping is reported as di
   const r = await exp.run(params as never, new Rng(seed), { experiment: 'linear-iterations', replicate: 0, seed }) as { diverged: boolean; iters: number | null };
   assert.equal(r.diverged, true);
   assert.equal(r.iters, null);
+});
+
+test('evalLoss: false records NaN losses, computes none, and leaves the run and its metrics bit for bit the same', () => {
+  const problem = makeLinearProblem({ ...DEFAULT_SETUP, d: 12, k: 2, dy: 3, n: 32, noise: 0.05 }, new Rng(3).fork('problem'));
+  for (const [optimizer, lr, targetDist] of [['sgd', 0.3, 0.2], ['kfac', 0.5, undefined], ['sgd', 80, undefined]] as const) {
+    const spec = { optimizer, options: { lr }, steps: 25, evalEvery: 2, targetDist, transfer: false };
+    const a = runLinear(problem, spec, new Rng(4)), b = runLinear(problem, { ...spec, loss: false }, new Rng(4));
+    assert.deepEqual(b.loss, []);
+    assert.ok(a.loss.length > 0 && a.loss.every((v) => typeof v === 'number'));
+    assert.deepEqual({ ...b, loss: a.loss }, a, `${optimizer} lr ${lr}`);
+  }
+  // train itself: the model's loss is never called on the evaluations, records carry NaN
+  let calls = 0;
+  const counting = { ...linearNet, loss(p: Parameters<typeof linearNet.loss>[0], bb: Parameters<typeof linearNet.loss>[1]) { calls++; return linearNet.loss(p, bb); } };
+  const t = problem.task.source, evalBatch = sampleLinear(t, 50, new Rng(5));
+  const cfg = { optimizer: makeOptimizer('sgd', { lr: 0.3 }), init: problem.init, model: counting, sample: (r: Rng) => sampleLinear(t, 32, r), steps: 9, seed: 6, evalEvery: 3, evalBatch };
+  const on = train(cfg), nOn = calls; calls = 0;
+  const off = train({ ...cfg, evalLoss: false });
+  assert.equal(nOn, 4); assert.equal(calls, 0); // evaluations at 0, 3, 6, 9
+  assert.deepEqual(off.history.map((r) => r.step), on.history.map((r) => r.step));
+  assert.ok(off.history.every((r) => Number.isNaN(r.loss)));
+  assert.deepEqual(off.params, on.params);
+  assert.throws(() => train({ ...cfg, evalLoss: 'no' as never }), /train: evalLoss must be true or false/);
 });

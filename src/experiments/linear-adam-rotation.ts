@@ -26,7 +26,7 @@ export default defineExperiment({
     const { optimizer, lr } = p.run as { optimizer: string; lr: number };
     const setup = { ...DEFAULT_SETUP, d: p.d, k: p.k, dy: p.dy, n: p.n, noise: p.noise, kappaF: p.kappaF, kappaSigma: p.kappaSigma, rotated: p.rotated };
     const problem = makeLinearProblem(setup, rng.fork('problem'));
-    const r = runLinear(problem, { optimizer, options: { lr }, steps: p.steps, evalEvery: p.steps, transfer: false }, rng.fork('run'));
+    const r = runLinear(problem, { optimizer, options: { lr }, steps: p.steps, evalEvery: p.steps, transfer: false, loss: false }, rng.fork('run'));
     const last = r.dist[r.dist.length - 1];
     return { optimizer, lr, finalDist: r.diverged || !Number.isFinite(last) ? null : last, diverged: r.diverged };
   }),

@@ -73,6 +73,8 @@ export interface LinearRunSpec {
   nEval?: number; nTransferFit?: number;
   /** Record the transfer loss (default true); iteration counts need only the distance. */
   transfer?: boolean;
+  /** Record the held-out training loss (default true); with false `loss` is empty and it is not computed. */
+  loss?: boolean;
 }
 
 export interface LinearRunResult {
@@ -85,7 +87,7 @@ export interface LinearRunResult {
 
 /** Train one optimizer on a problem; all batches drawn from streams forked off `rng`. */
 export function runLinear(problem: LinearProblem, spec: LinearRunSpec, rng: Rng): LinearRunResult {
-  checkKeys('runLinear', 'spec', spec, ['optimizer', 'options', 'steps', 'evalEvery', 'batchNorm', 'targetDist', 'nEval', 'nTransferFit', 'transfer']);
+  checkKeys('runLinear', 'spec', spec, ['optimizer', 'options', 'steps', 'evalEvery', 'batchNorm', 'targetDist', 'nEval', 'nTransferFit', 'transfer', 'loss']);
   const { task, init } = problem;
   const opt = makeOptimizer(spec.optimizer, spec.options ?? {});
   const evalRng = rng.fork('eval');
@@ -97,7 +99,7 @@ export function runLinear(problem: LinearProblem, spec: LinearRunSpec, rng: Rng)
   const res = train({
     optimizer: opt, init, model, steps: spec.steps, seed: rng.fork('train').nextU32(),
     sample: linearSampler(task.source, problem.setup.n),
-    evalEvery: spec.evalEvery ?? 1, evalBatch,
+    evalEvery: spec.evalEvery ?? 1, evalBatch, evalLoss: spec.loss !== false,
     metrics: spec.transfer === false
       ? (p) => ({ dist: dist(p.G) })
       : (p) => ({ dist: dist(p.G), transfer: safeTransfer(p.G, fit, test) }),
@@ -107,7 +109,7 @@ export function runLinear(problem: LinearProblem, spec: LinearRunSpec, rng: Rng)
   const hit = spec.targetDist === undefined || res.diverged ? undefined : h.find((r) => r.dist < spec.targetDist!);
   return {
     optimizer: spec.optimizer + (spec.batchNorm ? '+bn' : ''),
-    step: h.map((r) => r.step), loss: h.map((r) => r.loss), dist: h.map((r) => r.dist),
+    step: h.map((r) => r.step), loss: spec.loss === false ? [] : h.map((r) => r.loss), dist: h.map((r) => r.dist),
     transfer: spec.transfer === false ? [] : h.map((r) => r.transfer),
     diverged: res.diverged, divergedAt: res.divergedAt, itersToTarget: hit ? hit.step : null,
   };

@@ -39,7 +39,7 @@ export default defineExperiment({
     } else if (p.method === 'gauss-newton') {
       throw new RangeError('linear-iterations: gauss-newton needs damping > 0');
     }
-    const r = runLinear(problem, { optimizer: p.method, options, steps: p.maxSteps, targetDist: p.targetDist, transfer: false }, rng.fork('run'));
+    const r = runLinear(problem, { optimizer: p.method, options, steps: p.maxSteps, targetDist: p.targetDist, transfer: false, loss: false }, rng.fork('run'));
     return { iters: r.itersToTarget, diverged: r.diverged, finalDist: r.dist.length ? r.dist[r.dist.length - 1] : null };
   }),
 });

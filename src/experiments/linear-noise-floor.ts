@@ -21,7 +21,7 @@ export default defineExperiment({
   run: (p, rng) => orFailed(() => {
     const setup = { ...DEFAULT_SETUP, ...p };
     const problem = makeLinearProblem(setup, rng.fork('problem'));
-    const r = runLinear(problem, { optimizer: 'kfac', options: { lr: p.lr }, steps: p.steps, transfer: false }, rng.fork('run'));
+    const r = runLinear(problem, { optimizer: 'kfac', options: { lr: p.lr }, steps: p.steps, transfer: false, loss: false }, rng.fork('run'));
     const tail = r.dist.slice(Math.floor(r.dist.length / 2));
     const floor = tail.reduce((a, b) => a + b, 0) / tail.length;
     const sMin = headSingularValues(p.k, p.kappaF)[p.k - 1];
