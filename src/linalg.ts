@@ -269,6 +269,7 @@ export function eigSym(a: Mat): SymEig {
 /** Where a QL sweep's rotation coefficients go, and the kernel that applies them to V. */
 interface Rotations { cs: Float64Array; sn: Float64Array; apply(l: number, m: number): void }
 
+/** ml-matrix 6.15's `hypotenuse`: √(a² + b²) without overflow, the same operations. */
 function hypot(a: number, b: number): number {
   let r: number;
   if (Math.abs(a) > Math.abs(b)) { r = b / a; return Math.abs(a) * Math.sqrt(1 + r * r); }
@@ -536,9 +537,13 @@ export function qr(a: Mat): { Q: Mat; R: Mat } {
     for (let i = k; i < m; i++) v[i - k] = A[i * n + k];
     v[0] -= alpha;
     let vn = 0;
-    for (const x of v) vn += x * x;
-    if (vn > 0) reflect(A, m, n, k, k, v, vn);
-    vs.push(vn > 0 ? v.map((x) => x / Math.sqrt(vn)) : v);
+    for (let i = 0; i < v.length; i++) vn += v[i] * v[i];
+    if (vn > 0) {
+      reflect(A, m, n, k, k, v, vn);
+      const r = Math.sqrt(vn), u = new Float64Array(v.length);
+      for (let i = 0; i < v.length; i++) u[i] = v[i] / r;
+      vs.push(u);
+    } else vs.push(v);
   }
   const R = new Mat(n, n);
   for (let i = 0; i < n; i++) for (let j = i; j < n; j++) R.data[i * n + j] = A[i * n + j];
@@ -608,11 +613,164 @@ export function svd(a: Mat): Svd {
  * vectors; those are skipped), for the metrics that need only the values.
  */
 export function singularValues(a: Mat): Float64Array {
-  const src = a.rows < a.cols ? transpose(a) : a;
-  const e = new SingularValueDecomposition(Matrix.from1DArray(src.rows, src.cols, src.data), {
-    autoTranspose: false, computeLeftSingularVectors: false, computeRightSingularVectors: false,
-  });
-  return Float64Array.from(e.diagonal);
+  if (a.rows === 0 || a.cols === 0) throw new Error('Matrix must be non-empty'); // as ml-matrix
+  return a.rows < a.cols ? svdValues(transpose(a).data, a.cols, a.rows) : svdValues(a.data, a.rows, a.cols);
+}
+
+/**
+ * Singular values of a row-major m×n matrix (m ≥ n), descending: ml-matrix 6.15's
+ * `SingularValueDecomposition` (JAMA's Golub–Kahan bidiagonalisation and implicit-shift QR) with
+ * `computeLeftSingularVectors` and `computeRightSingularVectors` false, ported operation for operation
+ * onto one flat array holding the transpose (at[j·m + i] = A_ij, as ml-matrix's `at`), so that the values
+ * are ml-matrix's bit for bit (tested against `svd`).
+ */
+function svdValues(a: Float64Array, m: number, n: number): Float64Array {
+  const at = new Float64Array(n * m);
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) at[j * m + i] = a[i * n + j];
+  const ni = Math.min(m + 1, n);
+  const s = new Float64Array(ni), e = new Float64Array(n), work = new Float64Array(m);
+  const nct = Math.min(m - 1, n), nrt = Math.max(0, Math.min(n - 2, m)), mrc = Math.max(nct, nrt);
+  for (let k = 0; k < mrc; k++) {
+    const rk = k * m;
+    if (k < nct) {
+      s[k] = 0;
+      for (let i = k; i < m; i++) s[k] = hypot(s[k], at[rk + i]);
+      if (s[k] !== 0) {
+        if (at[rk + k] < 0) s[k] = -s[k];
+        for (let i = k; i < m; i++) at[rk + i] = at[rk + i] / s[k];
+        at[rk + k] = at[rk + k] + 1;
+      }
+      s[k] = -s[k];
+    }
+    for (let j = k + 1; j < n; j++) {
+      const rj = j * m;
+      if (k < nct && s[k] !== 0) {
+        let t = 0;
+        for (let i = k; i < m; i++) t += at[rk + i] * at[rj + i];
+        t = -t / at[rk + k];
+        for (let i = k; i < m; i++) at[rj + i] = at[rj + i] + t * at[rk + i];
+      }
+      e[j] = at[rj + k];
+    }
+    if (k < nrt) {
+      e[k] = 0;
+      for (let i = k + 1; i < n; i++) e[k] = hypot(e[k], e[i]);
+      if (e[k] !== 0) {
+        if (e[k + 1] < 0) e[k] = 0 - e[k];
+        for (let i = k + 1; i < n; i++) e[i] /= e[k];
+        e[k + 1] += 1;
+      }
+      e[k] = -e[k];
+      if (k + 1 < m && e[k] !== 0) {
+        for (let i = k + 1; i < m; i++) work[i] = 0;
+        for (let i = k + 1; i < m; i++) for (let j = k + 1; j < n; j++) work[i] += e[j] * at[j * m + i];
+        for (let j = k + 1; j < n; j++) {
+          const t = -e[j] / e[k + 1], rj = j * m;
+          for (let i = k + 1; i < m; i++) at[rj + i] = at[rj + i] + t * work[i];
+        }
+      }
+    }
+  }
+  let p = Math.min(n, m + 1);
+  if (nct < n) s[nct] = at[nct * m + nct];
+  if (m < p) s[p - 1] = 0;
+  if (nrt + 1 < p) e[nrt] = at[(p - 1) * m + nrt];
+  e[p - 1] = 0;
+  const pp = p - 1, eps = Number.EPSILON;
+  while (p > 0) {
+    let k: number, kase: number;
+    for (k = p - 2; k >= -1; k--) {
+      if (k === -1) break;
+      const alpha = Number.MIN_VALUE + eps * Math.abs(s[k] + Math.abs(s[k + 1]));
+      if (Math.abs(e[k]) <= alpha || Number.isNaN(e[k])) { e[k] = 0; break; }
+    }
+    if (k === p - 2) {
+      kase = 4;
+    } else {
+      let ks: number;
+      for (ks = p - 1; ks >= k; ks--) {
+        if (ks === k) break;
+        const t = (ks !== p ? Math.abs(e[ks]) : 0) + (ks !== k + 1 ? Math.abs(e[ks - 1]) : 0);
+        if (Math.abs(s[ks]) <= eps * t) { s[ks] = 0; break; }
+      }
+      if (ks === k) kase = 3;
+      else if (ks === p - 1) kase = 1;
+      else { kase = 2; k = ks; }
+    }
+    k++;
+    switch (kase) {
+      case 1: {
+        let f = e[p - 2];
+        e[p - 2] = 0;
+        for (let j = p - 2; j >= k; j--) {
+          const t = hypot(s[j], f), cs = s[j] / t, sn = f / t;
+          s[j] = t;
+          if (j !== k) { f = -sn * e[j - 1]; e[j - 1] = cs * e[j - 1]; }
+        }
+        break;
+      }
+      case 2: {
+        let f = e[k - 1];
+        e[k - 1] = 0;
+        for (let j = k; j < p; j++) {
+          const t = hypot(s[j], f), cs = s[j] / t, sn = f / t;
+          s[j] = t;
+          f = -sn * e[j];
+          e[j] = cs * e[j];
+        }
+        break;
+      }
+      case 3: {
+        const scale = Math.max(Math.abs(s[p - 1]), Math.abs(s[p - 2]), Math.abs(e[p - 2]), Math.abs(s[k]), Math.abs(e[k]));
+        const sp = s[p - 1] / scale, spm1 = s[p - 2] / scale, epm1 = e[p - 2] / scale, sk = s[k] / scale, ek = e[k] / scale;
+        const b = ((spm1 + sp) * (spm1 - sp) + epm1 * epm1) / 2;
+        const c = sp * epm1 * (sp * epm1);
+        let shift = 0;
+        if (b !== 0 || c !== 0) {
+          if (b < 0) shift = 0 - Math.sqrt(b * b + c);
+          else shift = Math.sqrt(b * b + c);
+          shift = c / (b + shift);
+        }
+        let f = (sk + sp) * (sk - sp) + shift;
+        let g = sk * ek;
+        for (let j = k; j < p - 1; j++) {
+          let t = hypot(f, g);
+          if (t === 0) t = Number.MIN_VALUE;
+          let cs = f / t, sn = g / t;
+          if (j !== k) e[j - 1] = t;
+          f = cs * s[j] + sn * e[j];
+          e[j] = cs * e[j] - sn * s[j];
+          g = sn * s[j + 1];
+          s[j + 1] = cs * s[j + 1];
+          t = hypot(f, g);
+          if (t === 0) t = Number.MIN_VALUE;
+          cs = f / t;
+          sn = g / t;
+          s[j] = t;
+          f = cs * e[j] + sn * s[j + 1];
+          s[j + 1] = -sn * e[j] + cs * s[j + 1];
+          g = sn * e[j + 1];
+          e[j + 1] = cs * e[j + 1];
+        }
+        e[p - 2] = f;
+        break;
+      }
+      case 4: {
+        if (s[k] <= 0) s[k] = s[k] < 0 ? -s[k] : 0;
+        while (k < pp) {
+          if (s[k] >= s[k + 1]) break;
+          const t = s[k];
+          s[k] = s[k + 1];
+          s[k + 1] = t;
+          k++;
+        }
+        p--;
+        break;
+      }
+      // no default
+    }
+  }
+  return s;
 }
 function fromMl(m: Matrix): Mat {
   const out = new Mat(m.rows, m.columns);

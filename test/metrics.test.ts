@@ -149,6 +149,17 @@ test('subspaceDistanceTo(G*)(G) is subspaceDistance(G, G*) bit for bit, with its
     assert.equal(s.length, ref.length);
     for (let i = 0; i < s.length; i++) assert.ok(Object.is(s[i], ref[i]), `${m}x${n}: value ${i}`);
   }
+  // many shapes and scales, zero rows/columns, a zero matrix, repeated values: against ml-matrix's SVD
+  for (let trial = 0; trial < 300; trial++) {
+    const m = 1 + (trial % 13), n = 1 + ((trial * 7) % 11), a = r.normalMat(m, n, 10 ** ((trial % 9) * 40 - 160));
+    if (trial % 5 === 1) for (let i = 0; i < m; i++) a.data[i * n] = 0;
+    if (trial % 7 === 2) a.data.fill(0);
+    if (trial % 11 === 3) for (let i = 0; i < Math.min(m, n); i++) for (let j = 0; j < n; j++) a.data[i * n + j] = i === j ? 2 : 0;
+    const s = singularValues(a), ref = svd(a).s;
+    assert.equal(s.length, ref.length);
+    for (let i = 0; i < s.length; i++) if (!Object.is(s[i], ref[i])) assert.fail(`trial ${trial} (${m}x${n}): value ${i} ${s[i]} vs ${ref[i]}`);
+  }
+  assert.throws(() => singularValues(new Mat(0, 3)), /non-empty/);
   const low = mm64(r.normalMat(9, 2), r.normalMat(2, 6)); // rank 2
   const sl = singularValues(low), rl = svd(low).s;
   for (let i = 0; i < sl.length; i++) assert.ok(Object.is(sl[i], rl[i]));
