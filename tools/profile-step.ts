@@ -6,7 +6,7 @@
  * k = 8, d_y = 16, n = 256, κ(Σ) = 100, lr 0.5, evaluation every step, `reps` cells of ≤ 250 steps),
  * `A-<optimizer>` (the bench's Model A item: fresh batch n = 1024 + one step, `reps` steps),
  * `B-plain`, `B-preconditioned` (the bench's Model B oneStep, `reps` steps).
- * Prints ms per op (after one untimed warm-up op).
+ * Prints wall and CPU ms per op (after one untimed warm-up op; the CPU time of the process, all threads).
  */
 import { startBackend } from '../src/node/backend.js';
 import { Rng } from '../src/rng.js';
@@ -50,6 +50,8 @@ if (what.startsWith('sweep-')) {
   op = () => { oneStep(net, batch.X, batch.y, kind, { eta: Math.sqrt(b.N), lambda: 0 }); };
 } else throw new RangeError(`profile-step: unknown workload '${what}'`);
 op();
-const t0 = performance.now();
+const t0 = performance.now(), c0 = process.cpuUsage();
 for (let i = 0; i < reps; i++) op();
-console.log(`${what}: ${((performance.now() - t0) / reps).toFixed(2)} ms per op over ${reps}`);
+const c1 = process.cpuUsage(c0), cpu = (c1.user + c1.system) / 1e3;
+// CPU time beside wall time: on a shared machine the wall time includes waiting for a core
+console.log(`${what}: ${((performance.now() - t0) / reps).toFixed(2)} ms per op (CPU ${(cpu / reps).toFixed(2)} ms) over ${reps}`);
