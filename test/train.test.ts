@@ -78,6 +78,9 @@ test('evalLoss: false records NaN losses, computes none, and leaves the run and 
     assert.ok(a.loss.length > 0 && a.loss.every((v) => typeof v === 'number'));
     assert.deepEqual({ ...b, loss: a.loss }, a, `${optimizer} lr ${lr}`);
   }
+  // held-out batches that are not drawn still have their sizes checked
+  assert.throws(() => runLinear(problem, { optimizer: 'sgd', steps: 2, transfer: false, loss: false, nEval: 0 }, new Rng(4)), /runLinear: nEval must be an integer/);
+  assert.throws(() => runLinear(problem, { optimizer: 'sgd', steps: 2, transfer: false, nTransferFit: 1.5 }, new Rng(4)), /runLinear: nTransferFit must be an integer/);
   // train itself: the model's loss is never called on the evaluations, records carry NaN
   let calls = 0;
   const counting = { ...linearNet, loss(p: Parameters<typeof linearNet.loss>[0], bb: Parameters<typeof linearNet.loss>[1]) { calls++; return linearNet.loss(p, bb); } };

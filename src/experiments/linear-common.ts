@@ -17,7 +17,7 @@ import { linearNet, type LinearParams } from '../models/linear.js';
 import { batchNormNet } from '../models/batchnorm.js';
 import { makeOptimizer } from '../optim/index.js';
 import { train } from '../train.js';
-import { checkKeys } from '../validate.js';
+import { checkInt, checkKeys } from '../validate.js';
 
 export interface LinearSetup {
   d: number; k: number; dy: number;
@@ -90,10 +90,16 @@ export function runLinear(problem: LinearProblem, spec: LinearRunSpec, rng: Rng)
   checkKeys('runLinear', 'spec', spec, ['optimizer', 'options', 'steps', 'evalEvery', 'batchNorm', 'targetDist', 'nEval', 'nTransferFit', 'transfer', 'loss']);
   const { task, init } = problem;
   const opt = makeOptimizer(spec.optimizer, spec.options ?? {});
+  // Held-out batches, in this order from their own stream (nothing else draws from it): the loss batch,
+  // then the transfer fit and test batches. Those a run does not record are not drawn (the ones
+  // before a recorded one are, so that it gets the same numbers); their sizes are still checked.
   const evalRng = rng.fork('eval');
-  const evalBatch = sampleLinear(task.source, spec.nEval ?? 512, evalRng);
-  const fit = sampleLinear(task.target, spec.nTransferFit ?? 10 * problem.setup.k, evalRng);
-  const test = sampleLinear(task.target, spec.nEval ?? 512, evalRng);
+  const nEval = spec.nEval ?? 512, nFit = spec.nTransferFit ?? 10 * problem.setup.k;
+  const wantTransfer = spec.transfer !== false, wantLoss = spec.loss !== false;
+  if (!wantTransfer) { checkInt('runLinear', 'nEval', nEval, 1); checkInt('runLinear', 'nTransferFit', nFit, 1); }
+  const evalBatch = wantLoss || wantTransfer ? sampleLinear(task.source, nEval, evalRng) : undefined;
+  const fit = wantTransfer ? sampleLinear(task.target, nFit, evalRng) : null;
+  const test = wantTransfer ? sampleLinear(task.target, nEval, evalRng) : null;
   const dist = subspaceDistanceTo(task.source.G);
   const model = spec.batchNorm ? batchNormNet : linearNet;
   const res = train({
@@ -102,7 +108,7 @@ export function runLinear(problem: LinearProblem, spec: LinearRunSpec, rng: Rng)
     evalEvery: spec.evalEvery ?? 1, evalBatch, evalLoss: spec.loss !== false,
     metrics: spec.transfer === false
       ? (p) => ({ dist: dist(p.G) })
-      : (p) => ({ dist: dist(p.G), transfer: safeTransfer(p.G, fit, test) }),
+      : (p) => ({ dist: dist(p.G), transfer: safeTransfer(p.G, fit!, test!) }),
     stopWhen: spec.targetDist === undefined ? undefined : (m) => m.dist < spec.targetDist!,
   });
   const h = res.history.filter((r) => r.dist !== undefined);
