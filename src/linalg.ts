@@ -528,6 +528,7 @@ export function qr(a: Mat): { Q: Mat; R: Mat } {
   const m = a.rows, n = a.cols;
   if (m < n) throw new RangeError(`qr: needs rows >= cols, got ${m}x${n}`);
   const A = a.data.slice(), vs: Float64Array[] = [];
+  let finite = true; // every Householder vector finite (then Q's accumulation may skip columns, below)
   for (let k = 0; k < n; k++) {
     let norm = 0;
     for (let i = k; i < m; i++) norm += A[i * n + k] ** 2;
@@ -538,6 +539,7 @@ export function qr(a: Mat): { Q: Mat; R: Mat } {
     v[0] -= alpha;
     let vn = 0;
     for (let i = 0; i < v.length; i++) vn += v[i] * v[i];
+    if (!Number.isFinite(vn)) finite = false;
     if (vn > 0) {
       reflect(A, m, n, k, k, v, vn);
       const r = Math.sqrt(vn), u = new Float64Array(v.length);
@@ -547,10 +549,12 @@ export function qr(a: Mat): { Q: Mat; R: Mat } {
   }
   const R = new Mat(n, n);
   for (let i = 0; i < n; i++) for (let j = i; j < n; j++) R.data[i * n + j] = A[i * n + j];
-  // Q = H_0 ... H_{n-1} applied to the first n columns of I.
+  // Q = H_0 ... H_{n-1} applied to the first n columns of I. When H_k is applied, columns j < k are
+  // still e_j, zero in rows ≥ k: their sum is +0 and each entry stays +0, so with finite vectors those
+  // columns are skipped (the same numbers; a non-finite vector, 0·∞ = NaN, takes every column as before).
   const Q = new Float64Array(m * n);
   for (let i = 0; i < n; i++) Q[i * n + i] = 1;
-  for (let k = n - 1; k >= 0; k--) reflect(Q, m, n, k, 0, vs[k], null);
+  for (let k = n - 1; k >= 0; k--) reflect(Q, m, n, k, finite ? k : 0, vs[k], null);
   // Make R's diagonal non-negative so the factorisation is unique.
   for (let i = 0; i < n; i++) {
     if (R.data[i * n + i] < 0) {

@@ -130,3 +130,53 @@ test('wasm engine: float32 products agree with float64 to ~√k·2⁻²⁴ relat
   }
   await assert.rejects(initBackend('gpu'), /backend must be one of tensorflow, wasm, cpu, js64; got 'gpu'/);
 });
+
+test('qr is bit for bit the textbook column-by-column Householder QR (every column reflected), finite or not', () => {
+  // reference: the operations `qr` documents, written plainly, with every reflection applied to all columns of Q
+  const reference = (a: Float64Array, m: number, n: number) => {
+    const A = a.slice(), vs: Float64Array[] = [];
+    const apply = (X: Float64Array, k: number, j0: number, v: Float64Array, vn: number | null) => {
+      for (let j = j0; j < n; j++) {
+        let s = 0;
+        for (let i = k; i < m; i++) s += v[i - k] * X[i * n + j];
+        s = vn !== null ? (2 * s) / vn : s * 2;
+        for (let i = k; i < m; i++) X[i * n + j] -= s * v[i - k];
+      }
+    };
+    for (let k = 0; k < n; k++) {
+      let norm = 0;
+      for (let i = k; i < m; i++) norm += A[i * n + k] ** 2;
+      norm = Math.sqrt(norm);
+      const v = new Float64Array(m - k), alpha = A[k * n + k] > 0 ? -norm : norm;
+      for (let i = k; i < m; i++) v[i - k] = A[i * n + k];
+      v[0] -= alpha;
+      let vn = 0;
+      for (let i = 0; i < v.length; i++) vn += v[i] * v[i];
+      if (vn > 0) apply(A, k, k, v, vn);
+      vs.push(vn > 0 ? v.map((x) => x / Math.sqrt(vn)) : v);
+    }
+    const R = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = i; j < n; j++) R[i * n + j] = A[i * n + j];
+    const Q = new Float64Array(m * n);
+    for (let i = 0; i < n; i++) Q[i * n + i] = 1;
+    for (let k = n - 1; k >= 0; k--) apply(Q, k, 0, vs[k], null);
+    for (let i = 0; i < n; i++) {
+      if (R[i * n + i] < 0) {
+        for (let j = 0; j < n; j++) R[i * n + j] = -R[i * n + j];
+        for (let r = 0; r < m; r++) Q[r * n + i] = -Q[r * n + i];
+      }
+    }
+    return { Q, R };
+  };
+  const r = new Rng(21);
+  const same = (x: Float64Array, y: Float64Array) => x.length === y.length && x.every((v, i) => Object.is(v, y[i]));
+  for (const [m, n, special] of [[200, 8, ''], [9, 9, ''], [40, 13, ''], [7, 1, ''], [30, 6, 'zero column'], [12, 4, 'inf'], [12, 4, 'nan'], [10, 3, 'huge']] as const) {
+    const a = r.normalMat(m, n);
+    if (special === 'zero column') for (let i = 0; i < m; i++) a.data[i * n + 2] = 0;
+    if (special === 'inf') a.data[5 * n + 1] = Infinity;
+    if (special === 'nan') a.data[3 * n + 2] = NaN;
+    if (special === 'huge') for (let i = 0; i < a.data.length; i++) a.data[i] *= 1e200; // squares overflow
+    const got = qr(a), ref = reference(a.data, m, n);
+    assert.ok(same(got.Q.data, ref.Q) && same(got.R.data, ref.R), `${m}x${n} ${special}`);
+  }
+});
