@@ -4,7 +4,8 @@
  * and summarise with `npx tsx tools/profile-summary.ts DIR` (self time per function).
  * Workloads: `sweep-sgd`, `sweep-kfac` (one linear-iterations cell of the bench's sweep item: d = 200,
  * k = 8, d_y = 16, n = 256, κ(Σ) = 100, lr 0.5, evaluation every step, `reps` cells of ≤ 250 steps),
- * `A-<optimizer>` (the bench's Model A item: fresh batch n = 1024 + one step, `reps` steps),
+ * `A-<optimizer>` (the bench's Model A item: fresh batch n = 1024 + one step, `reps` steps), `A-batch`
+ * (the fresh batch alone),
  * `B-plain`, `B-preconditioned` (the bench's Model B oneStep, `reps` steps).
  * Prints wall and CPU ms per op (after one untimed warm-up op; the CPU time of the process, all threads).
  */
@@ -34,12 +35,14 @@ if (what.startsWith('sweep-')) {
   const teacher = makeLinearTeacher({ cov, k: a.k, dy: a.dy, noise: a.noise }, rng.fork('teacherA'));
   const ir = rng.fork('initA');
   const init: LinearParams = { F: ir.normalMat(a.dy, a.k, 1 / Math.sqrt(a.k)), G: ir.normalMat(a.k, a.d, 1 / Math.sqrt(a.d)) };
+  if (what === 'A-batch') { const r = rng.fork(what); op = () => { sampleLinear(teacher, a.n, r); }; } else {
   const opt = makeOptimizer(what.slice(2)), r = rng.fork(what);
   let pp = init, s = opt.init(pp);
   op = () => {
     const res = opt.step(pp, sampleLinear(teacher, a.n, r), s, linearNet);
     if (res.params.F.data.every(Number.isFinite) && res.params.G.data.every(Number.isFinite)) { pp = res.params; s = res.state; } else { pp = init; s = opt.init(pp); }
   };
+  }
 } else if (what.startsWith('B-')) {
   reps = Number(repsArg ?? 20);
   const b = { d: 512, N: 1024, n: 2048, kappa: 100 };
