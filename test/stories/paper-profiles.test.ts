@@ -18,15 +18,21 @@ import { sampleInputs, secondMoment } from '../../src/data/inputs.js';
 import { invSPD } from '../../src/linalg.js';
 import { Rng } from '../../src/rng.js';
 
+const num = (x: unknown, what: string): number => {
+  if (typeof x !== 'number') throw new TypeError(`${what} is not a number`);
+  return x;
+};
+
 test('every Model A paper profile has the paper sizes (d ≥ 200, k ≥ 8, d_y ≥ 16) and passes the story validator', () => {
   const stories: AnyStory[] = [platformDemo, sgdRateStory, kfacStory, familyStory];
   for (const s of stories) {
     const v = checkKnobs(s, profileKnobs(s, 'paper'));
-    assert.ok(v.d >= 200 && v.k >= 8 && v.dy >= 16, `${s.notebook}: d ${v.d}, k ${v.k}, dy ${v.dy}`);
-    assert.ok(v.n >= v.d, `${s.notebook}: n ${v.n} < d ${v.d}`);
+    const [d, k, dy, n] = ['d', 'k', 'dy', 'n'].map((x) => num(v[x], `${s.notebook} ${x}`)) as [number, number, number, number];
+    assert.ok(d >= 200 && k >= 8 && dy >= 16, `${s.notebook}: d ${d}, k ${k}, dy ${dy}`);
+    assert.ok(n >= d, `${s.notebook}: n ${n} < d ${d}`);
   }
   // the statistical claims of 10 and 11 get more seeds than their defaults
-  for (const s of [sgdRateStory, kfacStory] as AnyStory[]) assert.ok(checkKnobs(s, profileKnobs(s, 'paper')).seeds > checkKnobs(s).seeds, s.notebook);
+  for (const s of [sgdRateStory, kfacStory] as AnyStory[]) assert.ok(num(checkKnobs(s, profileKnobs(s, 'paper')).seeds, 'seeds') > num(checkKnobs(s).seeds, 'seeds'), s.notebook);
   // DFW whitens half a batch: the family's n must give it more than d samples
   const f = checkKnobs(familyStory, profileKnobs(familyStory, 'paper'));
   assert.ok(f.n / 2 > f.d);
