@@ -384,13 +384,12 @@ export const spikeStory: Story<typeof knobs, SpikeResults, SweepName, FigName> =
   ],
   profiles: {
     // The paper's scale: d = 1024 for the alignment sweeps and the network (n = 8d = 8192 there), widths up
-    // to 2048. At d = 1024 one replicate's cos² fluctuates ~√(256/1024) = ½ as much as at d = 256, so 16
-    // batches per point measure each ratio of expectations more precisely than the default 32 at d = 256
-    // (the tests have more power, not less). The finite-d study already spans d = 32…512 (its cells are
-    // the default's).
+    // to 2048. One replicate's cos² fluctuates ∝ 1/√d, so 8 batches per point at d = 1024 measure each
+    // ratio of expectations about as precisely as the default 32 at d = 256 (SE ∝ 1/√(d·batches): 8·1024 =
+    // 32·256). The finite-d study already spans d = 32…512 (its cells are the default's).
     paper: {
-      d: 1024, seeds: 16, kappas: [1, 10, 100, 1000], rotSeeds: 16,
-      dNet: 1024, widths: [256, 512, 1024, 2048], etaWidths: [512, 2048], netSeeds: 4,
+      d: 1024, seeds: 8, kappas: [1, 10, 100, 1000], rotSeeds: 8,
+      dNet: 1024, widths: [256, 512, 1024, 2048], etaWidths: [2048], netSeeds: 4,
     },
   },
 };
