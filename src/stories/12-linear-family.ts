@@ -223,7 +223,7 @@ export const familyStory: Story<typeof knobs, FamilyResult, S, 'dist' | 'loss' |
      * size). The κ sweeps (Adam axis-aligned against rotated, Gauss–Newton against KFAC) keep the problem of
      * notebooks 10 and 11 at d = 20 (ITER_PROBLEM): at d = 200 they exceed the 9-minute budget many times over.
      */
-    paper: { d: 200, k: 8, dy: 16, n: 512, steps: 60, evalEvery: 5, rotSteps: 60 },
+    paper: { d: 200, k: 8, dy: 16, n: 512, steps: 100, evalEvery: 5, rotSteps: 60 },
   },
 };
 
