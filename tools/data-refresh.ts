@@ -10,7 +10,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { listNotebooks, notebooksWithProfile, runNotebook, startRenderer, DATA_DIR } from './notebook.js';
+import { listNotebooks, notebooksWithProfile, runNotebook, startRenderer, DATA_DIR, RunError } from './notebook.js';
 import { loadStory, storyNames } from '../src/stories/index.js';
 import { profileNames } from '../src/stories/story.js';
 import { ROOT, buildLibrary } from './lib/jupyter.js';
@@ -43,8 +43,15 @@ async function main(): Promise<number> {
       const profiles = profileNames(await Promise.all(storyNames().map(loadStory)));
       for (const profile of profiles) {
         for (const f of await notebooksWithProfile(profile)) {
-          const r = await runNotebook(f, { profile, renderer, log: (s) => process.stderr.write(`${s}\n`) });
-          console.log(`${relative(ROOT, f)} at '${profile}': ${(r.ms / 1000).toFixed(1)} s -> ${relative(ROOT, r.out)}`);
+          try {
+            const r = await runNotebook(f, { profile, renderer, log: (s) => process.stderr.write(`${s}\n`) });
+            console.log(`${relative(ROOT, f)} at '${profile}': ${(r.ms / 1000).toFixed(1)} s -> ${relative(ROOT, r.out)}`);
+          } catch (e) {
+            // A claim that fails at a profile is a result, not a broken run: the cells its sweeps computed or
+            // copied are in data/ already (the claims cell comes last). Other failures stop the refresh.
+            if (!(e instanceof RunError) || e.failure?.kind !== 'error' || !/ClaimFailedError/.test(e.message)) throw e;
+            console.log(`${relative(ROOT, f)} at '${profile}': a claim failed (its cells are kept): ${e.message.split('\n')[0]}`);
+          }
         }
       }
     } finally {

@@ -68,7 +68,9 @@ async function main(argv: string[]): Promise<number> {
       } catch (e) {
         const msg = (e as Error).message ?? String(e);
         const written = e instanceof RunError ? e.written : undefined;
-        const claims = written && existsSync(written) ? parseClaims(printedText(readNotebook(written))) : parseClaims(msg);
+        // the failed claims appear twice in a failed notebook (printed, then in the error on stderr): once each here
+        const found = written && existsSync(written) ? parseClaims(printedText(readNotebook(written))) : parseClaims(msg);
+        const claims = found.filter((c, k) => found.findIndex((x) => x.claim === c.claim && x.measured === c.measured && x.holds === c.holds) === k);
         outcomes.push({ notebook: label, ok: false, seconds: (Date.now() - s0) / 1000, claims, error: msg });
         console.log(`${label}: FAILED\n${msg}`);
       }
