@@ -1,15 +1,18 @@
 /**
  * `npm run data:refresh`: make the committed data/ hold exactly the sweep cells of the notebooks'
- * default parameters. data/ is moved aside, every notebook is executed in place with its defaults
- * (cells found in the moved-aside copy are copied back byte for byte, not recomputed; missing ones are
- * computed), and the old copy is deleted. Cells of other parameters (and of retired experiments) are
- * no longer in data/. If a notebook fails, the old data/ is put back as it was.
+ * default parameters and of their stories' profiles (`paper`). data/ is moved aside, every notebook is
+ * executed in place with its defaults and every storied notebook at each profile its story declares
+ * (into notebooks/<profile>-scale/; cells found in the moved-aside copy are copied back byte for byte,
+ * not recomputed; missing ones are computed), and the old copy is deleted. Cells of other parameters
+ * (and of retired experiments) are no longer in data/. If a notebook fails, the old data/ is put back.
  *
  *   npm run data:refresh            then review `git status data/` and commit
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { listNotebooks, runNotebook, startRenderer, DATA_DIR } from './notebook.js';
+import { listNotebooks, notebooksWithProfile, runNotebook, startRenderer, DATA_DIR, RunError } from './notebook.js';
+import { loadStory, storyNames } from '../src/stories/index.js';
+import { profileNames } from '../src/stories/story.js';
 import { ROOT, buildLibrary } from './lib/jupyter.js';
 
 function countCells(dir: string): number {
@@ -37,6 +40,20 @@ async function main(): Promise<number> {
         const r = await runNotebook(f, { renderer, log: (s) => process.stderr.write(`${s}\n`) });
         console.log(`${relative(ROOT, f)}: ${(r.ms / 1000).toFixed(1)} s`);
       }
+      const profiles = profileNames(await Promise.all(storyNames().map(loadStory)));
+      for (const profile of profiles) {
+        for (const f of await notebooksWithProfile(profile)) {
+          try {
+            const r = await runNotebook(f, { profile, renderer, log: (s) => process.stderr.write(`${s}\n`) });
+            console.log(`${relative(ROOT, f)} at '${profile}': ${(r.ms / 1000).toFixed(1)} s -> ${relative(ROOT, r.out)}`);
+          } catch (e) {
+            // A claim that fails at a profile is a result, not a broken run: the cells its sweeps computed or
+            // copied are in data/ already (the claims cell comes last). Other failures stop the refresh.
+            if (!(e instanceof RunError) || e.failure?.kind !== 'error' || !/ClaimFailedError/.test(e.message)) throw e;
+            console.log(`${relative(ROOT, f)} at '${profile}': a claim failed (its cells are kept): ${e.message.split('\n')[0]}`);
+          }
+        }
+      }
     } finally {
       await renderer?.close();
     }
@@ -49,7 +66,7 @@ async function main(): Promise<number> {
       console.error('data:refresh failed; data/ is back as it was');
     }
   }
-  console.log(`data/ now holds ${countCells(DATA_DIR)} cells (was ${before}): exactly those of the default parameters. Review with \`git status data/\` and commit.`);
+  console.log(`data/ now holds ${countCells(DATA_DIR)} cells (was ${before}): exactly those of the default parameters and of the profiles. Review with \`git status data/\` and commit.`);
   return 0;
 }
 

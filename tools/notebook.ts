@@ -9,6 +9,14 @@
  *                                                      runs/NAME--kappa=1000--method=sgd.ipynb (or
  *                                                      FILE), never over the original
  *   npm run notebook -- --params notebooks/NAME.ipynb  list a notebook's knobs: comment, type, default
+ *   npm run notebook -- notebooks/NAME.ipynb --profile paper
+ *                                                      the story's profile `paper` (its knob overrides,
+ *                                                      src/stories/) injected, written to
+ *                                                      notebooks/paper-scale/NAME.ipynb; its cells are
+ *                                                      kept in data/ (committed, like the defaults')
+ *   npm run notebook -- notebooks/NAME.ipynb --profile paper kappa=10
+ *                                                      a profile with further overrides: a parameter run
+ *                                                      (runs/NAME--kappa=10--profile=paper.ipynb, .cache/)
  *
  * Each run: check the overrides (the notebook's story's `checkKnobs` when it has one, else the
  * parameters cell's types) before anything starts, build src/ (a type error stops here), inject the
@@ -34,7 +42,7 @@ import { executeNotebook, firstLine, type CellFailure } from './lib/execute.js';
 import { KernelError } from './lib/kernel-client.js';
 import { NoChromiumError } from './lib/chromium.js';
 import { STORIES, loadStory } from '../src/stories/index.js';
-import { checkKnobs, describeKnob, KnobError, type Knobs } from '../src/stories/story.js';
+import { checkKnobs, describeKnob, KnobError, profileKnobs, type Knobs } from '../src/stories/story.js';
 
 export const NOTEBOOK_DIR = join(ROOT, 'notebooks');
 export const RUNS_DIR = join(ROOT, 'runs');
@@ -43,6 +51,10 @@ export const LOG_DIR = join(RUNS_DIR, 'logs');
 export const SWEEP_CACHE_DIR = join(ROOT, '.cache', 'sweeps');
 export const DATA_DIR = join(ROOT, 'data');
 export const STAMP_KEY = 'layerwise_precond';
+/** Where the executed notebook of a profile run is committed: notebooks/paper-scale/ for `paper`. */
+export function profileDir(profile: string, dir = NOTEBOOK_DIR): string { return join(dir, `${profile}-scale`); }
+/** The committed executed notebook of `notebook` at `profile` (notebooks/paper-scale/NAME.ipynb). */
+export function profilePath(notebook: string, profile: string, dir = NOTEBOOK_DIR): string { return join(profileDir(profile, dir), basename(notebook)); }
 export const PAPER = 'Zhang, Moniri, Nagwekar, Rahman, Xue, Hassani and Matni, "On the Concurrence of Layer-wise Preconditioning Methods and Provable Feature Learning", ICML 2025 (arXiv 2502.01763)';
 
 export class RunError extends Error {
@@ -114,6 +126,12 @@ export function cellLabel(nb: Notebook, index: number): string {
 
 export interface RunOptions {
   overrides?: readonly string[];
+  /**
+   * A profile of the notebook's story (e.g. 'paper'): its knob overrides are injected, and `overrides`
+   * come on top of them. Alone, the run is written to notebooks/<profile>-scale/NAME.ipynb and its cells
+   * kept in data/; with further overrides it is a parameter run (runs/, .cache/).
+   */
+  profile?: string;
   /** Where to write the executed notebook; default: in place without overrides, runPath() with. */
   out?: string;
   timeoutS?: number;
@@ -132,19 +150,25 @@ export async function runNotebook(path: string, o: RunOptions = {}): Promise<Run
   const nb = readNotebook(path);
   const ks = nb.metadata.kernelspec?.name;
   if (ks !== KERNEL_NAME) throw new RunError(`${label}: its kernelspec is '${ks ?? '(none)'}'; notebooks here use the '${KERNEL_NAME}' kernel (set metadata.kernelspec.name)`);
-  const overrides = parseOverrides(o.overrides ?? []);
+  const own = parseOverrides(o.overrides ?? []);
+  const overrides = o.profile === undefined ? own : await withProfile(path, o.profile, own);
   const injected = await checkedInjection(nb, path, overrides, label);
-  const out = resolve(o.out ?? (overrides.size > 0 ? runPath(path, overrides) : path));
+  // a profile alone is committed (notebooks/<profile>-scale/, cells in data/); anything else with overrides is a parameter run
+  const profileRun = o.profile !== undefined && own.size === 0;
+  const paramRun = own.size > 0;
+  const runLabel = o.profile !== undefined && own.size > 0 ? new Map([['profile', { raw: o.profile, value: o.profile }], ...own]) : own;
+  const out = resolve(o.out ?? (profileRun ? profilePath(path, o.profile!) : paramRun ? runPath(path, runLabel) : path));
   const inPlace = out === resolve(path);
   if (overrides.size > 0 && inPlace) throw new RunError(`${label}: a run with overrides is not written over the notebook; give --out FILE`);
+  const committed = inPlace || (profileRun && out === resolve(profilePath(path, o.profile!)));
 
   mkdirSync(LOG_DIR, { recursive: true });
   const logFile = join(LOG_DIR, `${basename(out, '.ipynb')}.log`);
-  writeFileSync(logFile, `${label} -> ${relative(ROOT, out)}\nparameters: ${JSON.stringify(Object.fromEntries([...overrides].map(([k, v]) => [k, v.value])))}\n`);
+  writeFileSync(logFile, `${label} -> ${relative(ROOT, out)}\n${o.profile !== undefined ? `profile: ${o.profile}\n` : ''}parameters: ${JSON.stringify(Object.fromEntries([...overrides].map(([k, v]) => [k, v.value])))}\n`);
   const say = (s: string) => { appendFileSync(logFile, s.endsWith('\n') ? s : `${s}\n`); o.log?.(s); };
 
   const env: NodeJS.ProcessEnv = { ...process.env, LP_KERNEL_QUIET: '1', LP_HEADLESS: '1' };
-  if (overrides.size > 0 && !process.env.SWEEP_DATA_DIR) {
+  if (paramRun && !process.env.SWEEP_DATA_DIR) {
     // New cells of a parameter run go to the ignored cache; the committed cells in data/ are reused.
     env.SWEEP_DATA_DIR = SWEEP_CACHE_DIR;
     env.SWEEP_READ_DIRS = [DATA_DIR, process.env.SWEEP_READ_DIRS].filter(Boolean).join(delimiter);
@@ -168,12 +192,13 @@ export async function runNotebook(path: string, o: RunOptions = {}): Promise<Run
     executed_by: overrides.size > 0 ? 'npm run notebook' : 'npm run notebooks',
     source_sha256: sourceHash(done),
     parameters: params,
+    ...(o.profile !== undefined ? { profile: o.profile } : {}),
   };
 
   if (r.failure) {
     const f = r.failure;
     // Never replace the committed notebook by a failed run: an in-place run's failure goes to runs/.
-    const written = inPlace ? join(RUNS_DIR, `${basename(path, '.ipynb')}.failed.ipynb`) : out;
+    const written = committed ? join(RUNS_DIR, `${basename(path, '.ipynb')}${profileRun ? `.${o.profile}` : ''}.failed.ipynb`) : out;
     stamp.failed = { cell: f.index + 1, kind: f.kind };
     done.metadata[STAMP_KEY] = stamp;
     mkdirSync(dirname(written), { recursive: true });
@@ -207,6 +232,37 @@ export async function runNotebook(path: string, o: RunOptions = {}): Promise<Run
   return { out, ms: Date.now() - t0, plots, pngsKept, log: logFile, inPlace, cells: done.cells.filter((c) => c.cell_type === 'code').length };
 }
 
+/**
+ * The overrides of `profile` of the notebook's story, with `own` on top (own values win), as parsed
+ * overrides. Refused (ParamError) when the notebook has no story or the story no such profile.
+ */
+export async function withProfile(path: string, profile: string, own: ReturnType<typeof parseOverrides>): Promise<ReturnType<typeof parseOverrides>> {
+  const story = await storyOf(path);
+  const label = basename(path);
+  if (!story) throw new ParamError(`${label} has no story (src/stories/), so no profile '${profile}'`);
+  let knobs: Readonly<Record<string, unknown>>;
+  try {
+    knobs = profileKnobs(story, profile);
+  } catch (e) {
+    if (e instanceof KnobError) throw new ParamError(e.message);
+    throw e;
+  }
+  const out: ReturnType<typeof parseOverrides> = new Map();
+  for (const [k, v] of Object.entries(knobs)) out.set(k, { raw: JSON.stringify(v), value: v as Json });
+  for (const [k, v] of own) out.set(k, v);
+  return out;
+}
+
+/** The storied notebooks whose story declares `profile`. */
+export async function notebooksWithProfile(profile: string, files = listNotebooks()): Promise<string[]> {
+  const out: string[] = [];
+  for (const f of files) {
+    const s = await storyOf(f);
+    if (s && Object.prototype.hasOwnProperty.call(s.profiles ?? {}, profile)) out.push(f);
+  }
+  return out;
+}
+
 /** A TypeScript-like name of a JSON default's type: number, string[], {a: number}... */
 function typeName(v: Json): string {
   if (Array.isArray(v)) {
@@ -231,7 +287,7 @@ export async function describeParameters(file: string): Promise<string[]> {
 function usage(): never {
   console.error(`usage:
   tsx tools/notebook.ts run-all                       execute notebooks/*.ipynb in place
-  tsx tools/notebook.ts run NOTEBOOK [name=value ...] [--out FILE] [--timeout S]
+  tsx tools/notebook.ts run NOTEBOOK [--profile NAME] [name=value ...] [--out FILE] [--timeout S]
   tsx tools/notebook.ts params NOTEBOOK               list the knobs: type, default, comment
 The notebooks reproduce ${PAPER}.`);
   process.exit(2);
@@ -262,12 +318,15 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (cmd !== 'run' && cmd !== 'run-all') usage();
-  let out: string | undefined, timeoutS: number | undefined;
+  let out: string | undefined, timeoutS: number | undefined, profile: string | undefined;
   const files: string[] = [], overrides: string[] = [];
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i]!;
     if (a === '--out') out = rest[++i];
-    else if (a === '--timeout') {
+    else if (a === '--profile') {
+      profile = rest[++i];
+      if (!profile || profile.startsWith('--')) throw new ParamError('--profile needs a profile name, e.g. --profile paper');
+    } else if (a === '--timeout') {
       timeoutS = Number(rest[++i]);
       if (!(timeoutS > 0)) throw new ParamError(`--timeout must be a number of seconds > 0; got ${rest[i] ?? '(nothing)'}`);
     } else if (a.startsWith('--')) usage();
@@ -275,7 +334,7 @@ async function main(argv: string[]): Promise<number> {
     else files.push(a);
   }
   if (cmd === 'run-all') {
-    if (files.length || overrides.length || out) usage();
+    if (files.length || overrides.length || out || profile !== undefined) usage();
     files.push(...listNotebooks());
     if (files.length === 0) throw new RunError(`no notebooks in ${relative(ROOT, NOTEBOOK_DIR)}/`);
   } else if (files.length !== 1) usage();
@@ -283,11 +342,15 @@ async function main(argv: string[]): Promise<number> {
   if (cmd === 'run') {
     const f = files[0]!;
     const parsed = parseOverrides(overrides);
-    await checkedInjection(readNotebook(f), f, parsed, relative(ROOT, resolve(f)) || f);
-    const target = out ?? (parsed.size > 0 ? runPath(f, parsed) : f);
-    log(parsed.size > 0 || out
-      ? `writes ${shown(target)}${parsed.size > 0 && !out ? ' (a parameter run; --out FILE writes elsewhere)' : ''}`
-      : `no overrides: writes the executed notebook in place, over ${shown(f)}`);
+    const all = profile === undefined ? parsed : await withProfile(f, profile, parsed);
+    await checkedInjection(readNotebook(f), f, all, relative(ROOT, resolve(f)) || f);
+    const runLabel = profile !== undefined ? new Map([['profile', { raw: profile, value: profile }], ...parsed]) : parsed;
+    const target = out ?? (profile !== undefined && parsed.size === 0 ? profilePath(f, profile) : parsed.size > 0 ? runPath(f, runLabel) : f);
+    log(profile !== undefined && parsed.size === 0 && !out
+      ? `profile '${profile}': writes ${shown(target)} (its cells go to data/)`
+      : all.size > 0 || out
+        ? `writes ${shown(target)}${parsed.size > 0 && !out ? ' (a parameter run; --out FILE writes elsewhere)' : ''}`
+        : `no overrides: writes the executed notebook in place, over ${shown(f)}`);
   }
 
   const b = buildLibrary();
@@ -296,7 +359,7 @@ async function main(argv: string[]): Promise<number> {
   const t0 = Date.now();
   try {
     for (const f of files) {
-      const r = await runNotebook(f, { overrides, out, timeoutS, renderer, log: (s) => process.stderr.write(`${s}\n`) });
+      const r = await runNotebook(f, { overrides, profile, out, timeoutS, renderer, log: (s) => process.stderr.write(`${s}\n`) });
       const png = renderer ? `${r.plots} plots` : `${r.pngsKept} committed PNGs kept`;
       log(`${relative(ROOT, f)}: ${r.cells} code cells, ${png}, ${(r.ms / 1000).toFixed(1)} s -> ${shown(r.out)}`);
     }

@@ -8,6 +8,10 @@
  * A notebook must have been executed by `npm run notebooks` after its last edit (its metadata stamp
  * matches its cells), and must state at least one claim (a paragraph starting with `**Claim`).
  *
+ * A notebook executed at a profile of its story (notebooks/paper-scale/NAME.ipynb, `npm start -- --profile
+ * paper`) gets a page of its own, NAME.paper.html, linked from the notebook's page and the index ("at paper
+ * scale"), with its own table of checks; it is not recomputed in the page (its sweeps take minutes).
+ *
  * A notebook with a story (src/stories/) becomes explorable: its page gets the controls of the story's
  * knobs and recomputes the figures and checks in the browser (src/site/explore.ts, bundled here with
  * esbuild; the sweep worker, the tfjs wasm binary and the committed cells of the default parameters are
@@ -21,7 +25,7 @@ import { pathToFileURL } from 'node:url';
 import { PLOTLY_MIME, printedText, readNotebook, text, type Notebook, type Output } from './lib/ipynb.js';
 import { createMarkdown, newEnv, renderMarkdown, renderMath, type RenderEnv } from './lib/markdown.js';
 import { ROOT } from './lib/jupyter.js';
-import { listNotebooks, sourceHash, STAMP_KEY, NOTEBOOK_DIR } from './notebook.js';
+import { listNotebooks, profilePath, sourceHash, STAMP_KEY, NOTEBOOK_DIR } from './notebook.js';
 import { parseClaims, type ClaimCheck } from '../src/claims.js';
 import { STORIES, loadStory } from '../src/stories/index.js';
 import { defaultKnobs, type AnyStory } from '../src/stories/story.js';
@@ -65,8 +69,18 @@ export interface PageInfo {
 /** What a page needs to know of its notebook's story. */
 export interface StoryInfo { figures: string[] }
 
-/** Per-page navigation: the neighbouring pages. */
-export interface PageNav { prev?: { file: string; title: string }; next?: { file: string; title: string } }
+/** Per-page navigation: the neighbouring pages, and the page of the other scale (default ↔ profile). */
+export interface PageNav {
+  prev?: { file: string; title: string };
+  next?: { file: string; title: string };
+  /** On the default page: the notebook's page at a profile (e.g. paper scale). */
+  profile?: { file: string; name: string };
+  /** On a profile's page: the profile shown, its knob overrides and the default page. */
+  of?: { profile: string; knobs: Record<string, unknown>; file: string };
+}
+
+/** The page of notebook `stem` at `profile`: NAME.paper.html. */
+export const profilePage = (stem: string, profile: string) => `${stem}.${profile}.html`;
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 // eslint-disable-next-line no-control-regex
@@ -75,11 +89,15 @@ const stripAnsi = (s: string) => s.replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '');
 const scriptJson = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 
 /** Refuse a notebook whose outputs are not those of `npm run notebooks` for its current cells. */
-export function checkExecuted(nb: Notebook, label: string): void {
-  const stamp = nb.metadata[STAMP_KEY] as { source_sha256?: string; parameters?: Record<string, unknown> } | undefined;
+export function checkExecuted(nb: Notebook, label: string, profile?: string): void {
+  const stamp = nb.metadata[STAMP_KEY] as { source_sha256?: string; parameters?: Record<string, unknown>; profile?: string } | undefined;
   if (!stamp?.source_sha256) throw new SiteError(`${label} has not been executed by \`npm run notebooks\` (no outputs stamp); run it first`);
   if (stamp.source_sha256 !== sourceHash(nb)) throw new SiteError(`${label} was edited after it was executed; run \`npm run notebooks\``);
-  if (stamp.parameters && Object.keys(stamp.parameters).length > 0) throw new SiteError(`${label} holds a run with overridden parameters; the site is built from the default runs`);
+  if (profile !== undefined) {
+    if (stamp.profile !== profile) throw new SiteError(`${label} was not executed at the profile '${profile}' (run \`npm start -- --profile ${profile}\`)`);
+  } else if (stamp.profile !== undefined || (stamp.parameters && Object.keys(stamp.parameters).length > 0)) {
+    throw new SiteError(`${label} holds a run with overridden parameters; the site is built from the default runs`);
+  }
   for (const [i, c] of nb.cells.entries()) {
     if (c.cell_type !== 'code') continue;
     if (c.execution_count === null) throw new SiteError(`${label}: cell ${i + 1} was not executed; run \`npm run notebooks\``);
@@ -165,7 +183,8 @@ export function figureCalls(source: string, figures: readonly string[]): string[
 
 /** Render one executed notebook to a page. */
 export function renderNotebook(nb: Notebook, stem: string, label: string, story?: StoryInfo, nav: PageNav = {}): { html: string; info: PageInfo } {
-  checkExecuted(nb, label);
+  checkExecuted(nb, label, nav.of?.profile);
+  if (nav.of && story) throw new SiteError(`${label}: a profile's page is not explorable (give no story)`);
   const md = createMarkdown();
   const counter = { n: 0 }, slugs = new Set<string>(['top']);
   const ids = { plot: 0 };
@@ -218,17 +237,30 @@ ${outputs ? `<div class="outputs">${outputs}</div>` : ''}
   const prevNext = `<nav class="prevnext">${nav.prev ? `<a rel="prev" href="${esc(nav.prev.file)}">← ${esc(nav.prev.title)}</a>` : '<span></span>'}${nav.next ? `<a rel="next" href="${esc(nav.next.file)}">${esc(nav.next.title)} →</a>` : '<span></span>'}</nav>`;
   // the page's title heading first, then the contents; the figure targets are known once every cell is rendered
   const main = parts.join('\n').replace('"\\u0000figures\\u0000"', () => scriptJson(figureTargets)).replace(/(<section class="cell markdown">[\s\S]*?<\/h1>)/, `$1\n${toc}`);
-  const body = `<header><a href="index.html">← All notebooks</a><span class="src">Source: <a href="notebooks/${esc(stem)}.ipynb">${esc(stem)}.ipynb</a> · ${story ? 'change its parameters below to recompute it here, or open it in JupyterLab' : 'open in JupyterLab to re-run'}</span></header>
+  const of = nav.of;
+  const knobList = of ? Object.entries(of.knobs).map(([k, v]) => `<code>${esc(k)} = ${esc(JSON.stringify(v))}</code>`).join(', ') : '';
+  const srcFile = of ? `notebooks/${esc(of.profile)}-scale/${esc(stem)}.ipynb` : `notebooks/${esc(stem)}.ipynb`;
+  const header = of
+    ? `<header><a href="index.html">← All notebooks</a><span class="src"><a href="${esc(of.file)}">← the default scale</a> · Source: <a href="${srcFile}">${srcFile}</a></span></header>
+<div class="profile-note"><strong>At ${esc(of.profile)} scale.</strong> The same notebook executed with its story's <code>${esc(of.profile)}</code> profile (<code>npm start -- --profile ${esc(of.profile)}</code>): ${knobList}. Every claim is checked again at these sizes; the default-size page is <a href="${esc(of.file)}">here</a>.</div>`
+    : `<header><a href="index.html">← All notebooks</a><span class="src">${nav.profile ? `<a class="scale" href="${esc(nav.profile.file)}">at ${esc(nav.profile.name)} scale →</a> · ` : ''}Source: <a href="${srcFile}">${esc(stem)}.ipynb</a> · ${story ? 'change its parameters below to recompute it here, or open it in JupyterLab' : 'open in JupyterLab to re-run'}</span></header>`;
+  const footer = of
+    ? `Executed by <code>npm start -- --profile ${esc(of.profile)}</code> (the profile's knobs above).`
+    : story ? 'Shown: the outputs of <code>npm run notebooks</code> with the default parameters; with other parameters the figures and checks are recomputed in this page and the printed outputs are dimmed.' : 'Executed by <code>npm run notebooks</code> with the default parameters.';
+  const body = `${header}
 <div class="paper">${citation()}</div>
 <main>
 ${main.includes(toc) ? main : toc + main}
 </main>
 ${prevNext}
-<footer>${story ? 'Shown: the outputs of <code>npm run notebooks</code> with the default parameters; with other parameters the figures and checks are recomputed in this page and the printed outputs are dimmed.' : 'Executed by <code>npm run notebooks</code> with the default parameters.'}${citation()}</footer>`;
-  return { html: page(title, body, { plots: ids.plot, formulas, explore: !!story }), info: { stem, title, file: `${stem}.html`, claims, plots: ids.plot, formulas, explorable: !!story } };
+<footer>${footer}${citation()}</footer>`;
+  const file = of ? profilePage(stem, of.profile) : `${stem}.html`;
+  return { html: page(of ? `${title} (at ${of.profile} scale)` : title, body, { plots: ids.plot, formulas, explore: !!story }), info: { stem, title, file, claims, plots: ids.plot, formulas, explorable: !!story } };
 }
 
 const SITE_CSS = `
+.profile-note { max-width: 60rem; margin: .6rem auto 0; padding: .5rem 1.25rem; background: #fff8e1; border-left: 4px solid #e0a800; font-size: .92rem; }
+.index .scale, header a.scale { font-weight: 600; }
 .index details.checks { margin: .2rem 0 .8rem; font-size: .92rem; }
 .index details.checks summary { cursor: pointer; color: var(--muted); }
 .index details.checks .held { color: #1a7f37; } .index details.checks .failed { color: #b42318; }
@@ -394,16 +426,26 @@ export async function buildSite(outDir = SITE_DIR, notebooks = listNotebooks()):
     const m = nb.cells.find((c) => c.cell_type === 'markdown' && /^#\s+/m.test(text(c.source)));
     return m ? /^#\s+(.*)$/m.exec(text(m.source))![1]!.replace(/\$[^$]*\$/g, (x) => x.slice(1, -1)).trim() : stem;
   });
-  const pages: { info: PageInfo; html: string; src: string; checks: ClaimCheck[] }[] = [];
+  const pages: { info: PageInfo; html: string; src: string; checks: ClaimCheck[]; scaled: { profile: string; info: PageInfo; html: string; src: string; checks: ClaimCheck[] }[] }[] = [];
   for (const [i, { f, stem, nb }] of loaded.entries()) {
     const story = stories.get(stem);
+    // the notebook executed at each profile of its story, where committed (notebooks/paper-scale/NAME.ipynb)
+    const scaled: (typeof pages)[number]['scaled'] = [];
+    for (const [profile, knobs] of Object.entries(story?.profiles ?? {})) {
+      const pf = profilePath(f, profile, dirname(f));
+      if (!existsSync(pf)) continue;
+      const pnb = readNotebook(pf);
+      const r = renderNotebook(pnb, stem, relative(ROOT, pf) || pf, undefined, { of: { profile, knobs: { ...knobs }, file: `${stem}.html` } });
+      scaled.push({ profile, info: r.info, html: r.html, src: pf, checks: parseClaims(printedText(pnb)) });
+    }
     const nav: PageNav = {
       prev: i > 0 ? { file: `${loaded[i - 1]!.stem}.html`, title: titles[i - 1]! } : undefined,
       next: i + 1 < loaded.length ? { file: `${loaded[i + 1]!.stem}.html`, title: titles[i + 1]! } : undefined,
+      profile: scaled[0] ? { file: scaled[0].info.file, name: scaled[0].profile } : undefined,
     };
     const { html, info } = renderNotebook(nb, stem, relative(ROOT, f) || f, story ? { figures: Object.keys(story.figures) } : undefined, nav);
     // the closing cell's numerical checks (src/claims.ts lines in the printed output)
-    pages.push({ info, html, src: f, checks: parseClaims(printedText(nb)) });
+    pages.push({ info, html, src: f, checks: parseClaims(printedText(nb)), scaled });
   }
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(join(outDir, 'assets', 'katex'), { recursive: true });
@@ -416,6 +458,11 @@ export async function buildSite(outDir = SITE_DIR, notebooks = listNotebooks()):
   for (const p of pages) {
     writeFileSync(join(outDir, p.info.file), p.html);
     copyFileSync(p.src, join(outDir, 'notebooks', `${p.info.stem}.ipynb`));
+    for (const sp of p.scaled) {
+      writeFileSync(join(outDir, sp.info.file), sp.html);
+      mkdirSync(join(outDir, 'notebooks', `${sp.profile}-scale`), { recursive: true });
+      copyFileSync(sp.src, join(outDir, 'notebooks', `${sp.profile}-scale`, `${sp.info.stem}.ipynb`));
+    }
   }
   if (stories.size > 0) {
     // explorable pages: the page and worker bundles, the wasm binary, the default cells and the notebooks
@@ -439,13 +486,13 @@ export async function buildSite(outDir = SITE_DIR, notebooks = listNotebooks()):
   const intro = existsSync(introFile) ? anchorHeadings(wrapTables(renderMarkdown(md, readFileSync(introFile, 'utf8'), introEnv)))
     : '<h1>Notebooks</h1>';
   let formulas = introEnv.formulas;
-  const checksHtml = (checks: ClaimCheck[]) => {
+  const checksHtml = (checks: ClaimCheck[], scale?: string) => {
     if (checks.length === 0) return '';
     const held = checks.filter((c) => c.holds).length, ok = held === checks.length;
     const items = checks.map((c) => `<li class="${c.holds ? 'held' : 'failed'}">${c.holds ? '✓' : '✗'} ${esc(c.claim)}<br><span class="meta">measured: ${esc(c.measured)}</span></li>`).join('\n');
-    return `<details class="checks"><summary class="${ok ? 'held' : 'failed'}">${ok ? '✓' : '✗'} ${held} of ${checks.length} numerical checks held when the notebook was executed</summary><ul>\n${items}\n</ul></details>`;
+    return `<details class="checks"><summary class="${ok ? 'held' : 'failed'}">${ok ? '✓' : '✗'} ${held} of ${checks.length} numerical checks held when the notebook was executed${scale ? ` ${scale}` : ''}</summary><ul>\n${items}\n</ul></details>`;
   };
-  const list = pages.map(({ info, checks }) => {
+  const list = pages.map(({ info, checks, scaled }) => {
     const items = info.claims.map((c) => {
       const env = newEnv(`${info.stem}: claim`);
       const html = md.renderInline(c.text, env);
@@ -453,11 +500,11 @@ export async function buildSite(outDir = SITE_DIR, notebooks = listNotebooks()):
       return `<li>${html} <a class="go" href="${esc(info.file)}#${c.id}">→ in the notebook</a></li>`;
     }).join('\n');
     return `<section class="notebook" id="${esc(info.stem)}"><h2><a href="${esc(info.file)}">${esc(info.title)}</a></h2>
-<p class="meta"><code>notebooks/${esc(info.stem)}.ipynb</code> · ${info.plots} plot${info.plots === 1 ? '' : 's'}${info.explorable ? ' · <span class="live">recomputable in the page</span>' : ''}</p>
+<p class="meta"><code>notebooks/${esc(info.stem)}.ipynb</code> · ${info.plots} plot${info.plots === 1 ? '' : 's'}${info.explorable ? ' · <span class="live">recomputable in the page</span>' : ''}${scaled.map((sp) => ` · <a class="scale" href="${esc(sp.info.file)}">at ${esc(sp.profile)} scale</a>`).join('')}</p>
 <ul class="claims">
 ${items}
 </ul>
-${checksHtml(checks)}</section>`;
+${checksHtml(checks)}${scaled.map((sp) => checksHtml(sp.checks, `at ${sp.profile} scale (<a href="${esc(sp.info.file)}">page</a>)`)).join('')}</section>`;
   }).join('\n');
   // The robustness table (docs/robustness.md, written by `npm run robustness`) as a page of its own.
   const robustFile = join(ROOT, 'docs', 'robustness.md');

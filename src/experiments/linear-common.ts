@@ -9,7 +9,7 @@
 import { Rng } from '../rng.js';
 import { axpy, type Mat } from '../mat.js';
 import { eigSym, mm64 } from '../linalg.js';
-import { secondMoment } from '../data/inputs.js';
+import { sampleInputs, secondMoment } from '../data/inputs.js';
 import { makeCovariance, type CovarianceSpec } from '../data/covariance.js';
 import { linearSampler, makeTransferTask, sampleLinear, type TransferTask } from '../data/teachers.js';
 import { subspaceDistanceTo, transferLossOnBatches } from '../metrics.js';
@@ -146,7 +146,12 @@ export function measureSgdContraction(setup: LinearSetup, rng: Rng, maxSteps = 2
   const { task } = makeLinearProblem(setup, rng);
   const Fs = task.source.heads[0], Gs = task.source.G;
   const n = 8 * setup.d;
-  const b = sampleLinear({ ...task.source, noise: 0 }, n, rng.fork('batch'));
+  // the noiseless labels Y = X G*ᵀ F*ᵀ in float64 (mm64), whatever the engine: with a float32 engine
+  // product (which `sampleLinear` uses once n·d·k ≥ 32³, e.g. at d = 200) the batch's minimiser is G* only
+  // to ~10⁻⁷, a floor above the fitting window below. The same draws and, where `sampleLinear` multiplied
+  // in float64 (every cell at d ≤ 40), the same numbers bit for bit.
+  const X = sampleInputs(task.source.cov, n, rng.fork('batch'), task.source.law);
+  const b = { X, Y: mm64(mm64(X, Gs, false, true), Fs, false, true) };
   const lam = eigSym(mm64(Fs, Fs, true)).values, mu = eigSym(secondMoment(b.X)).values;
   const lmin = lam[0], lmax = lam[lam.length - 1], mmin = mu[0], mmax = mu[mu.length - 1];
   const eta = 2 / (lmax * mmax + lmin * mmin);

@@ -6,6 +6,14 @@
  *   npm run merge -- <experiment> [--from dir ...] [--data dir] [--set name=json ...] [--seeds k]
  *   npm run sweep-list
  *
+ * A notebook's sweeps: `--story NAME [--profile P] [--sweep S] [--knob name=json ...]` takes the grid
+ * (set, seeds, first replicate) from the story's sweeps at its knobs (the profile's overrides, then
+ * --knob's), instead of --set/--seeds; <experiment> then picks that experiment's sweeps of the story
+ * (all of them, or --sweep S). So the README's Slurm script shards a paper-scale sweep unchanged:
+ *
+ *   sbatch --array=0-7 examples/slurm-array.sh single-index-spike --story 20-single-index-spike --profile paper
+ *   npm run merge -- single-index-spike --story 20-single-index-spike --profile paper
+ *
  * <experiment> is a registered name or a path to a module file. `--set n=100` fixes axis n at 100;
  * `--set 'n=[100,1000]'` gives it two values (a JSON array lists values; to fix an axis at an array
  * value, wrap it: `--set 'shape=[[2,3]]'`). Strings are JSON strings: `--set 'opt="sgd"'`.
@@ -18,14 +26,19 @@ import { mergeShards } from './merge.js';
 import { CellError } from './pool.js';
 import { formatDuration, progressReporter } from './progress.js';
 import { liveRuns, releaseClaimsSync, runSweep } from './runner.js';
+import { STORIES, loadStory, storyNames } from '../stories/index.js';
+import { checkKnobs, KnobError, profileKnobs, type SweepRequest } from '../stories/story.js';
 
 export const USAGE = `usage:
   sweep <experiment> [--shard i/n] [--data dir] [--workers k] [--set name=json ...] [--seeds k]
         [--no-results] [--quiet] [--progress-interval seconds]
   merge <experiment> [--from dir ...] [--data dir] [--set name=json ...] [--seeds k]
+  sweep|merge [<experiment>] --story NOTEBOOK [--profile NAME] [--sweep NAME] [--knob name=json ...] [options above]
   list
 <experiment>: a registered name (see 'list') or a path to an experiment module.
---set n=100 fixes axis n; --set 'n=[100,1000]' gives it several values; strings in JSON quotes.`;
+--set n=100 fixes axis n; --set 'n=[100,1000]' gives it several values; strings in JSON quotes.
+--story: the grids of that notebook's story (src/stories/) at its knobs: a --profile's overrides (e.g.
+paper), then --knob's; <experiment> (optional) keeps that experiment's sweeps; --sweep keeps one.`;
 
 export class UsageError extends GridError {
   constructor(message: string) { super(message); this.name = 'UsageError'; }
@@ -43,6 +56,11 @@ export interface ParsedArgs {
   results: boolean;
   quiet: boolean;
   progressIntervalS?: number;
+  /** A notebook's story whose sweeps give the grids (instead of --set/--seeds). */
+  story?: string;
+  profile?: string;
+  sweep?: string;
+  knobs: Record<string, Json>;
 }
 
 function parseSet(arg: string): [string, Json[]] {
@@ -56,6 +74,16 @@ function parseSet(arg: string): [string, Json[]] {
   return [name, Array.isArray(v) ? v : [v]];
 }
 
+/** --knob name=json: the knob's value as written (a JSON list is a list knob's value). */
+function parseKnob(arg: string): [string, Json] {
+  const eq = arg.indexOf('=');
+  if (eq <= 0) throw new UsageError(`--knob expects name=json (e.g. --knob seed=1 or --knob 'kappas=[1,10]'); got '${arg}'`);
+  const name = arg.slice(0, eq), text = arg.slice(eq + 1);
+  try { return [name, JSON.parse(text) as Json]; } catch {
+    throw new UsageError(`--knob ${name}: '${text}' is not JSON; numbers as 100, strings in double quotes (--knob '${name}="${text}"'), lists as [1,2]`);
+  }
+}
+
 function intArg(flag: string, text: string | undefined, min: number): number {
   const n = text !== undefined && /^\s*-?\d+\s*$/.test(text) ? Number(text) : NaN;
   if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} must be an integer >= ${min}; got '${text ?? ''}'`);
@@ -63,7 +91,7 @@ function intArg(flag: string, text: string | undefined, min: number): number {
 }
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
-  const a: ParsedArgs = { command: 'help', set: {}, from: [], results: true, quiet: false };
+  const a: ParsedArgs = { command: 'help', set: {}, from: [], results: true, quiet: false, knobs: {} };
   const [cmd, ...rest] = argv;
   if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') return a;
   if (cmd !== 'sweep' && cmd !== 'merge' && cmd !== 'list') throw new UsageError(`unknown command '${cmd}'; commands: sweep, merge, list`);
@@ -92,6 +120,15 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         a.set[name] = values;
         break;
       }
+      case '--story': a.story = value(); break;
+      case '--profile': a.profile = value(); break;
+      case '--sweep': a.sweep = value(); break;
+      case '--knob': {
+        const [name, v] = parseKnob(value());
+        if (name in a.knobs) throw new UsageError(`--knob ${name} given twice`);
+        a.knobs[name] = v;
+        break;
+      }
       case '--help': case '-h': a.command = 'help'; return a;
       default:
         if (flag.startsWith('-')) throw new UsageError(`unknown option '${flag}' for ${cmd}`);
@@ -99,7 +136,13 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         a.experiment = arg;
     }
   }
-  if (a.command !== 'list' && a.experiment === undefined) {
+  if (a.story === undefined && (a.profile !== undefined || a.sweep !== undefined || Object.keys(a.knobs).length > 0)) {
+    throw new UsageError('--profile, --sweep and --knob belong to --story NOTEBOOK');
+  }
+  if (a.story !== undefined && (Object.keys(a.set).length > 0 || a.seeds !== undefined)) {
+    throw new UsageError('--story takes its grids from the story: give knobs with --knob name=json (or --profile), not --set/--seeds');
+  }
+  if (a.command !== 'list' && a.experiment === undefined && a.story === undefined) {
     throw new UsageError(`${a.command}: name an experiment; known experiments: ${experimentNames().join(', ')}`);
   }
   if (a.command === 'merge' && (a.shard !== undefined || a.workers !== undefined)) throw new UsageError('merge takes no --shard or --workers');
@@ -126,6 +169,7 @@ export async function main(argv: readonly string[], io: CliIo = { out: (s) => pr
       }
       return 0;
     }
+    if (a.story !== undefined) return await storyCommand(a, io, say);
     const set = Object.keys(a.set).length ? a.set : undefined;
     if (a.command === 'merge') {
       const r = await mergeShards(a.experiment!, { dataDir: a.data, from: a.from, set, seeds: a.seeds, onNotice: say, quietEngine: true });
@@ -152,6 +196,55 @@ export async function main(argv: readonly string[], io: CliIo = { out: (s) => pr
     if (!bad && process.env.SWEEP_DEBUG && (e as Error)?.stack) say((e as Error).stack!);
     return bad ? 2 : 1;
   }
+}
+
+/** One sweep of a story at its knobs, as the CLI runs or merges it. */
+export interface StorySweep { readonly name: string; readonly req: SweepRequest }
+
+/**
+ * The sweeps of `--story` at the knobs (profile, then --knob), kept to <experiment>'s and to --sweep.
+ * Bad names and knob values are usage errors naming what exists.
+ */
+export async function storySweeps(a: Pick<ParsedArgs, 'story' | 'profile' | 'sweep' | 'knobs' | 'experiment'>): Promise<StorySweep[]> {
+  if (!Object.prototype.hasOwnProperty.call(STORIES, a.story!)) throw new UsageError(`--story: no story '${a.story}'; stories: ${storyNames().join(', ')}`);
+  const story = await loadStory(a.story!);
+  let reqs: Record<string, SweepRequest>;
+  try {
+    const v = checkKnobs(story, { ...(a.profile !== undefined ? profileKnobs(story, a.profile) : {}), ...a.knobs });
+    reqs = story.sweeps(v) as Record<string, SweepRequest>;
+  } catch (e) {
+    if (e instanceof KnobError) throw new UsageError(e.message);
+    throw e;
+  }
+  const all = Object.entries(reqs).map(([name, req]) => ({ name, req }));
+  const list = all.map((x) => `${x.name} (${x.req.experiment})`).join(', ');
+  if (a.sweep !== undefined && !all.some((x) => x.name === a.sweep)) throw new UsageError(`--sweep: story '${a.story}' has no sweep '${a.sweep}'; its sweeps: ${list}`);
+  const picked = all.filter((x) => (a.sweep === undefined || x.name === a.sweep) && (a.experiment === undefined || x.req.experiment === a.experiment));
+  if (picked.length === 0) throw new UsageError(`story '${a.story}' has no sweep${a.sweep !== undefined ? ` '${a.sweep}'` : ''} of experiment '${a.experiment}'; its sweeps: ${list}`);
+  return picked;
+}
+
+async function storyCommand(a: ParsedArgs, io: CliIo, say: (s: string) => void): Promise<number> {
+  const sweeps = await storySweeps(a);
+  const at = `${a.story}${a.profile !== undefined ? ` at '${a.profile}'` : ''}`;
+  for (const { name, req } of sweeps) {
+    const grid = { set: req.set, seeds: req.seeds, firstReplicate: req.firstReplicate };
+    if (a.command === 'merge') {
+      const r = await mergeShards(req.experiment, { dataDir: a.data, from: a.from, ...grid, onNotice: say, quietEngine: true });
+      io.out(`${r.experiment} [${at}, sweep ${name}]: merged ${r.cells} cells (${r.present} present, ${r.copied} copied${r.corrupt.length ? `, ${r.corrupt.length} damaged copies skipped` : ''}) -> ${r.resultsFile}\n`);
+      continue;
+    }
+    const r = await runSweep(req.experiment, {
+      dataDir: a.data, workers: a.workers, shard: a.shard, ...grid, writeResults: a.results && a.shard === undefined,
+      onNotice: say, quietEngine: true,
+      onProgress: a.quiet ? undefined : progressReporter({ stream: io.err, intervalMs: a.progressIntervalS !== undefined ? 1000 * a.progressIntervalS : undefined }),
+    });
+    const shard = r.shard ? ` shard ${r.shard.index}/${r.shard.count}:` : '';
+    const damaged = r.corrupt.length ? `, ${r.corrupt.length} damaged cache files recomputed` : '';
+    const others = r.byOthers ? `, ${r.byOthers} computed by another run` : '';
+    io.out(`${r.experiment} [${at}, sweep ${name}]:${shard} ${r.cells.length} cells (${r.computed} computed, ${r.cached} cached${others}${damaged}) in ${formatDuration(r.elapsedMs)}${r.resultsFile ? ` -> ${r.resultsFile}` : ''}\n`);
+  }
+  return 0;
 }
 
 const invokedDirectly = process.argv[1] !== undefined && /[\\/]src[\\/]node[\\/]cli\.[cm]?[jt]s$/.test(process.argv[1]);

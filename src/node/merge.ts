@@ -26,6 +26,8 @@ export interface MergeOptions {
   /** The same overrides the shards ran with. */
   set?: Readonly<Record<string, readonly Json[]>>;
   seeds?: number;
+  /** The first replicate index the shards ran with (a story's seed knob; default 0). */
+  firstReplicate?: number;
   onNotice?: (message: string) => void;
   fs?: FsLayer;
   /** Do not print the numeric engine when this call starts it. */
@@ -59,7 +61,7 @@ export async function mergeShards(spec: ExperimentSpec, opts: MergeOptions = {})
   const notice = opts.onNotice ?? ((m: string) => console.warn(m));
   const r = await resolveExperiment(spec);
   const { exp } = r;
-  const grid = effectiveGrid(exp, { set: opts.set, seeds: opts.seeds });
+  const grid = effectiveGrid(exp, { set: opts.set, seeds: opts.seeds, firstReplicate: opts.firstReplicate });
   const dataDir = await checkDataDir(opts.dataDir ?? defaultDataDir(), '--data', exp.name);
   const fromDirs: string[] = [];
   for (const d of opts.from ?? []) fromDirs.push(await checkSourceDir(d, '--from'));

@@ -46,6 +46,22 @@ export type KfacKnobs = KnobValues<typeof knobs>;
 
 /** The smallest floor batch used for the n^(−1/2) fit: n ≥ 6d (the floor's large-n regime). */
 export const floorFitMin = (v: KfacKnobs) => 6 * v.d;
+
+/**
+ * The floor's log-log slope against n predicted at finite n/d: the noise term of one KFAC step has covariance
+ * σ_ε²(FᵀF)⁻¹ ⊗ Σ̂⁻¹/n and, for Gaussian inputs, E Σ̂⁻¹ = n Σ⁻¹/(n − d − 1) (the inverse-Wishart mean), so the
+ * floor scales like σ_ε √(tr Σ⁻¹/(n − d − 1)). Its least-squares slope on log n over the batch sizes `ns` is
+ * that of −½ log(n − d − 1): −½ as n/d → ∞, −0.537 for the default fit (d = 20, n = 128…1024), −0.569 for
+ * d = 200, n ∈ {1200, 2400}. The A4 slope claim is centred on it.
+ */
+export function floorSlopePrediction(d: number, ns: readonly number[]): number {
+  if (ns.length < 2 || ns.some((n) => !(n > d + 1))) return NaN;
+  const xs = ns.map(Math.log), ys = ns.map((n) => -0.5 * Math.log(n - d - 1));
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length, my = ys.reduce((a, b) => a + b, 0) / ys.length;
+  return xs.reduce((a, x, i) => a + (x - mx) * (ys[i]! - my), 0) / xs.reduce((a, x) => a + (x - mx) ** 2, 0);
+}
+/** Half-width of the A4 slope window around `floorSlopePrediction` (the default's [−0.6, −0.4] was ±0.1 around −½). */
+export const FLOOR_SLOPE_HALF_WIDTH = 0.1;
 const A6_BASE_LRS = [0.3, 0.5, 1, 1.5];
 
 export interface FloorRow { kappaSigma: number; kappaF: number; n: number; floor: Map<number, number | string>; ratio: Map<number, number | string>; ratioTr: Map<number, number | string> }
@@ -181,8 +197,10 @@ export const kfacStory: Story<typeof knobs, KfacResult, S, 'iterations' | 'a5' |
       { label: `λ = ${aL.damping} vs SGD ${fmtCount(geoMean(sgdRef))}`, ...withinTest(sgdRef, aL.best, 2, ALPHA) },
     ]));
     const groups = floorGroups(r), nMin = floorFitMin(v);
-    out.push(allOf(`A4: the noise floor scales like n^(−1/2) for n ≥ 6d = ${nMin}: the mean per-seed log-log slope has its ${Math.round(100 * (1 - 2 * ALPHA))}% interval inside [−0.6, −0.4] (t, α = ${ALPHA} per side)`,
-      groups.map((g) => ({ label: g.name, ...slopeTest(g.rows.filter((x) => x.n >= nMin), ALPHA) }))));
+    const sPred = floorSlopePrediction(v.d, v.floorNs.filter((x) => x >= nMin)), sLo = sPred - FLOOR_SLOPE_HALF_WIDTH, sHi = sPred + FLOOR_SLOPE_HALF_WIDTH;
+    out.push(allOf(`A4: the noise floor scales like (n − d − 1)^(−1/2) for n ≥ 6d = ${nMin}: the mean per-seed log-log slope has its ${Math.round(100 * (1 - 2 * ALPHA))}% interval inside [${sLo.toFixed(3)}, ${sHi.toFixed(3)}], ` +
+      `±${FLOOR_SLOPE_HALF_WIDTH} around the slope ${sPred.toFixed(3)} that law has over these n (−½ as n/d → ∞; t, α = ${ALPHA} per side)`,
+      groups.map((g) => ({ label: g.name, ...slopeTest(g.rows.filter((x) => x.n >= nMin), sLo, sHi, ALPHA) }))));
     out.push(allOf(`A4 (the refined scale derived in this notebook): floor / (σ_ε √(tr Σ⁻¹ / n) / σ_min(F*)), averaged over n ≥ ${nMin}, has its ${Math.round(100 * (1 - 2 * ALPHA))}% interval inside [0.5, 2] at every κ(Σ) and κ(F*)`,
       groups.map((g) => ({ label: g.name, ...boundedMean(seedMeans(g.rows.filter((x) => x.n >= nMin), 'ratioTr'), 0.5, 2, ALPHA) }))));
     const dig = (kS: number) => seedMeans(r.floors.filter((x) => x.kappaSigma === kS && x.n >= nMin), 'ratio');
@@ -195,6 +213,20 @@ export const kfacStory: Story<typeof knobs, KfacResult, S, 'iterations' | 'a5' |
     { name: 'seeds=12', knobs: { seeds: 12 } },
     { name: 'd=40,n=128', knobs: { d: 40, n: 128, floorNs: [64, 128, 256, 512, 1024, 2048] } },
   ],
+  profiles: {
+    /**
+     * Paper scale (issue 12): the problem of notebook 10's profile (d = 200, k = 8, d_y = 16, n = 256, κ(Σ) ≤ 100,
+     * budget 500, 8 seeds; SGD's cells are shared). Step sizes up to 1 (η = 1 is A2's one-step case; the
+     * input-side variant is unstable above it). κ(F*) ∈ {1, 4} for A5: from 1 to 3 the input-side count grew
+     * only ×5.2 (its κ(F*) = 1 count is a head-learning transient), the 5× claim's boundary; 10 costs more than
+     * the budget. A6 at κ(Σ) = 10, where SGD needs ≈ 80 steps (at 100, ≈ 500 per damped run). The floor at
+     * n ∈ {1200, 2400} (n ≥ 6d) with σ_ε = 0.05: its scale σ_ε √(tr Σ⁻¹/n)/σ_min(F*) then stays in the range the
+     * default's fit covers (tr Σ⁻¹ grows ≈ 10× from d = 20 to 200 at κ(Σ) = 100; at σ_ε = 0.1 the κ(F*) = 3 floor
+     * is ≈ 0.4–0.5, where the sine saturates and the slope flattens to −0.45).
+     */
+    paper: { d: 200, k: 8, dy: 16, n: 256, kappaSigmas: [1, 10, 100], lrs: [0.3, 0.5, 0.7, 1], maxSteps: 500, kappaFsA5: [1, 4],
+      dampings: [0, 1, 100], dampingKappa: 10, floorNs: [1200, 2400], floorNoise: 0.05, identityD: 200, seeds: 8 },
+  },
 };
 
 export default kfacStory;
@@ -222,7 +254,7 @@ function seedMeans(rows: readonly FloorRow[], key: 'ratio' | 'ratioTr'): Map<num
   return out;
 }
 
-function slopeTest(rows: readonly FloorRow[], alpha: number): { holds: boolean; measured: string } {
+function slopeTest(rows: readonly FloorRow[], lo: number, hi: number, alpha: number): { holds: boolean; measured: string } {
   if (rows.length < 2) return { holds: false, measured: `only ${rows.length} batch size(s) in the fit range` };
   const reps = [...new Set(rows.flatMap((x) => [...x.floor.keys()]))];
   const slopes: number[] = [];
@@ -233,7 +265,7 @@ function slopeTest(rows: readonly FloorRow[], alpha: number): { holds: boolean; 
     const mx = xs.reduce((a, b) => a + b, 0) / xs.length, my = ly.reduce((a, b) => a + b, 0) / ly.length;
     slopes.push(xs.reduce((a, x, i) => a + (x - mx) * (ly[i]! - my), 0) / xs.reduce((a, x) => a + (x - mx) ** 2, 0));
   }
-  const t = equivalenceTest(slopes, -0.6, -0.4, alpha);
+  const t = equivalenceTest(slopes, lo, hi, alpha);
   return { holds: t.holds, measured: `slope ${t.mean.toFixed(3)}, interval [${t.lo.toFixed(3)}, ${t.hi.toFixed(3)}] (n = ${t.n} seeds)` };
 }
 

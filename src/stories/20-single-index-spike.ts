@@ -38,7 +38,7 @@ export const knobs = {
   rotSeeds: { type: 'integer', default: 16, min: 4, max: 4096, doc: 'replicates of the rotated-Σ check' },
   biasDims: { type: 'integer[]', default: [32, 64, 128, 256, 512], min: 8, max: 2048, minLength: 3, doc: 'd of the finite-d study of B3 (at n/d = kappaRatio, κ = kappa)' },
   biasSeeds: { type: 'integer', default: 160, min: 8, max: 10000, doc: 'replicates per d of the finite-d study' },
-  dNet: { type: 'integer', default: 128, min: 8, max: 512, doc: 'input dimension of the network section (n = 8·dNet)' },
+  dNet: { type: 'integer', default: 128, min: 8, max: 2048, doc: 'input dimension of the network section (n = 8·dNet)' },
   widths: { type: 'integer[]', default: [32, 64, 128, 256, 512, 1024], min: 1, max: 4096, minLength: 2, doc: 'widths N for W₁ − W₀ against its rank-one term' },
   etaScales: { type: 'number[]', default: [0.5, 1, 2, 4, 8, 16, 32], above: 0, max: 1000, minLength: 2, doc: 'η = c·√N for the top singular vector of W₁' },
   etaWidths: { type: 'integer[]', default: [64, 256, 1024], min: 1, max: 4096, doc: 'widths of the step-size sweep' },
@@ -382,6 +382,16 @@ export const spikeStory: Story<typeof knobs, SpikeResults, SweepName, FigName> =
     { name: '4× replicates', knobs: { seeds: 128, rotSeeds: 64, biasSeeds: 640, netSeeds: 8 } },
     { name: 'd = 512', knobs: { d: 512, biasDims: [64, 128, 256, 512, 1024] } },
   ],
+  profiles: {
+    // The paper's scale: d = 1024 for the alignment sweeps and the network (n = 8d = 8192 there), widths up
+    // to 2048. One replicate's cos² fluctuates ∝ 1/√d, so 8 batches per point at d = 1024 measure each
+    // ratio of expectations about as precisely as the default 32 at d = 256 (SE ∝ 1/√(d·batches): 8·1024 =
+    // 32·256). The finite-d study already spans d = 32…512 (its cells are the default's).
+    paper: {
+      d: 1024, seeds: 8, kappas: [1, 10, 100, 1000], rotSeeds: 8,
+      dNet: 1024, widths: [256, 512, 1024, 2048], etaWidths: [2048], netSeeds: 4,
+    },
+  },
 };
 
 const pct = (x: number) => `${(100 * x).toFixed(0)} %`;

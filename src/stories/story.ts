@@ -130,6 +130,24 @@ export function checkKnobs<K extends Knobs, R>(story: Story<K, R>, overrides: Re
   return v;
 }
 
+/** The profile names declared by any of `stories` (sorted). */
+export function profileNames(stories: readonly AnyStory[]): string[] {
+  return [...new Set(stories.flatMap((s) => Object.keys(s.profiles ?? {})))].sort();
+}
+
+/**
+ * The knob overrides of `story`'s profile `name` (refused, naming the profiles it has, when it has no such
+ * profile). Pass them to `checkKnobs`, possibly merged with further overrides.
+ */
+export function profileKnobs<K extends Knobs, R>(story: Story<K, R>, name: string): Readonly<Record<string, unknown>> {
+  const profiles = story.profiles ?? {};
+  if (!Object.prototype.hasOwnProperty.call(profiles, name)) {
+    const known = Object.keys(profiles);
+    throw new KnobError(`${story.notebook}: no profile '${name}'; profiles: ${known.length ? known.join(', ') : '(none)'}`);
+  }
+  return profiles[name]!;
+}
+
 /** The default values of every knob (checked: a story's defaults must pass its own validator). */
 export function defaultKnobs<K extends Knobs, R>(story: Story<K, R>): KnobValues<K> {
   return checkKnobs(story, {});
@@ -190,6 +208,12 @@ export interface Story<K extends Knobs, R, S extends string = string, F extends 
    * size. Each is a set of knob overrides, checked with `checkKnobs`.
    */
   readonly robustness?: readonly { readonly name: string; readonly knobs: Readonly<Record<string, unknown>> }[];
+  /**
+   * Named knob profiles, e.g. `paper` (the paper-scale sizes: `npm start -- --profile paper`,
+   * `npm run notebook -- notebooks/NAME.ipynb --profile paper`): each is a set of knob overrides, checked
+   * with `checkKnobs` like any override.
+   */
+  readonly profiles?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 }
 
 /** Any story (for registries and generic tools). */

@@ -54,3 +54,27 @@ test('computeStory runs the sweeps through the runner and reports partial result
   assert.deepEqual(seen, [1, 2]);
   assert.equal(r.n, 2);
 });
+
+test('profileKnobs: a declared profile passes checkKnobs; an unknown profile is refused naming the profiles', async () => {
+  const { profileKnobs, profileNames } = await import('../../src/stories/story.js');
+  const withProfile = { ...toy, profiles: { paper: { kappas: [1, 10, 100], seeds: 8 } } };
+  const v = checkKnobs(withProfile, profileKnobs(withProfile, 'paper'));
+  assert.deepEqual(v.kappas, [1, 10, 100]);
+  assert.equal(v.seeds, 8);
+  assert.equal(v.method, 'kfac');
+  assert.deepEqual(profileNames([toy, withProfile]), ['paper']);
+  assert.throws(() => profileKnobs(withProfile, 'huge'), (e: unknown) => e instanceof KnobError && /no profile 'huge'; profiles: paper/.test(e.message));
+  assert.throws(() => profileKnobs(toy, 'paper'), (e: unknown) => e instanceof KnobError && /no profile 'paper'; profiles: \(none\)/.test(e.message));
+  // a profile is checked like any override: a bad value is refused naming the knob
+  const bad = { ...toy, profiles: { paper: { seeds: 1000 } } };
+  assert.throws(() => checkKnobs(bad, profileKnobs(bad, 'paper')), /'seeds' must be an integer ≥ 1 and ≤ 64; got 1000/);
+});
+
+test('every profile of every registered story passes its own validator', async () => {
+  const { loadStory, storyNames } = await import('../../src/stories/index.js');
+  const { profileKnobs } = await import('../../src/stories/story.js');
+  for (const name of storyNames()) {
+    const s = await loadStory(name);
+    for (const p of Object.keys(s.profiles ?? {})) assert.doesNotThrow(() => checkKnobs(s, profileKnobs(s, p)), `${name} / ${p}`);
+  }
+});

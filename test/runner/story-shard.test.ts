@@ -1,0 +1,73 @@
+/**
+ * `npm run sweep -- <experiment> --story NB --profile paper`: a story's sweeps at a profile, sharded as the
+ * README's Slurm script shards them (its extra arguments go to the sweep), merged, equal the unsharded run
+ * cell for cell and byte for byte. The paper profile of notebook 21 is shrunk with --knob (d, N, problems)
+ * so that the test is quick; the grid's other axes, the base seed's first replicate and the sweep names
+ * are the story's.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { main, storySweeps } from '../../src/node/cli.js';
+import { SEED_STRIDE } from '../../src/sweep/grid.js';
+import { cellFiles, readText, tmp } from './helpers.js';
+import testErrorStory from '../../src/stories/21-single-index-test-error.js';
+
+async function cli(...argv: string[]) {
+  let out = '', err = '';
+  const code = await main(argv, { out: (s) => { out += s; }, err: { write: (s: string) => { err += s; return true; } } });
+  return { code, out, err };
+}
+
+const EXP = 'single-index-test-error';
+const STORY = ['--story', '21-single-index-test-error', '--profile', 'paper', '--knob', 'd=8', '--knob', 'N=8', '--knob', 'nTest=100', '--knob', 'seeds=3', '--knob', 'seed=1'];
+
+test('a profile sweep in 3 shards, merged, gives the cells and results files of the unsharded run', async () => {
+  const sweeps = await storySweeps({ story: '21-single-index-test-error', profile: 'paper', knobs: { d: 8, N: 8, nTest: 100, seeds: 3, seed: 1 }, experiment: EXP });
+  assert.deepEqual(sweeps.map((s) => s.name), ['rotated', 'aligned']);
+  const paper = testErrorStory.profiles!.paper!;
+  assert.deepEqual(sweeps[0]!.req.set.kappa, paper.kappas, "the profile's κ grid");
+  assert.deepEqual(sweeps[0]!.req.set.etaGrid, [paper.etaGrid], "the profile's step-size grid");
+  const kappas = paper.kappas as number[];
+  const nRot = 3 * kappas.length, nAl = 3 * kappas.filter((k) => k > 1).length;
+  assert.equal(sweeps[0]!.req.firstReplicate, SEED_STRIDE);
+
+  const whole = tmp('story-whole');
+  const w = await cli('sweep', EXP, ...STORY, '--data', whole, '--workers', '0', '--quiet');
+  assert.equal(w.code, 0, w.err);
+  assert.match(w.out, new RegExp(`single-index-test-error \\[21-single-index-test-error at 'paper', sweep rotated\\]: ${nRot} cells \\(${nRot} computed, 0 cached\\)`));
+  assert.match(w.out, new RegExp(`sweep aligned\\]: ${nAl} cells \\(${nAl} computed`));
+  const files = [...w.out.matchAll(/-> (\S+)/g)].map((m) => m[1]!);
+  assert.equal(files.length, 2);
+  assert.match(readText(files[0]!), new RegExp(`"replicate": ?${SEED_STRIDE}\\b`), 'replicates start at seed·SEED_STRIDE');
+
+  // as examples/slurm-array.sh runs it: <experiment> --shard i/n --data DIR --workers k, then the story's arguments
+  const shared = tmp('story-shared');
+  for (let i = 0; i < 3; i++) {
+    const s = await cli('sweep', EXP, '--shard', `${i}/3`, '--data', shared, '--workers', '0', ...STORY, '--quiet');
+    assert.equal(s.code, 0, s.err);
+    assert.match(s.out, new RegExp(`sweep rotated\\]: shard ${i}/3: ${nRot / 3} cells \\(${nRot / 3} computed`));
+  }
+  assert.deepEqual(cellFiles(shared, EXP), cellFiles(whole, EXP), 'the same cells');
+  const m = await cli('merge', EXP, ...STORY, '--data', shared);
+  assert.equal(m.code, 0, m.err);
+  assert.match(m.out, new RegExp(`sweep rotated\\]: merged ${nRot} cells \\(${nRot} present, 0 copied\\)`));
+  const merged = [...m.out.matchAll(/-> (\S+)/g)].map((x) => x[1]!);
+  assert.deepEqual(merged.map((f) => readText(f)), files.map((f) => readText(f)), 'merged results = unsharded results, byte for byte');
+});
+
+test('--story refuses what it cannot honour, naming what exists', async () => {
+  const cases: [string[], RegExp][] = [
+    [['sweep', EXP, '--story', 'nope'], /no story 'nope'; stories: .*21-single-index-test-error/],
+    [['sweep', EXP, '--story', '21-single-index-test-error', '--profile', 'huge'], /no profile 'huge'; profiles: paper/],
+    [['sweep', EXP, '--story', '21-single-index-test-error', '--sweep', 'nope'], /no sweep 'nope'; its sweeps: rotated \(single-index-test-error\), aligned/],
+    [['sweep', 'single-index-spike', '--story', '21-single-index-test-error'], /has no sweep of experiment 'single-index-spike'/],
+    [['sweep', EXP, '--story', '21-single-index-test-error', '--set', 'd=8'], /not --set\/--seeds/],
+    [['sweep', EXP, '--profile', 'paper'], /belong to --story/],
+    [['sweep', EXP, '--story', '21-single-index-test-error', '--knob', 'd=3'], /parameter 'd' must be an integer ≥ 4/],
+  ];
+  for (const [argv, re] of cases) {
+    const r = await cli(...argv);
+    assert.equal(r.code, 2, argv.join(' '));
+    assert.match(r.err, re, argv.join(' '));
+  }
+});
