@@ -198,6 +198,10 @@ export function cholcol(lt: usize, j: u32, ld: u32): void {
 }
 
 // ---------------------------------------------------------------- micro-kernels and their drivers
+//
+// Register tiles measured on the 2-core Xeon (AVX-512 host, V8's 16 xmm registers): float64 4×4 (8
+// accumulators) beat 6×4, 4×8 and 8×4 (12–16 accumulators, which spill) on every shape tried; float32
+// 4×8 beat 6×8, 4×12 and 8×8. The tiles below are written out (no macros in AssemblyScript).
 
 /** One 4×4 tile of C (row stride ldc bytes) += packed A panel (4 entries per inner index) · packed B panel (4 per index), kc indices ascending; init ≠ 0 starts from +0 instead of loading C. */
 // @ts-ignore: decorator
@@ -238,206 +242,18 @@ export function cholcol(lt: usize, j: u32, ld: u32): void {
  * gemm64_4x4(a, b, c, mt, nt, kc, ldc, sym, init): every 4×4 tile (it < mt, jt < nt) of C
  * (float64, row stride ldc bytes) += A panel it · B panel jt over kc inner indices (panels from
  * packA/packB with mr = 4, nr = 4); with sym ≠ 0 only the tiles holding an entry on or above
- * the diagonal; with init ≠ 0 the tiles start from +0 instead of C.
+ * the diagonal; with init ≠ 0 the tiles start from +0 instead of C. Row tiles go in blocks of mb.
  */
-export function gemm64_4x4(a: usize, b: usize, c: usize, mt: i32, nt: i32, kc: i32, ldc: usize, sym: i32, init: i32): void {
+export function gemm64_4x4(a: usize, b: usize, c: usize, mt: i32, nt: i32, kc: i32, ldc: usize, sym: i32, init: i32, mb: i32): void {
   const pa: usize = <usize>kc * 32, pb: usize = <usize>kc * 32;
-  for (let jt = 0; jt < nt; jt++) {
-    let iEnd = mt;
-    if (sym) { const e = (jt * 4 + 3) / 4 + 1; if (e < iEnd) iEnd = e; }
-    const bp = b + <usize>jt * pb, cj = c + <usize>(jt * 32);
-    for (let it = 0; it < iEnd; it++) tile64_4x4(a + <usize>it * pa, bp, cj + <usize>(it * 4) * ldc, kc, ldc, init);
-  }
-}
-
-/** One 6×4 tile of C (row stride ldc bytes) += packed A panel (6 entries per inner index) · packed B panel (4 per index), kc indices ascending; init ≠ 0 starts from +0 instead of loading C. */
-// @ts-ignore: decorator
-@inline function tile64_6x4(ap: usize, bp: usize, cp: usize, kc: i32, ldc: usize, init: i32): void {
-  let c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128, c40: v128, c41: v128, c50: v128, c51: v128;
-  if (init) {
-    const z = f64x2.splat(0);
-    c00 = z; c01 = z; c10 = z; c11 = z; c20 = z; c21 = z; c30 = z; c31 = z; c40 = z; c41 = z; c50 = z; c51 = z;
-  } else {
-    c00 = v128.load(cp + 0 * ldc, 0); c01 = v128.load(cp + 0 * ldc, 16);
-    c10 = v128.load(cp + 1 * ldc, 0); c11 = v128.load(cp + 1 * ldc, 16);
-    c20 = v128.load(cp + 2 * ldc, 0); c21 = v128.load(cp + 2 * ldc, 16);
-    c30 = v128.load(cp + 3 * ldc, 0); c31 = v128.load(cp + 3 * ldc, 16);
-    c40 = v128.load(cp + 4 * ldc, 0); c41 = v128.load(cp + 4 * ldc, 16);
-    c50 = v128.load(cp + 5 * ldc, 0); c51 = v128.load(cp + 5 * ldc, 16);
-  }
-  for (let p = kc; p > 0; p--) {
-    const b0 = v128.load(bp, 0); const b1 = v128.load(bp, 16);
-    const a0 = v128.load64_splat(ap, 0);
-    c00 = MADD64(c00, a0, b0);
-    c01 = MADD64(c01, a0, b1);
-    const a1 = v128.load64_splat(ap, 8);
-    c10 = MADD64(c10, a1, b0);
-    c11 = MADD64(c11, a1, b1);
-    const a2 = v128.load64_splat(ap, 16);
-    c20 = MADD64(c20, a2, b0);
-    c21 = MADD64(c21, a2, b1);
-    const a3 = v128.load64_splat(ap, 24);
-    c30 = MADD64(c30, a3, b0);
-    c31 = MADD64(c31, a3, b1);
-    const a4 = v128.load64_splat(ap, 32);
-    c40 = MADD64(c40, a4, b0);
-    c41 = MADD64(c41, a4, b1);
-    const a5 = v128.load64_splat(ap, 40);
-    c50 = MADD64(c50, a5, b0);
-    c51 = MADD64(c51, a5, b1);
-    ap += 48; bp += 32;
-  }
-  v128.store(cp + 0 * ldc, c00, 0); v128.store(cp + 0 * ldc, c01, 16);
-  v128.store(cp + 1 * ldc, c10, 0); v128.store(cp + 1 * ldc, c11, 16);
-  v128.store(cp + 2 * ldc, c20, 0); v128.store(cp + 2 * ldc, c21, 16);
-  v128.store(cp + 3 * ldc, c30, 0); v128.store(cp + 3 * ldc, c31, 16);
-  v128.store(cp + 4 * ldc, c40, 0); v128.store(cp + 4 * ldc, c41, 16);
-  v128.store(cp + 5 * ldc, c50, 0); v128.store(cp + 5 * ldc, c51, 16);
-}
-
-/**
- * gemm64_6x4(a, b, c, mt, nt, kc, ldc, sym, init): every 6×4 tile (it < mt, jt < nt) of C
- * (float64, row stride ldc bytes) += A panel it · B panel jt over kc inner indices (panels from
- * packA/packB with mr = 6, nr = 4); with sym ≠ 0 only the tiles holding an entry on or above
- * the diagonal; with init ≠ 0 the tiles start from +0 instead of C.
- */
-export function gemm64_6x4(a: usize, b: usize, c: usize, mt: i32, nt: i32, kc: i32, ldc: usize, sym: i32, init: i32): void {
-  const pa: usize = <usize>kc * 48, pb: usize = <usize>kc * 32;
-  for (let jt = 0; jt < nt; jt++) {
-    let iEnd = mt;
-    if (sym) { const e = (jt * 4 + 3) / 6 + 1; if (e < iEnd) iEnd = e; }
-    const bp = b + <usize>jt * pb, cj = c + <usize>(jt * 32);
-    for (let it = 0; it < iEnd; it++) tile64_6x4(a + <usize>it * pa, bp, cj + <usize>(it * 6) * ldc, kc, ldc, init);
-  }
-}
-
-/** One 4×8 tile of C (row stride ldc bytes) += packed A panel (4 entries per inner index) · packed B panel (8 per index), kc indices ascending; init ≠ 0 starts from +0 instead of loading C. */
-// @ts-ignore: decorator
-@inline function tile64_4x8(ap: usize, bp: usize, cp: usize, kc: i32, ldc: usize, init: i32): void {
-  let c00: v128, c01: v128, c02: v128, c03: v128, c10: v128, c11: v128, c12: v128, c13: v128, c20: v128, c21: v128, c22: v128, c23: v128, c30: v128, c31: v128, c32: v128, c33: v128;
-  if (init) {
-    const z = f64x2.splat(0);
-    c00 = z; c01 = z; c02 = z; c03 = z; c10 = z; c11 = z; c12 = z; c13 = z; c20 = z; c21 = z; c22 = z; c23 = z; c30 = z; c31 = z; c32 = z; c33 = z;
-  } else {
-    c00 = v128.load(cp + 0 * ldc, 0); c01 = v128.load(cp + 0 * ldc, 16); c02 = v128.load(cp + 0 * ldc, 32); c03 = v128.load(cp + 0 * ldc, 48);
-    c10 = v128.load(cp + 1 * ldc, 0); c11 = v128.load(cp + 1 * ldc, 16); c12 = v128.load(cp + 1 * ldc, 32); c13 = v128.load(cp + 1 * ldc, 48);
-    c20 = v128.load(cp + 2 * ldc, 0); c21 = v128.load(cp + 2 * ldc, 16); c22 = v128.load(cp + 2 * ldc, 32); c23 = v128.load(cp + 2 * ldc, 48);
-    c30 = v128.load(cp + 3 * ldc, 0); c31 = v128.load(cp + 3 * ldc, 16); c32 = v128.load(cp + 3 * ldc, 32); c33 = v128.load(cp + 3 * ldc, 48);
-  }
-  for (let p = kc; p > 0; p--) {
-    const b0 = v128.load(bp, 0); const b1 = v128.load(bp, 16); const b2 = v128.load(bp, 32); const b3 = v128.load(bp, 48);
-    const a0 = v128.load64_splat(ap, 0);
-    c00 = MADD64(c00, a0, b0);
-    c01 = MADD64(c01, a0, b1);
-    c02 = MADD64(c02, a0, b2);
-    c03 = MADD64(c03, a0, b3);
-    const a1 = v128.load64_splat(ap, 8);
-    c10 = MADD64(c10, a1, b0);
-    c11 = MADD64(c11, a1, b1);
-    c12 = MADD64(c12, a1, b2);
-    c13 = MADD64(c13, a1, b3);
-    const a2 = v128.load64_splat(ap, 16);
-    c20 = MADD64(c20, a2, b0);
-    c21 = MADD64(c21, a2, b1);
-    c22 = MADD64(c22, a2, b2);
-    c23 = MADD64(c23, a2, b3);
-    const a3 = v128.load64_splat(ap, 24);
-    c30 = MADD64(c30, a3, b0);
-    c31 = MADD64(c31, a3, b1);
-    c32 = MADD64(c32, a3, b2);
-    c33 = MADD64(c33, a3, b3);
-    ap += 32; bp += 64;
-  }
-  v128.store(cp + 0 * ldc, c00, 0); v128.store(cp + 0 * ldc, c01, 16); v128.store(cp + 0 * ldc, c02, 32); v128.store(cp + 0 * ldc, c03, 48);
-  v128.store(cp + 1 * ldc, c10, 0); v128.store(cp + 1 * ldc, c11, 16); v128.store(cp + 1 * ldc, c12, 32); v128.store(cp + 1 * ldc, c13, 48);
-  v128.store(cp + 2 * ldc, c20, 0); v128.store(cp + 2 * ldc, c21, 16); v128.store(cp + 2 * ldc, c22, 32); v128.store(cp + 2 * ldc, c23, 48);
-  v128.store(cp + 3 * ldc, c30, 0); v128.store(cp + 3 * ldc, c31, 16); v128.store(cp + 3 * ldc, c32, 32); v128.store(cp + 3 * ldc, c33, 48);
-}
-
-/**
- * gemm64_4x8(a, b, c, mt, nt, kc, ldc, sym, init): every 4×8 tile (it < mt, jt < nt) of C
- * (float64, row stride ldc bytes) += A panel it · B panel jt over kc inner indices (panels from
- * packA/packB with mr = 4, nr = 8); with sym ≠ 0 only the tiles holding an entry on or above
- * the diagonal; with init ≠ 0 the tiles start from +0 instead of C.
- */
-export function gemm64_4x8(a: usize, b: usize, c: usize, mt: i32, nt: i32, kc: i32, ldc: usize, sym: i32, init: i32): void {
-  const pa: usize = <usize>kc * 32, pb: usize = <usize>kc * 64;
-  for (let jt = 0; jt < nt; jt++) {
-    let iEnd = mt;
-    if (sym) { const e = (jt * 8 + 7) / 4 + 1; if (e < iEnd) iEnd = e; }
-    const bp = b + <usize>jt * pb, cj = c + <usize>(jt * 64);
-    for (let it = 0; it < iEnd; it++) tile64_4x8(a + <usize>it * pa, bp, cj + <usize>(it * 4) * ldc, kc, ldc, init);
-  }
-}
-
-/** One 8×4 tile of C (row stride ldc bytes) += packed A panel (8 entries per inner index) · packed B panel (4 per index), kc indices ascending; init ≠ 0 starts from +0 instead of loading C. */
-// @ts-ignore: decorator
-@inline function tile64_8x4(ap: usize, bp: usize, cp: usize, kc: i32, ldc: usize, init: i32): void {
-  let c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128, c40: v128, c41: v128, c50: v128, c51: v128, c60: v128, c61: v128, c70: v128, c71: v128;
-  if (init) {
-    const z = f64x2.splat(0);
-    c00 = z; c01 = z; c10 = z; c11 = z; c20 = z; c21 = z; c30 = z; c31 = z; c40 = z; c41 = z; c50 = z; c51 = z; c60 = z; c61 = z; c70 = z; c71 = z;
-  } else {
-    c00 = v128.load(cp + 0 * ldc, 0); c01 = v128.load(cp + 0 * ldc, 16);
-    c10 = v128.load(cp + 1 * ldc, 0); c11 = v128.load(cp + 1 * ldc, 16);
-    c20 = v128.load(cp + 2 * ldc, 0); c21 = v128.load(cp + 2 * ldc, 16);
-    c30 = v128.load(cp + 3 * ldc, 0); c31 = v128.load(cp + 3 * ldc, 16);
-    c40 = v128.load(cp + 4 * ldc, 0); c41 = v128.load(cp + 4 * ldc, 16);
-    c50 = v128.load(cp + 5 * ldc, 0); c51 = v128.load(cp + 5 * ldc, 16);
-    c60 = v128.load(cp + 6 * ldc, 0); c61 = v128.load(cp + 6 * ldc, 16);
-    c70 = v128.load(cp + 7 * ldc, 0); c71 = v128.load(cp + 7 * ldc, 16);
-  }
-  for (let p = kc; p > 0; p--) {
-    const b0 = v128.load(bp, 0); const b1 = v128.load(bp, 16);
-    const a0 = v128.load64_splat(ap, 0);
-    c00 = MADD64(c00, a0, b0);
-    c01 = MADD64(c01, a0, b1);
-    const a1 = v128.load64_splat(ap, 8);
-    c10 = MADD64(c10, a1, b0);
-    c11 = MADD64(c11, a1, b1);
-    const a2 = v128.load64_splat(ap, 16);
-    c20 = MADD64(c20, a2, b0);
-    c21 = MADD64(c21, a2, b1);
-    const a3 = v128.load64_splat(ap, 24);
-    c30 = MADD64(c30, a3, b0);
-    c31 = MADD64(c31, a3, b1);
-    const a4 = v128.load64_splat(ap, 32);
-    c40 = MADD64(c40, a4, b0);
-    c41 = MADD64(c41, a4, b1);
-    const a5 = v128.load64_splat(ap, 40);
-    c50 = MADD64(c50, a5, b0);
-    c51 = MADD64(c51, a5, b1);
-    const a6 = v128.load64_splat(ap, 48);
-    c60 = MADD64(c60, a6, b0);
-    c61 = MADD64(c61, a6, b1);
-    const a7 = v128.load64_splat(ap, 56);
-    c70 = MADD64(c70, a7, b0);
-    c71 = MADD64(c71, a7, b1);
-    ap += 64; bp += 32;
-  }
-  v128.store(cp + 0 * ldc, c00, 0); v128.store(cp + 0 * ldc, c01, 16);
-  v128.store(cp + 1 * ldc, c10, 0); v128.store(cp + 1 * ldc, c11, 16);
-  v128.store(cp + 2 * ldc, c20, 0); v128.store(cp + 2 * ldc, c21, 16);
-  v128.store(cp + 3 * ldc, c30, 0); v128.store(cp + 3 * ldc, c31, 16);
-  v128.store(cp + 4 * ldc, c40, 0); v128.store(cp + 4 * ldc, c41, 16);
-  v128.store(cp + 5 * ldc, c50, 0); v128.store(cp + 5 * ldc, c51, 16);
-  v128.store(cp + 6 * ldc, c60, 0); v128.store(cp + 6 * ldc, c61, 16);
-  v128.store(cp + 7 * ldc, c70, 0); v128.store(cp + 7 * ldc, c71, 16);
-}
-
-/**
- * gemm64_8x4(a, b, c, mt, nt, kc, ldc, sym, init): every 8×4 tile (it < mt, jt < nt) of C
- * (float64, row stride ldc bytes) += A panel it · B panel jt over kc inner indices (panels from
- * packA/packB with mr = 8, nr = 4); with sym ≠ 0 only the tiles holding an entry on or above
- * the diagonal; with init ≠ 0 the tiles start from +0 instead of C.
- */
-export function gemm64_8x4(a: usize, b: usize, c: usize, mt: i32, nt: i32, kc: i32, ldc: usize, sym: i32, init: i32): void {
-  const pa: usize = <usize>kc * 64, pb: usize = <usize>kc * 32;
-  for (let jt = 0; jt < nt; jt++) {
-    let iEnd = mt;
-    if (sym) { const e = (jt * 4 + 3) / 8 + 1; if (e < iEnd) iEnd = e; }
-    const bp = b + <usize>jt * pb, cj = c + <usize>(jt * 32);
-    for (let it = 0; it < iEnd; it++) tile64_8x4(a + <usize>it * pa, bp, cj + <usize>(it * 8) * ldc, kc, ldc, init);
+  for (let i0 = 0; i0 < mt; i0 += mb) { // blocks of mb row tiles: their A panels stay in L2 while B panels pass
+    const i1 = i0 + mb < mt ? i0 + mb : mt;
+    for (let jt = 0; jt < nt; jt++) {
+      let iEnd = i1;
+      if (sym) { const e = (jt * 4 + 3) / 4 + 1; if (e < iEnd) iEnd = e; }
+      const bp = b + <usize>jt * pb, cj = c + <usize>(jt * 32);
+      for (let it = i0; it < iEnd; it++) tile64_4x4(a + <usize>it * pa, bp, cj + <usize>(it * 4) * ldc, kc, ldc, init);
+    }
   }
 }
 
@@ -480,202 +296,18 @@ export function gemm64_8x4(a: usize, b: usize, c: usize, mt: i32, nt: i32, kc: i
  * gemm32_4x8(a, b, c, mt, nt, kc, ldc, sym, init): every 4×8 tile (it < mt, jt < nt) of C
  * (float32, row stride ldc bytes) += A panel it · B panel jt over kc inner indices (panels from
  * packA/packB with mr = 4, nr = 8, narrowed); with sym ≠ 0 only the tiles holding an entry on or above
- * the diagonal; with init ≠ 0 the tiles start from +0 instead of C.
+ * the diagonal; with init ≠ 0 the tiles start from +0 instead of C. Row tiles go in blocks of mb.
  */
-export function gemm32_4x8(a: usize, b: usize, c: usize, mt: i32, nt: i32, kc: i32, ldc: usize, sym: i32, init: i32): void {
+export function gemm32_4x8(a: usize, b: usize, c: usize, mt: i32, nt: i32, kc: i32, ldc: usize, sym: i32, init: i32, mb: i32): void {
   const pa: usize = <usize>kc * 16, pb: usize = <usize>kc * 32;
-  for (let jt = 0; jt < nt; jt++) {
-    let iEnd = mt;
-    if (sym) { const e = (jt * 8 + 7) / 4 + 1; if (e < iEnd) iEnd = e; }
-    const bp = b + <usize>jt * pb, cj = c + <usize>(jt * 32);
-    for (let it = 0; it < iEnd; it++) tile32_4x8(a + <usize>it * pa, bp, cj + <usize>(it * 4) * ldc, kc, ldc, init);
-  }
-}
-
-/** One 6×8 tile of C (row stride ldc bytes) += packed A panel (6 entries per inner index) · packed B panel (8 per index), kc indices ascending; init ≠ 0 starts from +0 instead of loading C. */
-// @ts-ignore: decorator
-@inline function tile32_6x8(ap: usize, bp: usize, cp: usize, kc: i32, ldc: usize, init: i32): void {
-  let c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128, c40: v128, c41: v128, c50: v128, c51: v128;
-  if (init) {
-    const z = f32x4.splat(0);
-    c00 = z; c01 = z; c10 = z; c11 = z; c20 = z; c21 = z; c30 = z; c31 = z; c40 = z; c41 = z; c50 = z; c51 = z;
-  } else {
-    c00 = v128.load(cp + 0 * ldc, 0); c01 = v128.load(cp + 0 * ldc, 16);
-    c10 = v128.load(cp + 1 * ldc, 0); c11 = v128.load(cp + 1 * ldc, 16);
-    c20 = v128.load(cp + 2 * ldc, 0); c21 = v128.load(cp + 2 * ldc, 16);
-    c30 = v128.load(cp + 3 * ldc, 0); c31 = v128.load(cp + 3 * ldc, 16);
-    c40 = v128.load(cp + 4 * ldc, 0); c41 = v128.load(cp + 4 * ldc, 16);
-    c50 = v128.load(cp + 5 * ldc, 0); c51 = v128.load(cp + 5 * ldc, 16);
-  }
-  for (let p = kc; p > 0; p--) {
-    const b0 = v128.load(bp, 0); const b1 = v128.load(bp, 16);
-    const a0 = v128.load32_splat(ap, 0);
-    c00 = MADD32(c00, a0, b0);
-    c01 = MADD32(c01, a0, b1);
-    const a1 = v128.load32_splat(ap, 4);
-    c10 = MADD32(c10, a1, b0);
-    c11 = MADD32(c11, a1, b1);
-    const a2 = v128.load32_splat(ap, 8);
-    c20 = MADD32(c20, a2, b0);
-    c21 = MADD32(c21, a2, b1);
-    const a3 = v128.load32_splat(ap, 12);
-    c30 = MADD32(c30, a3, b0);
-    c31 = MADD32(c31, a3, b1);
-    const a4 = v128.load32_splat(ap, 16);
-    c40 = MADD32(c40, a4, b0);
-    c41 = MADD32(c41, a4, b1);
-    const a5 = v128.load32_splat(ap, 20);
-    c50 = MADD32(c50, a5, b0);
-    c51 = MADD32(c51, a5, b1);
-    ap += 24; bp += 32;
-  }
-  v128.store(cp + 0 * ldc, c00, 0); v128.store(cp + 0 * ldc, c01, 16);
-  v128.store(cp + 1 * ldc, c10, 0); v128.store(cp + 1 * ldc, c11, 16);
-  v128.store(cp + 2 * ldc, c20, 0); v128.store(cp + 2 * ldc, c21, 16);
-  v128.store(cp + 3 * ldc, c30, 0); v128.store(cp + 3 * ldc, c31, 16);
-  v128.store(cp + 4 * ldc, c40, 0); v128.store(cp + 4 * ldc, c41, 16);
-  v128.store(cp + 5 * ldc, c50, 0); v128.store(cp + 5 * ldc, c51, 16);
-}
-
-/**
- * gemm32_6x8(a, b, c, mt, nt, kc, ldc, sym, init): every 6×8 tile (it < mt, jt < nt) of C
- * (float32, row stride ldc bytes) += A panel it · B panel jt over kc inner indices (panels from
- * packA/packB with mr = 6, nr = 8, narrowed); with sym ≠ 0 only the tiles holding an entry on or above
- * the diagonal; with init ≠ 0 the tiles start from +0 instead of C.
- */
-export function gemm32_6x8(a: usize, b: usize, c: usize, mt: i32, nt: i32, kc: i32, ldc: usize, sym: i32, init: i32): void {
-  const pa: usize = <usize>kc * 24, pb: usize = <usize>kc * 32;
-  for (let jt = 0; jt < nt; jt++) {
-    let iEnd = mt;
-    if (sym) { const e = (jt * 8 + 7) / 6 + 1; if (e < iEnd) iEnd = e; }
-    const bp = b + <usize>jt * pb, cj = c + <usize>(jt * 32);
-    for (let it = 0; it < iEnd; it++) tile32_6x8(a + <usize>it * pa, bp, cj + <usize>(it * 6) * ldc, kc, ldc, init);
-  }
-}
-
-/** One 4×12 tile of C (row stride ldc bytes) += packed A panel (4 entries per inner index) · packed B panel (12 per index), kc indices ascending; init ≠ 0 starts from +0 instead of loading C. */
-// @ts-ignore: decorator
-@inline function tile32_4x12(ap: usize, bp: usize, cp: usize, kc: i32, ldc: usize, init: i32): void {
-  let c00: v128, c01: v128, c02: v128, c10: v128, c11: v128, c12: v128, c20: v128, c21: v128, c22: v128, c30: v128, c31: v128, c32: v128;
-  if (init) {
-    const z = f32x4.splat(0);
-    c00 = z; c01 = z; c02 = z; c10 = z; c11 = z; c12 = z; c20 = z; c21 = z; c22 = z; c30 = z; c31 = z; c32 = z;
-  } else {
-    c00 = v128.load(cp + 0 * ldc, 0); c01 = v128.load(cp + 0 * ldc, 16); c02 = v128.load(cp + 0 * ldc, 32);
-    c10 = v128.load(cp + 1 * ldc, 0); c11 = v128.load(cp + 1 * ldc, 16); c12 = v128.load(cp + 1 * ldc, 32);
-    c20 = v128.load(cp + 2 * ldc, 0); c21 = v128.load(cp + 2 * ldc, 16); c22 = v128.load(cp + 2 * ldc, 32);
-    c30 = v128.load(cp + 3 * ldc, 0); c31 = v128.load(cp + 3 * ldc, 16); c32 = v128.load(cp + 3 * ldc, 32);
-  }
-  for (let p = kc; p > 0; p--) {
-    const b0 = v128.load(bp, 0); const b1 = v128.load(bp, 16); const b2 = v128.load(bp, 32);
-    const a0 = v128.load32_splat(ap, 0);
-    c00 = MADD32(c00, a0, b0);
-    c01 = MADD32(c01, a0, b1);
-    c02 = MADD32(c02, a0, b2);
-    const a1 = v128.load32_splat(ap, 4);
-    c10 = MADD32(c10, a1, b0);
-    c11 = MADD32(c11, a1, b1);
-    c12 = MADD32(c12, a1, b2);
-    const a2 = v128.load32_splat(ap, 8);
-    c20 = MADD32(c20, a2, b0);
-    c21 = MADD32(c21, a2, b1);
-    c22 = MADD32(c22, a2, b2);
-    const a3 = v128.load32_splat(ap, 12);
-    c30 = MADD32(c30, a3, b0);
-    c31 = MADD32(c31, a3, b1);
-    c32 = MADD32(c32, a3, b2);
-    ap += 16; bp += 48;
-  }
-  v128.store(cp + 0 * ldc, c00, 0); v128.store(cp + 0 * ldc, c01, 16); v128.store(cp + 0 * ldc, c02, 32);
-  v128.store(cp + 1 * ldc, c10, 0); v128.store(cp + 1 * ldc, c11, 16); v128.store(cp + 1 * ldc, c12, 32);
-  v128.store(cp + 2 * ldc, c20, 0); v128.store(cp + 2 * ldc, c21, 16); v128.store(cp + 2 * ldc, c22, 32);
-  v128.store(cp + 3 * ldc, c30, 0); v128.store(cp + 3 * ldc, c31, 16); v128.store(cp + 3 * ldc, c32, 32);
-}
-
-/**
- * gemm32_4x12(a, b, c, mt, nt, kc, ldc, sym, init): every 4×12 tile (it < mt, jt < nt) of C
- * (float32, row stride ldc bytes) += A panel it · B panel jt over kc inner indices (panels from
- * packA/packB with mr = 4, nr = 12, narrowed); with sym ≠ 0 only the tiles holding an entry on or above
- * the diagonal; with init ≠ 0 the tiles start from +0 instead of C.
- */
-export function gemm32_4x12(a: usize, b: usize, c: usize, mt: i32, nt: i32, kc: i32, ldc: usize, sym: i32, init: i32): void {
-  const pa: usize = <usize>kc * 16, pb: usize = <usize>kc * 48;
-  for (let jt = 0; jt < nt; jt++) {
-    let iEnd = mt;
-    if (sym) { const e = (jt * 12 + 11) / 4 + 1; if (e < iEnd) iEnd = e; }
-    const bp = b + <usize>jt * pb, cj = c + <usize>(jt * 48);
-    for (let it = 0; it < iEnd; it++) tile32_4x12(a + <usize>it * pa, bp, cj + <usize>(it * 4) * ldc, kc, ldc, init);
-  }
-}
-
-/** One 8×8 tile of C (row stride ldc bytes) += packed A panel (8 entries per inner index) · packed B panel (8 per index), kc indices ascending; init ≠ 0 starts from +0 instead of loading C. */
-// @ts-ignore: decorator
-@inline function tile32_8x8(ap: usize, bp: usize, cp: usize, kc: i32, ldc: usize, init: i32): void {
-  let c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128, c40: v128, c41: v128, c50: v128, c51: v128, c60: v128, c61: v128, c70: v128, c71: v128;
-  if (init) {
-    const z = f32x4.splat(0);
-    c00 = z; c01 = z; c10 = z; c11 = z; c20 = z; c21 = z; c30 = z; c31 = z; c40 = z; c41 = z; c50 = z; c51 = z; c60 = z; c61 = z; c70 = z; c71 = z;
-  } else {
-    c00 = v128.load(cp + 0 * ldc, 0); c01 = v128.load(cp + 0 * ldc, 16);
-    c10 = v128.load(cp + 1 * ldc, 0); c11 = v128.load(cp + 1 * ldc, 16);
-    c20 = v128.load(cp + 2 * ldc, 0); c21 = v128.load(cp + 2 * ldc, 16);
-    c30 = v128.load(cp + 3 * ldc, 0); c31 = v128.load(cp + 3 * ldc, 16);
-    c40 = v128.load(cp + 4 * ldc, 0); c41 = v128.load(cp + 4 * ldc, 16);
-    c50 = v128.load(cp + 5 * ldc, 0); c51 = v128.load(cp + 5 * ldc, 16);
-    c60 = v128.load(cp + 6 * ldc, 0); c61 = v128.load(cp + 6 * ldc, 16);
-    c70 = v128.load(cp + 7 * ldc, 0); c71 = v128.load(cp + 7 * ldc, 16);
-  }
-  for (let p = kc; p > 0; p--) {
-    const b0 = v128.load(bp, 0); const b1 = v128.load(bp, 16);
-    const a0 = v128.load32_splat(ap, 0);
-    c00 = MADD32(c00, a0, b0);
-    c01 = MADD32(c01, a0, b1);
-    const a1 = v128.load32_splat(ap, 4);
-    c10 = MADD32(c10, a1, b0);
-    c11 = MADD32(c11, a1, b1);
-    const a2 = v128.load32_splat(ap, 8);
-    c20 = MADD32(c20, a2, b0);
-    c21 = MADD32(c21, a2, b1);
-    const a3 = v128.load32_splat(ap, 12);
-    c30 = MADD32(c30, a3, b0);
-    c31 = MADD32(c31, a3, b1);
-    const a4 = v128.load32_splat(ap, 16);
-    c40 = MADD32(c40, a4, b0);
-    c41 = MADD32(c41, a4, b1);
-    const a5 = v128.load32_splat(ap, 20);
-    c50 = MADD32(c50, a5, b0);
-    c51 = MADD32(c51, a5, b1);
-    const a6 = v128.load32_splat(ap, 24);
-    c60 = MADD32(c60, a6, b0);
-    c61 = MADD32(c61, a6, b1);
-    const a7 = v128.load32_splat(ap, 28);
-    c70 = MADD32(c70, a7, b0);
-    c71 = MADD32(c71, a7, b1);
-    ap += 32; bp += 32;
-  }
-  v128.store(cp + 0 * ldc, c00, 0); v128.store(cp + 0 * ldc, c01, 16);
-  v128.store(cp + 1 * ldc, c10, 0); v128.store(cp + 1 * ldc, c11, 16);
-  v128.store(cp + 2 * ldc, c20, 0); v128.store(cp + 2 * ldc, c21, 16);
-  v128.store(cp + 3 * ldc, c30, 0); v128.store(cp + 3 * ldc, c31, 16);
-  v128.store(cp + 4 * ldc, c40, 0); v128.store(cp + 4 * ldc, c41, 16);
-  v128.store(cp + 5 * ldc, c50, 0); v128.store(cp + 5 * ldc, c51, 16);
-  v128.store(cp + 6 * ldc, c60, 0); v128.store(cp + 6 * ldc, c61, 16);
-  v128.store(cp + 7 * ldc, c70, 0); v128.store(cp + 7 * ldc, c71, 16);
-}
-
-/**
- * gemm32_8x8(a, b, c, mt, nt, kc, ldc, sym, init): every 8×8 tile (it < mt, jt < nt) of C
- * (float32, row stride ldc bytes) += A panel it · B panel jt over kc inner indices (panels from
- * packA/packB with mr = 8, nr = 8, narrowed); with sym ≠ 0 only the tiles holding an entry on or above
- * the diagonal; with init ≠ 0 the tiles start from +0 instead of C.
- */
-export function gemm32_8x8(a: usize, b: usize, c: usize, mt: i32, nt: i32, kc: i32, ldc: usize, sym: i32, init: i32): void {
-  const pa: usize = <usize>kc * 32, pb: usize = <usize>kc * 32;
-  for (let jt = 0; jt < nt; jt++) {
-    let iEnd = mt;
-    if (sym) { const e = (jt * 8 + 7) / 8 + 1; if (e < iEnd) iEnd = e; }
-    const bp = b + <usize>jt * pb, cj = c + <usize>(jt * 32);
-    for (let it = 0; it < iEnd; it++) tile32_8x8(a + <usize>it * pa, bp, cj + <usize>(it * 8) * ldc, kc, ldc, init);
+  for (let i0 = 0; i0 < mt; i0 += mb) { // blocks of mb row tiles: their A panels stay in L2 while B panels pass
+    const i1 = i0 + mb < mt ? i0 + mb : mt;
+    for (let jt = 0; jt < nt; jt++) {
+      let iEnd = i1;
+      if (sym) { const e = (jt * 8 + 7) / 4 + 1; if (e < iEnd) iEnd = e; }
+      const bp = b + <usize>jt * pb, cj = c + <usize>(jt * 32);
+      for (let it = i0; it < iEnd; it++) tile32_4x8(a + <usize>it * pa, bp, cj + <usize>(it * 4) * ldc, kc, ldc, init);
+    }
   }
 }
 

@@ -66,7 +66,9 @@ export interface PackedModule {
   packB(src: number, dst: number, n: number, nr: number, np: number, p0: number, kc: number, rs: number, cs: number, narrow: number): void;
   widen?(src: number, dst: number, count: number): void;
 }
-export type GemmFn = (a: number, b: number, c: number, mt: number, nt: number, kc: number, ldc: number, sym: number, init: number) => void;
+export type GemmFn = (a: number, b: number, c: number, mt: number, nt: number, kc: number, ldc: number, sym: number, init: number, mb: number) => void;
+/** Rows of A whose packed panels (MC_BYTES / KC_BYTES rows of one block) stay in L2 while B's panels pass. */
+const MC_BYTES = 1 << 18;
 
 const up64 = (bytes: number) => (bytes + 63) & ~63;
 
@@ -97,12 +99,12 @@ export function packedGemm(
   if (!sameB) M.set(br * bc === b.length ? b : b.subarray(0, br * bc), bRaw / 8);
   // op(A)[i, p] and op(B)[p, j] as byte strides (row, column) into the stored operands
   const rsA = ta ? 8 : ac * 8, csA = ta ? ac * 8 : 8, rsB = tb ? 8 : bc * 8, csB = tb ? bc * 8 : 8;
-  const narrow = f32 ? 1 : 0, symI = sym ? 1 : 0;
+  const narrow = f32 ? 1 : 0, symI = sym ? 1 : 0, mb = Math.max(1, Math.floor(MC_BYTES / KC_BYTES / mr));
   for (let p0 = 0; p0 < k; p0 += kcb) {
     const kc = k - p0 < kcb ? k - p0 : kcb;
     w.packA(aRaw, pA, m, mr, mp, p0, kc, rsA, csA, narrow);
     w.packB(bRaw, pB, n, nr, np, p0, kc, rsB, csB, narrow);
-    gemm(pA, pB, cOff, mp / mr, np / nr, kc, np * es, symI, p0 === 0 ? 1 : 0);
+    gemm(pA, pB, cOff, mp / mr, np / nr, kc, np * es, symI, p0 === 0 ? 1 : 0, mb);
   }
   if (f32) w.widen!(cOff, cw, mp * np);
   M = w.f64();
