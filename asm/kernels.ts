@@ -204,6 +204,7 @@ export function cholcol(lt: usize, j: u32, ld: u32): void {
 // 4×8 beat 6×8, 4×12 and 8×8. The tiles below are written out (no macros in AssemblyScript).
 
 /** One 4×4 tile of C (row stride ldc bytes) += packed A panel (4 entries per inner index) · packed B panel (4 per index), kc indices ascending; init ≠ 0 starts from +0 instead of loading C. */
+/** One 4×4 tile of C (row stride ldc bytes) += packed A panel (4 entries per inner index) · packed B panel (4 per index), kc indices ascending; init ≠ 0 starts from +0 instead of loading C. */
 // @ts-ignore: decorator
 @inline function tile64_4x4(ap: usize, bp: usize, cp: usize, kc: i32, ldc: usize, init: i32): void {
   let c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128;
@@ -239,21 +240,19 @@ export function cholcol(lt: usize, j: u32, ld: u32): void {
 }
 
 /**
- * gemm64_4x4(a, b, c, mt, nt, kc, ldc, sym, init): every 4×4 tile (it < mt, jt < nt) of C
- * (float64, row stride ldc bytes) += A panel it · B panel jt over kc inner indices (panels from
- * packA/packB with mr = 4, nr = 4); with sym ≠ 0 only the tiles holding an entry on or above
- * the diagonal; with init ≠ 0 the tiles start from +0 instead of C. Row tiles go in blocks of mb.
+ * gemm64_4x4(a, b, c, it0, it1, nt, kc, ldc, sym, init): the 4×4 tiles (it0 ≤ it < it1, jt < nt) of C
+ * (float64, row stride ldc bytes, tile (it, jt) at c + it·4·ldc + jt·32) += A panel it · B panel jt over
+ * kc inner indices (panels from packA/packB with mr = 4, nr = 4, panel it at a + it·kc·32);
+ * with sym ≠ 0 only the tiles holding an entry on or above the diagonal; with init ≠ 0 the tiles start
+ * from +0 instead of C. Columns outer, rows inner: B's panel stays in L1 while A's panels pass.
  */
-export function gemm64_4x4(a: usize, b: usize, c: usize, mt: i32, nt: i32, kc: i32, ldc: usize, sym: i32, init: i32, mb: i32): void {
+export function gemm64_4x4(a: usize, b: usize, c: usize, it0: i32, it1: i32, nt: i32, kc: i32, ldc: usize, sym: i32, init: i32): void {
   const pa: usize = <usize>kc * 32, pb: usize = <usize>kc * 32;
-  for (let i0 = 0; i0 < mt; i0 += mb) { // blocks of mb row tiles: their A panels stay in L2 while B panels pass
-    const i1 = i0 + mb < mt ? i0 + mb : mt;
-    for (let jt = 0; jt < nt; jt++) {
-      let iEnd = i1;
-      if (sym) { const e = (jt * 4 + 3) / 4 + 1; if (e < iEnd) iEnd = e; }
-      const bp = b + <usize>jt * pb, cj = c + <usize>(jt * 32);
-      for (let it = i0; it < iEnd; it++) tile64_4x4(a + <usize>it * pa, bp, cj + <usize>(it * 4) * ldc, kc, ldc, init);
-    }
+  for (let jt = 0; jt < nt; jt++) {
+    let iEnd = it1;
+    if (sym) { const e = (jt * 4 + 3) / 4 + 1; if (e < iEnd) iEnd = e; }
+    const bp = b + <usize>jt * pb, cj = c + <usize>(jt * 32);
+    for (let it = it0; it < iEnd; it++) tile64_4x4(a + <usize>it * pa, bp, cj + <usize>(it * 4) * ldc, kc, ldc, init);
   }
 }
 
@@ -293,21 +292,19 @@ export function gemm64_4x4(a: usize, b: usize, c: usize, mt: i32, nt: i32, kc: i
 }
 
 /**
- * gemm32_4x8(a, b, c, mt, nt, kc, ldc, sym, init): every 4×8 tile (it < mt, jt < nt) of C
- * (float32, row stride ldc bytes) += A panel it · B panel jt over kc inner indices (panels from
- * packA/packB with mr = 4, nr = 8, narrowed); with sym ≠ 0 only the tiles holding an entry on or above
- * the diagonal; with init ≠ 0 the tiles start from +0 instead of C. Row tiles go in blocks of mb.
+ * gemm32_4x8(a, b, c, it0, it1, nt, kc, ldc, sym, init): the 4×8 tiles (it0 ≤ it < it1, jt < nt) of C
+ * (float32, row stride ldc bytes, tile (it, jt) at c + it·4·ldc + jt·32) += A panel it · B panel jt over
+ * kc inner indices (panels from packA/packB with mr = 4, nr = 8, narrowed, panel it at a + it·kc·16);
+ * with sym ≠ 0 only the tiles holding an entry on or above the diagonal; with init ≠ 0 the tiles start
+ * from +0 instead of C. Columns outer, rows inner: B's panel stays in L1 while A's panels pass.
  */
-export function gemm32_4x8(a: usize, b: usize, c: usize, mt: i32, nt: i32, kc: i32, ldc: usize, sym: i32, init: i32, mb: i32): void {
+export function gemm32_4x8(a: usize, b: usize, c: usize, it0: i32, it1: i32, nt: i32, kc: i32, ldc: usize, sym: i32, init: i32): void {
   const pa: usize = <usize>kc * 16, pb: usize = <usize>kc * 32;
-  for (let i0 = 0; i0 < mt; i0 += mb) { // blocks of mb row tiles: their A panels stay in L2 while B panels pass
-    const i1 = i0 + mb < mt ? i0 + mb : mt;
-    for (let jt = 0; jt < nt; jt++) {
-      let iEnd = i1;
-      if (sym) { const e = (jt * 8 + 7) / 4 + 1; if (e < iEnd) iEnd = e; }
-      const bp = b + <usize>jt * pb, cj = c + <usize>(jt * 32);
-      for (let it = i0; it < iEnd; it++) tile32_4x8(a + <usize>it * pa, bp, cj + <usize>(it * 4) * ldc, kc, ldc, init);
-    }
+  for (let jt = 0; jt < nt; jt++) {
+    let iEnd = it1;
+    if (sym) { const e = (jt * 8 + 7) / 4 + 1; if (e < iEnd) iEnd = e; }
+    const bp = b + <usize>jt * pb, cj = c + <usize>(jt * 32);
+    for (let it = it0; it < iEnd; it++) tile32_4x8(a + <usize>it * pa, bp, cj + <usize>(it * 4) * ldc, kc, ldc, init);
   }
 }
 

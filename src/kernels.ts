@@ -66,18 +66,19 @@ export interface PackedModule {
   packB(src: number, dst: number, n: number, nr: number, np: number, p0: number, kc: number, rs: number, cs: number, narrow: number): void;
   widen?(src: number, dst: number, count: number): void;
 }
-export type GemmFn = (a: number, b: number, c: number, mt: number, nt: number, kc: number, ldc: number, sym: number, init: number, mb: number) => void;
-/** Rows of A whose packed panels (MC_BYTES / KC_BYTES rows of one block) stay in L2 while B's panels pass. */
-const MC_BYTES = 1 << 18;
+export type GemmFn = (a: number, b: number, c: number, it0: number, it1: number, nt: number, kc: number, ldc: number, sym: number, init: number) => void;
+/** Bytes of a block of C rows that stays in L2 while every inner-index block passes over it. */
+const C_BLOCK_BYTES = 1 << 19;
 
 const up64 = (bytes: number) => (bytes + 63) & ~63;
 
 /**
  * op(A)·op(B) with a packed-panel WebAssembly GEMM of register tile mr×nr: both operands are copied into
- * the module's memory as they are stored (one `set`, a memory copy), packed there into panels per block
- * of inner indices (rows and columns past m and n padded with zeros, so every tile is full), and the
- * micro-kernel accumulates each tile of C in registers over the block, the first block starting from +0
- * (no separate zeroing of C). `f32`: the panels are narrowed to float32 while packing, C accumulates in
+ * the module's memory as they are stored (one `set`, a memory copy) and packed there, once, into panels
+ * per block of inner indices (rows and columns past m and n padded with zeros, so every tile is full).
+ * Then, for each block of C's rows (sized to stay in L2), the micro-kernel runs over every inner-index
+ * block in ascending order, accumulating each tile in registers, the first block starting from +0 (no
+ * separate zeroing of C). `f32`: the panels are narrowed to float32 while packing, C accumulates in
  * float32 and is widened (exactly) at the end. The padded entries of C are discarded; every real entry
  * is accumulated in ascending inner index from +0. A symmetric product computes the tiles holding the
  * upper triangle and mirrors it.
@@ -88,10 +89,11 @@ export function packedGemm(
   m: number, k: number, n: number, sym: boolean,
 ): Float64Array {
   const es = f32 ? 4 : 8, kcb = KC_BYTES / es;
-  const mp = Math.ceil(m / mr) * mr, np = Math.ceil(n / nr) * nr, kcMax = k < kcb ? k : kcb;
+  const mp = Math.ceil(m / mr) * mr, np = Math.ceil(n / nr) * nr;
   const sameB = b === a;
   const aRaw = 0, bRaw = sameB ? aRaw : up64(ar * ac * 8);
-  const pA = up64(bRaw + (sameB ? ar * ac * 8 : br * bc * 8)), pB = up64(pA + mp * kcMax * es), cOff = up64(pB + np * kcMax * es);
+  // packed panels of every inner-index block: block p0 of A at pA + mp·p0·es, of B at pB + np·p0·es
+  const pA = up64(bRaw + (sameB ? ar * ac * 8 : br * bc * 8)), pB = up64(pA + mp * k * es), cOff = up64(pB + np * k * es);
   const cw = f32 ? up64(cOff + mp * np * es) : cOff; // the float64 C (widened) that JavaScript reads
   w.reserve(cw + mp * np * 8);
   let M = w.f64();
@@ -99,12 +101,20 @@ export function packedGemm(
   if (!sameB) M.set(br * bc === b.length ? b : b.subarray(0, br * bc), bRaw / 8);
   // op(A)[i, p] and op(B)[p, j] as byte strides (row, column) into the stored operands
   const rsA = ta ? 8 : ac * 8, csA = ta ? ac * 8 : 8, rsB = tb ? 8 : bc * 8, csB = tb ? bc * 8 : 8;
-  const narrow = f32 ? 1 : 0, symI = sym ? 1 : 0, mb = Math.max(1, Math.floor(MC_BYTES / KC_BYTES / mr));
+  const narrow = f32 ? 1 : 0, symI = sym ? 1 : 0;
   for (let p0 = 0; p0 < k; p0 += kcb) {
     const kc = k - p0 < kcb ? k - p0 : kcb;
-    w.packA(aRaw, pA, m, mr, mp, p0, kc, rsA, csA, narrow);
-    w.packB(bRaw, pB, n, nr, np, p0, kc, rsB, csB, narrow);
-    gemm(pA, pB, cOff, mp / mr, np / nr, kc, np * es, symI, p0 === 0 ? 1 : 0, mb);
+    w.packA(aRaw, pA + mp * p0 * es, m, mr, mp, p0, kc, rsA, csA, narrow);
+    w.packB(bRaw, pB + np * p0 * es, n, nr, np, p0, kc, rsB, csB, narrow);
+  }
+  const mt = mp / mr, nt = np / nr, ldc = np * es;
+  const mb = Math.max(1, Math.floor(C_BLOCK_BYTES / (ldc * mr))); // row tiles per block of C
+  for (let i0 = 0; i0 < mt; i0 += mb) {
+    const i1 = i0 + mb < mt ? i0 + mb : mt;
+    for (let p0 = 0; p0 < k; p0 += kcb) {
+      const kc = k - p0 < kcb ? k - p0 : kcb;
+      gemm(pA + mp * p0 * es, pB + np * p0 * es, cOff, i0, i1, nt, kc, ldc, symI, p0 === 0 ? 1 : 0);
+    }
   }
   if (f32) w.widen!(cOff, cw, mp * np);
   M = w.f64();

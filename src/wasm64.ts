@@ -37,7 +37,7 @@ export interface Wasm64 {
   /** Pack op(B) (element (p, j) at src + p·rs + j·cs bytes) into nr-column panels. */
   packB(src: number, dst: number, n: number, nr: number, np: number, p0: number, kc: number, rs: number, cs: number, narrow: number): void;
   /** MR64×NR64-tiled float64 GEMM over packed panels (init ≠ 0: tiles start from +0). */
-  gemm64(a: number, b: number, c: number, mt: number, nt: number, kc: number, ldc: number, sym: number, init: number, mb: number): void;
+  gemm64(a: number, b: number, c: number, it0: number, it1: number, nt: number, kc: number, ldc: number, sym: number, init: number): void;
 }
 
 export interface Wasm32 {
@@ -46,7 +46,7 @@ export interface Wasm32 {
   packA: Wasm64['packA'];
   packB: Wasm64['packB'];
   /** MR32×NR32-tiled float32 GEMM over packed (narrowed) panels. */
-  gemm32(a: number, b: number, c: number, mt: number, nt: number, kc: number, ldc: number, sym: number, init: number, mb: number): void;
+  gemm32(a: number, b: number, c: number, it0: number, it1: number, nt: number, kc: number, ldc: number, sym: number, init: number): void;
   /** Widen count float32 at src to float64 at dst. */
   widen(src: number, dst: number, count: number): void;
   /** Whether this module's multiply-add is `f32x4.relaxed_madd`. */
