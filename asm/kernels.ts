@@ -53,23 +53,78 @@ export function gemm4x4(a: usize, b: usize, c: usize, mt: u32, nt: u32, kc: u32,
 // ---------------------------------------------------------------- register-blocked GEMM with packed panels
 
 /**
+ * Pack `count` lines (rows of op(A) or columns of op(B)) over the inner indices p0 .. p0+kc into panels
+ * of w lines (the line count padded to cp, a multiple of w, with zeros): panel t holds, for each q < kc,
+ * the w entries (line t·w + r, index p0 + q), r < w. Entry (l, p) is the float64 at src + l·ls + p·ps
+ * (bytes). With `narrow` ≠ 0 the panels hold float32 (rounded to nearest). Full panels take SIMD copies
+ * where lines are adjacent (ls = 8) and 2×2 transposes where indices are (ps = 8, w = 4, float64).
+ */
+function pack(src: usize, dst: usize, count: i32, w: i32, cp: i32, p0: i32, kc: i32, ls: usize, ps: usize, narrow: i32): void {
+  const es: usize = narrow ? 4 : 8;
+  const full = count - count % w;
+  for (let l0 = 0; l0 < cp; l0 += w) {
+    const base = src + <usize>l0 * ls + <usize>p0 * ps;
+    if (l0 < full && ls == 8) { // the w entries of an index are adjacent
+      let s = base;
+      if (narrow) {
+        for (let q = 0; q < kc; q++) {
+          for (let r = 0; r < w; r += 4) {
+            const lo = f32x4.demote_f64x2_zero(v128.load(s + <usize>r * 8)), hi = f32x4.demote_f64x2_zero(v128.load(s + <usize>r * 8, 16));
+            v128.store(dst, v128.shuffle<f32>(lo, hi, 0, 1, 4, 5));
+            dst += 16;
+          }
+          s += ps;
+        }
+      } else {
+        for (let q = 0; q < kc; q++) {
+          for (let r = 0; r < w; r += 2) { v128.store(dst, v128.load(s + <usize>r * 8)); dst += 16; }
+          s += ps;
+        }
+      }
+    } else if (l0 < full && ps == 8 && w == 4 && !narrow) { // each line's entries are adjacent: 2×2 transposes
+      const l1 = base + ls, l2 = l1 + ls, l3 = l2 + ls;
+      let q = 0;
+      for (; q + 2 <= kc; q += 2) {
+        const o = <usize>q * 8;
+        const x0 = v128.load(base + o), x1 = v128.load(l1 + o), x2 = v128.load(l2 + o), x3 = v128.load(l3 + o);
+        v128.store(dst, v128.shuffle<f64>(x0, x1, 0, 2));
+        v128.store(dst, v128.shuffle<f64>(x2, x3, 0, 2), 16);
+        v128.store(dst, v128.shuffle<f64>(x0, x1, 1, 3), 32);
+        v128.store(dst, v128.shuffle<f64>(x2, x3, 1, 3), 48);
+        dst += 64;
+      }
+      for (; q < kc; q++) {
+        const o = <usize>q * 8;
+        store<f64>(dst, load<f64>(base + o)); store<f64>(dst, load<f64>(l1 + o), 8);
+        store<f64>(dst, load<f64>(l2 + o), 16); store<f64>(dst, load<f64>(l3 + o), 24);
+        dst += 32;
+      }
+    } else if (l0 < full) { // strided in both: one entry at a time, no bounds test
+      for (let q = 0; q < kc; q++) {
+        const s = base + <usize>q * ps;
+        if (narrow) for (let r = 0; r < w; r++) { store<f32>(dst, <f32>load<f64>(s + <usize>r * ls)); dst += 4; }
+        else for (let r = 0; r < w; r++) { store<f64>(dst, load<f64>(s + <usize>r * ls)); dst += 8; }
+      }
+    } else { // the last, partial panel: lines ≥ count are zeros
+      for (let q = 0; q < kc; q++) {
+        const s = base + <usize>q * ps;
+        for (let r = 0; r < w; r++) {
+          const x: f64 = l0 + r < count ? load<f64>(s + <usize>r * ls) : 0;
+          if (narrow) store<f32>(dst, <f32>x); else store<f64>(dst, x);
+          dst += es;
+        }
+      }
+    }
+  }
+}
+
+/**
  * Pack rows [0, mp) (mp a multiple of mr; rows ≥ m are zeros) of op(A)[·, p0 .. p0+kc) into panels of mr
  * rows: panel it holds, for each q < kc, op(A)[it·mr + r, p0 + q] for r < mr. op(A)[i, p] is the float64
  * at src + i·rs + p·cs (bytes). With `narrow` ≠ 0 the panel holds float32 (rounded to nearest).
  */
 export function packA(src: usize, dst: usize, m: i32, mr: i32, mp: i32, p0: i32, kc: i32, rs: usize, cs: usize, narrow: i32): void {
-  const es: usize = narrow ? 4 : 8;
-  for (let i0 = 0; i0 < mp; i0 += mr) {
-    for (let q = 0; q < kc; q++) {
-      const s = src + <usize>(p0 + q) * cs;
-      for (let r = 0; r < mr; r++) {
-        const i = i0 + r;
-        const x: f64 = i < m ? load<f64>(s + <usize>i * rs) : 0;
-        if (narrow) store<f32>(dst, <f32>x); else store<f64>(dst, x);
-        dst += es;
-      }
-    }
-  }
+  pack(src, dst, m, mr, mp, p0, kc, rs, cs, narrow);
 }
 
 /**
@@ -78,18 +133,7 @@ export function packA(src: usize, dst: usize, m: i32, mr: i32, mp: i32, p0: i32,
  * the float64 at src + p·rs + j·cs (bytes). With `narrow` ≠ 0 the panel holds float32.
  */
 export function packB(src: usize, dst: usize, n: i32, nr: i32, np: i32, p0: i32, kc: i32, rs: usize, cs: usize, narrow: i32): void {
-  const es: usize = narrow ? 4 : 8;
-  for (let j0 = 0; j0 < np; j0 += nr) {
-    for (let q = 0; q < kc; q++) {
-      const s = src + <usize>(p0 + q) * rs;
-      for (let c = 0; c < nr; c++) {
-        const j = j0 + c;
-        const x: f64 = j < n ? load<f64>(s + <usize>j * cs) : 0;
-        if (narrow) store<f32>(dst, <f32>x); else store<f64>(dst, x);
-        dst += es;
-      }
-    }
-  }
+  pack(src, dst, n, nr, np, p0, kc, cs, rs, narrow);
 }
 
 /** Widen count float32 at src to float64 at dst (exact). */
