@@ -136,6 +136,34 @@ export function packB(src: usize, dst: usize, n: i32, nr: i32, np: i32, p0: i32,
   pack(src, dst, n, nr, np, p0, kc, cs, rs, narrow);
 }
 
+/**
+ * narrow(src, dst, r, c, t): the float64 r×c row-major matrix at src as float32 (rounded to nearest) at
+ * dst, transposed to c×r when t ≠ 0 (in 8×8 blocks), as JavaScript's Float32Array stores round.
+ */
+export function narrow(src: usize, dst: usize, r: i32, c: i32, t: i32): void {
+  if (!t) {
+    const count = r * c;
+    let i = 0;
+    for (; i + 4 <= count; i += 4) {
+      const lo = f32x4.demote_f64x2_zero(v128.load(src)), hi = f32x4.demote_f64x2_zero(v128.load(src, 16));
+      v128.store(dst, v128.shuffle<f32>(lo, hi, 0, 1, 4, 5));
+      src += 32; dst += 16;
+    }
+    for (; i < count; i++) { store<f32>(dst, <f32>load<f64>(src)); src += 8; dst += 4; }
+    return;
+  }
+  for (let i0 = 0; i0 < r; i0 += 8) {
+    const i1 = i0 + 8 < r ? i0 + 8 : r;
+    for (let j0 = 0; j0 < c; j0 += 8) {
+      const j1 = j0 + 8 < c ? j0 + 8 : c;
+      for (let i = i0; i < i1; i++) {
+        const s = src + (<usize>i * c) * 8;
+        for (let j = j0; j < j1; j++) store<f32>(dst + (<usize>j * r + i) * 4, <f32>load<f64>(s + <usize>j * 8));
+      }
+    }
+  }
+}
+
 /** Widen count float32 at src to float64 at dst (exact). */
 export function widen(src: usize, dst: usize, count: i32): void {
   let i = 0;

@@ -136,6 +136,15 @@ const scratch: Float32Array[] = [new Float32Array(0), new Float32Array(0)];
 function toF32(x: Float64Array, r: number, c: number, t: boolean, slot: 0 | 1): Float32Array {
   if (scratch[slot].length < r * c) scratch[slot] = new Float32Array(r * c);
   const out = scratch[slot].subarray(0, r * c);
+  const w = r * c >= 1024 ? wasm64() : null;
+  if (w) { // the same roundings (nearest, as a Float32Array store) in WebAssembly SIMD: measured 1.1–4× faster
+    const n = r * c, dst = (n * 8 + 63) & ~63;
+    w.reserve(dst + n * 4);
+    w.f64().set(x.length === n ? x : x.subarray(0, n), 0);
+    w.narrow(0, dst, r, c, t ? 1 : 0);
+    out.set(w.f32().subarray(dst / 4, dst / 4 + n));
+    return out;
+  }
   if (!t) { for (let i = 0; i < out.length; i++) out[i] = x[i]; return out; } // (a loop beats .set here)
   const B = 32; // blocked transpose: both sides stay in cache
   for (let i0 = 0; i0 < r; i0 += B) {

@@ -26,6 +26,8 @@ export const MR32 = 4, NR32 = 8;
 export interface Wasm64 {
   /** Float64 view of the module's memory (re-fetch after `reserve`, which may replace it). */
   f64(): Float64Array;
+  /** Float32 view of the same memory. */
+  f32(): Float32Array;
   /** Make the memory at least `bytes` long. */
   reserve(bytes: number): void;
   gemm4x4(a: number, b: number, c: number, mt: number, nt: number, kc: number, ldc: number, sym: number): void;
@@ -37,6 +39,8 @@ export interface Wasm64 {
   /** Pack op(B) (element (p, j) at src + p·rs + j·cs bytes) into nr-column panels. */
   packB(src: number, dst: number, n: number, nr: number, np: number, p0: number, kc: number, rs: number, cs: number, narrow: number): void;
   /** MR64×NR64-tiled float64 GEMM over packed panels (init ≠ 0: tiles start from +0). */
+  /** The float64 r×c matrix at src as float32 at dst, transposed when t ≠ 0 (as Float32Array stores round). */
+  narrow(src: number, dst: number, r: number, c: number, t: number): void;
   gemm64(a: number, b: number, c: number, it0: number, it1: number, nt: number, kc: number, ldc: number, sym: number, init: number): void;
 }
 
@@ -59,7 +63,7 @@ const bytesOf = (b64: string): Uint8Array<ArrayBuffer> => {
   return out;
 };
 
-interface Loaded { ex: Record<string, any>; f64(): Float64Array; reserve(bytes: number): void }
+interface Loaded { ex: Record<string, any>; f64(): Float64Array; f32(): Float32Array; reserve(bytes: number): void }
 function instantiate(b64: string): Loaded | null {
   try {
     if (typeof WebAssembly !== 'object') return null;
@@ -67,10 +71,11 @@ function instantiate(b64: string): Loaded | null {
     if (!WebAssembly.validate(bytes)) return null;
     const ex = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as Record<string, any>;
     const mem = ex.memory as WebAssembly.Memory;
-    let view = new Float64Array(mem.buffer);
+    let view = new Float64Array(mem.buffer), view32 = new Float32Array(mem.buffer);
     return {
       ex,
       f64: () => (view.buffer === mem.buffer ? view : (view = new Float64Array(mem.buffer))),
+      f32: () => (view32.buffer === mem.buffer ? view32 : (view32 = new Float32Array(mem.buffer))),
       reserve(bytes: number) {
         const have = mem.buffer.byteLength;
         if (bytes > have) mem.grow(Math.ceil((bytes - have) / 65536));
@@ -96,9 +101,9 @@ export function wasm64(): Wasm64 | null {
   if (instance !== undefined) return instance;
   const l = instantiate(KERNELS_WASM);
   instance = l && {
-    f64: l.f64, reserve: l.reserve,
+    f64: l.f64, f32: l.f32, reserve: l.reserve,
     gemm4x4: l.ex.gemm4x4 as Fn, llt8: l.ex.llt8 as Fn, rot: l.ex.rot as Fn, cholcol: l.ex.cholcol as Fn,
-    packA: l.ex.packA as Fn, packB: l.ex.packB as Fn, gemm64: l.ex[`gemm64_${MR64}x${NR64}`] as Fn,
+    packA: l.ex.packA as Fn, packB: l.ex.packB as Fn, narrow: l.ex.narrow as Fn, gemm64: l.ex[`gemm64_${MR64}x${NR64}`] as Fn,
   };
   return instance;
 }

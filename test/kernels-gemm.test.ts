@@ -188,3 +188,18 @@ test('setFloat32Kernel: tfjs by default; own routes the float32 products to matm
     await initBackend('js64');
   }
 });
+
+test('narrow (the float64→float32 copy before tfjs products) rounds as a Float32Array store, transposed or not', () => {
+  const w = wasm64()!, rng = new Rng(12);
+  for (const [r, c] of [[1, 1], [3, 7], [8, 8], [9, 17], [64, 33]]) for (const t of [false, true]) {
+    const X = rng.normalMat(r, c);
+    X.data[0] = 1 + 2 ** -24; X.data[X.data.length - 1] = 1e300; // a tie (rounds to even: 1) and an overflow (∞)
+    const want = new Float32Array(r * c);
+    for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) want[t ? j * r + i : i * c + j] = X.data[i * c + j];
+    const dst = (r * c * 8 + 63) & ~63;
+    w.reserve(dst + r * c * 4);
+    w.f64().set(X.data, 0);
+    w.narrow(0, dst, r, c, t ? 1 : 0);
+    assert.equal(firstDiff(w.f32().subarray(dst / 4, dst / 4 + r * c), want), -1, `${r}×${c} t=${t}`);
+  }
+});
