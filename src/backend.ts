@@ -130,7 +130,8 @@ export function matmulTfjs(
  * Float32 copy of a row-major r×c matrix, transposed (to c×r row-major) when `t`, in a reused scratch
  * buffer (`slot` 0 for A, 1 for B): the tensors made from them are disposed before `engineMatmul`
  * returns (and the wasm backend copies the values into its own memory at once), so the buffers are
- * free for the next product.
+ * free for the next product. Under the wasm engine, the copy is a view of our kernels' memory, valid
+ * until the next call (each tensor is made before the next operand is narrowed).
  */
 const scratch: Float32Array[] = [new Float32Array(0), new Float32Array(0)];
 function toF32(x: Float64Array, r: number, c: number, t: boolean, slot: 0 | 1): Float32Array {
@@ -142,7 +143,11 @@ function toF32(x: Float64Array, r: number, c: number, t: boolean, slot: 0 | 1): 
     w.reserve(dst + n * 4);
     w.f64().set(x.length === n ? x : x.subarray(0, n), 0);
     w.narrow(0, dst, r, c, t ? 1 : 0);
-    out.set(w.f32().subarray(dst / 4, dst / 4 + n));
+    const view = w.f32().subarray(dst / 4, dst / 4 + n);
+    // tfjs-wasm copies a new tensor's values into its own heap at once (BackendWasm.move), so under
+    // that engine the view serves as it is; other backends keep a reference: give them our own copy.
+    if (active === 'wasm') return view;
+    out.set(view);
     return out;
   }
   if (!t) { for (let i = 0; i < out.length; i++) out[i] = x[i]; return out; } // (a loop beats .set here)
