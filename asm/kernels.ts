@@ -328,6 +328,56 @@ export function gemm64_4x4(a: usize, b: usize, c: usize, it0: i32, it1: i32, nt:
   }
 }
 
+// @ts-ignore: decorator
+@inline function tile64s_4x4(a0: usize, ars: usize, aps: usize, bp: usize, bps: usize, cp: usize, kc: i32, ldc: usize, init: i32): void {
+  let a1 = a0 + ars, a2 = a1 + ars, a3 = a2 + ars;
+  let c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128;
+  if (init) {
+    const z = f64x2.splat(0);
+    c00 = z; c01 = z; c10 = z; c11 = z; c20 = z; c21 = z; c30 = z; c31 = z;
+  } else {
+    c00 = v128.load(cp + 0 * ldc, 0); c01 = v128.load(cp + 0 * ldc, 16);
+    c10 = v128.load(cp + 1 * ldc, 0); c11 = v128.load(cp + 1 * ldc, 16);
+    c20 = v128.load(cp + 2 * ldc, 0); c21 = v128.load(cp + 2 * ldc, 16);
+    c30 = v128.load(cp + 3 * ldc, 0); c31 = v128.load(cp + 3 * ldc, 16);
+  }
+  for (let p = kc; p > 0; p--) {
+    const b0 = v128.load(bp, 0); const b1 = v128.load(bp, 16);
+    const x0 = v128.load64_splat(a0);
+    c00 = MADD64(c00, x0, b0);
+    c01 = MADD64(c01, x0, b1);
+    const x1 = v128.load64_splat(a1);
+    c10 = MADD64(c10, x1, b0);
+    c11 = MADD64(c11, x1, b1);
+    const x2 = v128.load64_splat(a2);
+    c20 = MADD64(c20, x2, b0);
+    c21 = MADD64(c21, x2, b1);
+    const x3 = v128.load64_splat(a3);
+    c30 = MADD64(c30, x3, b0);
+    c31 = MADD64(c31, x3, b1);
+    a0 += aps; a1 += aps; a2 += aps; a3 += aps; bp += bps;
+  }
+  v128.store(cp + 0 * ldc, c00, 0); v128.store(cp + 0 * ldc, c01, 16);
+  v128.store(cp + 1 * ldc, c10, 0); v128.store(cp + 1 * ldc, c11, 16);
+  v128.store(cp + 2 * ldc, c20, 0); v128.store(cp + 2 * ldc, c21, 16);
+  v128.store(cp + 3 * ldc, c30, 0); v128.store(cp + 3 * ldc, c31, 16);
+}
+
+/**
+ * gemm64s(a, ars, aps, ats, b, bps, bts, c, it0, it1, nt, kc, ldc, sym, init): gemm64_4x4 on operands
+ * read in place (packed or not): op(A)[4·it + r, q] at a + it·ats + r·ars + q·aps, op(B)[q, 4·jt + c]
+ * (the 4 adjacent) at b + jt·bts + q·bps + 8c. Operands that each tile reads only a few times need no
+ * packing.
+ */
+export function gemm64s(a: usize, ars: usize, aps: usize, ats: usize, b: usize, bps: usize, bts: usize, c: usize, it0: i32, it1: i32, nt: i32, kc: i32, ldc: usize, sym: i32, init: i32): void {
+  for (let jt = 0; jt < nt; jt++) {
+    let iEnd = it1;
+    if (sym) { const e = jt + 1; if (e < iEnd) iEnd = e; }
+    const bp = b + <usize>jt * bts, cj = c + <usize>(jt * 32);
+    for (let it = it0; it < iEnd; it++) tile64s_4x4(a + <usize>it * ats, ars, aps, bp, bps, cj + <usize>(it * 4) * ldc, kc, ldc, init);
+  }
+}
+
 /** One 4×8 tile of C (row stride ldc bytes) += packed A panel (4 entries per inner index) · packed B panel (8 per index), kc indices ascending; init ≠ 0 starts from +0 instead of loading C. */
 // @ts-ignore: decorator
 @inline function tile32_4x8(ap: usize, bp: usize, cp: usize, kc: i32, ldc: usize, init: i32): void {

@@ -65,7 +65,11 @@ export interface PackedModule {
   packA(src: number, dst: number, m: number, mr: number, mp: number, p0: number, kc: number, rs: number, cs: number, narrow: number): void;
   packB(src: number, dst: number, n: number, nr: number, np: number, p0: number, kc: number, rs: number, cs: number, narrow: number): void;
   widen?(src: number, dst: number, count: number): void;
+  /** The float64 4×4 GEMM on operands read in place (`gemm64s` in asm/kernels.ts), where the module has it. */
+  gemm64s?(a: number, ars: number, aps: number, ats: number, b: number, bps: number, bts: number, c: number, it0: number, it1: number, nt: number, kc: number, ldc: number, sym: number, init: number): void;
 }
+/** An operand that at most this many tiles of the other side read is used in place, not packed (float64, 4×4 tiles). */
+const DIRECT_MAX_TILES = 4;
 export type GemmFn = (a: number, b: number, c: number, it0: number, it1: number, nt: number, kc: number, ldc: number, sym: number, init: number) => void;
 /** Bytes of a block of C rows that stays in L2 while every inner-index block passes over it. */
 const C_BLOCK_BYTES = 1 << 19;
@@ -95,7 +99,14 @@ export function packedGemm(
   // packed panels of every inner-index block: block p0 of A at pA + mp·p0·es, of B at pB + np·p0·es
   const pA = up64(bRaw + (sameB ? ar * ac * 8 : br * bc * 8)), pB = up64(pA + mp * k * es), cOff = up64(pB + np * k * es);
   const cw = f32 ? up64(cOff + mp * np * es) : cOff; // the float64 C (widened) that JavaScript reads
-  w.reserve(cw + mp * np * 8);
+  const mt = mp / mr, nt = np / nr, ldc = np * es;
+  // float64 only: A read in place when few column tiles read it (it needs no packing), B likewise when
+  // stored k×n (its 4 adjacent columns are a panel row). Rows and columns past m and n then read
+  // whatever follows (at most 3 rows or doubles past the operand: the slack below), which only reaches
+  // the discarded entries of C.
+  const direct = !f32 && w.gemm64s !== undefined && mr === 4 && nr === 4;
+  const directA = direct && nt <= DIRECT_MAX_TILES, directB = direct && !tb && mt <= DIRECT_MAX_TILES;
+  w.reserve(cw + mp * np * 8 + 4 * (Math.max(ac, bc) + 4) * 8);
   let M = w.f64();
   M.set(ar * ac === a.length ? a : a.subarray(0, ar * ac), aRaw / 8);
   if (!sameB) M.set(br * bc === b.length ? b : b.subarray(0, br * bc), bRaw / 8);
@@ -104,16 +115,20 @@ export function packedGemm(
   const narrow = f32 ? 1 : 0, symI = sym ? 1 : 0;
   for (let p0 = 0; p0 < k; p0 += kcb) {
     const kc = k - p0 < kcb ? k - p0 : kcb;
-    w.packA(aRaw, pA + mp * p0 * es, m, mr, mp, p0, kc, rsA, csA, narrow);
-    w.packB(bRaw, pB + np * p0 * es, n, nr, np, p0, kc, rsB, csB, narrow);
+    if (!directA) w.packA(aRaw, pA + mp * p0 * es, m, mr, mp, p0, kc, rsA, csA, narrow);
+    if (!directB) w.packB(bRaw, pB + np * p0 * es, n, nr, np, p0, kc, rsB, csB, narrow);
   }
-  const mt = mp / mr, nt = np / nr, ldc = np * es;
   const mb = Math.max(1, Math.floor(C_BLOCK_BYTES / (ldc * mr))); // row tiles per block of C
   for (let i0 = 0; i0 < mt; i0 += mb) {
     const i1 = i0 + mb < mt ? i0 + mb : mt;
     for (let p0 = 0; p0 < k; p0 += kcb) {
       const kc = k - p0 < kcb ? k - p0 : kcb;
-      gemm(pA + mp * p0 * es, pB + np * p0 * es, cOff, i0, i1, nt, kc, ldc, symI, p0 === 0 ? 1 : 0);
+      if (directA || directB) {
+        w.gemm64s!(
+          directA ? aRaw + p0 * csA : pA + mp * p0 * 8, directA ? rsA : 8, directA ? csA : 32, directA ? 4 * rsA : kc * 32,
+          directB ? bRaw + p0 * rsB : pB + np * p0 * 8, directB ? rsB : 32, directB ? 32 : kc * 32,
+          cOff, i0, i1, nt, kc, ldc, symI, p0 === 0 ? 1 : 0);
+      } else gemm(pA + mp * p0 * es, pB + np * p0 * es, cOff, i0, i1, nt, kc, ldc, symI, p0 === 0 ? 1 : 0);
     }
   }
   if (f32) w.widen!(cOff, cw, mp * np);

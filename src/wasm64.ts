@@ -41,6 +41,8 @@ export interface Wasm64 {
   /** MR64×NR64-tiled float64 GEMM over packed panels (init ≠ 0: tiles start from +0). */
   /** The float64 r×c matrix at src as float32 at dst, transposed when t ≠ 0 (as Float32Array stores round). */
   narrow(src: number, dst: number, r: number, c: number, t: number): void;
+  /** The same tiles on operands read in place: A entry (4·it + r, q) at a + it·ats + r·ars + q·aps, B's 4 of index q in column tile jt at b + jt·bts + q·bps. */
+  gemm64s(a: number, ars: number, aps: number, ats: number, b: number, bps: number, bts: number, c: number, it0: number, it1: number, nt: number, kc: number, ldc: number, sym: number, init: number): void;
   gemm64(a: number, b: number, c: number, it0: number, it1: number, nt: number, kc: number, ldc: number, sym: number, init: number): void;
 }
 
@@ -103,7 +105,7 @@ export function wasm64(): Wasm64 | null {
   instance = l && {
     f64: l.f64, f32: l.f32, reserve: l.reserve,
     gemm4x4: l.ex.gemm4x4 as Fn, llt8: l.ex.llt8 as Fn, rot: l.ex.rot as Fn, cholcol: l.ex.cholcol as Fn,
-    packA: l.ex.packA as Fn, packB: l.ex.packB as Fn, narrow: l.ex.narrow as Fn, gemm64: l.ex[`gemm64_${MR64}x${NR64}`] as Fn,
+    packA: l.ex.packA as Fn, packB: l.ex.packB as Fn, narrow: l.ex.narrow as Fn, gemm64s: l.ex.gemm64s as Fn, gemm64: l.ex[`gemm64_${MR64}x${NR64}`] as Fn,
   };
   return instance;
 }
