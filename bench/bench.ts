@@ -25,7 +25,9 @@
  * the same against one BLAS thread.
  * Flags: `--quick` (0.3 s per item, one sweep round), `--only=a,b` (items whose id contains one of the
  * strings; `sweep` selects the sweep item), `--no-numpy`, `--no-sweep`, `--out=DIR` (default
- * bench/results), `--no-save`, `--min-time=S`, `--rounds=R`, `--sweep-rounds=R`, `--max-reps=N`.
+ * bench/results), `--no-save`, `--min-time=S`, `--rounds=R`, `--sweep-rounds=R`, `--max-reps=N`,
+ * `--f32-kernel=tfjs|own` (the engine's float32 products in this process: tfjs's, the default, or our
+ * f32x4 kernel, `setFloat32Kernel`; the sweep's workers keep tfjs).
  * Output: DIR/latest.json and DIR/<date>-<engine>.json, plus a table on stdout.
  */
 import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -34,7 +36,8 @@ import { cpus, totalmem, platform, arch, availableParallelism, loadavg, tmpdir }
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBackend } from '../src/node/backend.js';
-import { TFJS_MIN_WORK } from '../src/backend.js';
+import { TFJS_MIN_WORK, float32Kernel, setFloat32Kernel } from '../src/backend.js';
+import { float32KernelRelaxed } from '../src/kernels32.js';
 import { Mat, matmul, gram, isFinite as matFinite } from '../src/mat.js';
 import { mm64, cholesky, cholSolveL, eigSym } from '../src/linalg.js';
 import { Rng } from '../src/rng.js';
@@ -73,7 +76,7 @@ interface Item {
 }
 
 function parseArgs(argv: string[]) {
-  const o = { quick: false, only: [] as string[], numpy: true, out: join(HERE, 'results'), save: true, minTime: 1.2, minReps: 3, maxReps: 300, rounds: 3, sweep: true, sweepRounds: 3 };
+  const o = { quick: false, only: [] as string[], numpy: true, out: join(HERE, 'results'), save: true, minTime: 1.2, minReps: 3, maxReps: 300, rounds: 3, sweep: true, sweepRounds: 3, f32Kernel: 'tfjs' };
   for (const a of argv) {
     if (a === '--quick') { o.quick = true; o.minTime = 0.3; o.sweepRounds = 1; }
     else if (a.startsWith('--only=')) o.only = a.slice(7).split(',').filter(Boolean);
@@ -84,6 +87,7 @@ function parseArgs(argv: string[]) {
     else if (a.startsWith('--max-reps=')) o.maxReps = Number(a.slice(11));
     else if (a.startsWith('--rounds=')) o.rounds = Math.max(1, Math.round(Number(a.slice(9))));
     else if (a === '--no-sweep') o.sweep = false;
+    else if (a.startsWith('--f32-kernel=')) o.f32Kernel = a.slice(13);
     else if (a.startsWith('--sweep-rounds=')) o.sweepRounds = Math.max(1, Math.round(Number(a.slice(15))));
     else throw new RangeError(`bench: unknown flag '${a}'`);
   }
@@ -422,6 +426,7 @@ async function startNumpy(kind: 'default' | 'oneThread'): Promise<{ np: NumpySer
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const engine = await startBackend();
+  setFloat32Kernel(args.f32Kernel);
   const load0 = loadavg();
   const all = items().filter((it) => args.only.length === 0 || args.only.some((s) => it.id.includes(s)));
   const doSweep = args.sweep && (args.only.length === 0 || args.only.some((s) => SWEEP.id.includes(s)));
@@ -512,6 +517,7 @@ async function main(): Promise<void> {
       cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memGiB: round(totalmem() / 2 ** 30, 1),
       platform: `${platform()}-${arch()}`, node: process.version, engine, tfjsMinWork: TFJS_MIN_WORK,
       wasmF64Kernels: await import('../src/wasm64.js').then((m) => m.wasm64() !== null, () => false),
+      float32Kernel: float32Kernel() === 'own' ? (float32KernelRelaxed() ? 'own (relaxed SIMD)' : 'own') : 'tfjs',
       loadAvgStart: load0.map((x) => round(x, 2)), loadAvgEnd: load1.map((x) => round(x, 2)),
     },
     settings: { minTime: args.minTime, minReps: args.minReps, maxReps: args.maxReps, rounds: args.rounds, sweepRounds: args.sweepRounds, spec: SPEC, timing: 'per item, ours, then the default-thread numpy process, then the one-thread numpy process, alternated for `rounds` rounds; median ms per op over the pooled samples after warm-up; ratio = ours median / numpy median (the figure of merit), ratio1 = the same against one BLAS thread; ratioOfMins(1) = ours min / numpy min (less sensitive to load from other processes)' },

@@ -17,6 +17,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { matmulF64 } from './kernels.js';
+import { matmulF32 } from './kernels32.js';
 import { wasm64 } from './wasm64.js';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu' | 'js64';
@@ -57,6 +58,24 @@ export async function initBackend(prefer?: BackendName | string): Promise<Backen
   throw new Error('no tfjs backend could start');
 }
 
+/** Which code computes the engine's float32 products: tfjs (the default) or our own f32x4 kernel. */
+export type Float32Kernel = 'tfjs' | 'own';
+export const FLOAT32_KERNELS: readonly Float32Kernel[] = ['tfjs', 'own'];
+let f32Kernel: Float32Kernel = 'tfjs';
+
+/**
+ * Choose the float32 product kernel of the tfjs engines (`tensorflow`, `wasm`, `cpu`): `tfjs` (default:
+ * the backend's own matMul, e.g. XNNPACK under `wasm`) or `own` (`kernels32.matmulF32`: our f32x4
+ * WebAssembly GEMM, packed and narrowed in one pass, relaxed-SIMD FMA where the runtime has it). The
+ * products routed to float64 are unchanged. Not the default: switching changes the float32 products'
+ * rounding, hence every cached cell that uses them. Applies to this thread only (workers keep `tfjs`).
+ */
+export function setFloat32Kernel(kernel: Float32Kernel | string): void {
+  if (!FLOAT32_KERNELS.includes(kernel as Float32Kernel)) throw new RangeError(`float32 kernel must be one of ${FLOAT32_KERNELS.join(', ')}; got '${kernel}'`);
+  f32Kernel = kernel as Float32Kernel;
+}
+export function float32Kernel(): Float32Kernel { return f32Kernel; }
+
 /**
  * Under the `wasm` engine, the products that the float64 WebAssembly kernel (`kernels.ts`) computes
  * at least as fast as tfjs-wasm's float32 XNNPACK path, conversions included (bench/results: measured
@@ -78,6 +97,19 @@ export function engineMatmul(
 ): Float64Array {
   if (active === 'js64' || m * k * n < TFJS_MIN_WORK) return matmulF64(a, ar, ac, ta, b, br, bc, tb, m, k, n);
   if (active === 'wasm' && f64AtLeastAsFast(m, k, n, a === b && ta !== tb && m === n)) return matmulF64(a, ar, ac, ta, b, br, bc, tb, m, k, n);
+  if (f32Kernel === 'own') {
+    const C = matmulF32(a, ar, ac, ta, b, br, bc, tb, m, k, n);
+    if (C) return C;
+  }
+  return matmulTfjs(a, ar, ac, ta, b, br, bc, tb, m, k, n);
+}
+
+/** The product on the active tfjs backend (float32), whatever its size: `engineMatmul`'s float32 path with the `tfjs` kernel. */
+export function matmulTfjs(
+  a: Float64Array, ar: number, ac: number, ta: boolean,
+  b: Float64Array, br: number, bc: number, tb: boolean,
+  m: number, k: number, n: number,
+): Float64Array {
   // Operands go to tfjs as row-major op(A) (m×k) and op(B) (k×n): transposing while narrowing to
   // float32 costs nothing extra, and the wasm backend's transposed BatchMatMul is a slow naive loop
   // (measured ~10x slower than its XNNPACK path), so tfjs is always asked for a plain product.
@@ -98,12 +130,26 @@ export function engineMatmul(
  * Float32 copy of a row-major r×c matrix, transposed (to c×r row-major) when `t`, in a reused scratch
  * buffer (`slot` 0 for A, 1 for B): the tensors made from them are disposed before `engineMatmul`
  * returns (and the wasm backend copies the values into its own memory at once), so the buffers are
- * free for the next product.
+ * free for the next product. Under the wasm engine, the copy is a view of our kernels' memory, valid
+ * until the next call (each tensor is made before the next operand is narrowed).
  */
 const scratch: Float32Array[] = [new Float32Array(0), new Float32Array(0)];
 function toF32(x: Float64Array, r: number, c: number, t: boolean, slot: 0 | 1): Float32Array {
   if (scratch[slot].length < r * c) scratch[slot] = new Float32Array(r * c);
   const out = scratch[slot].subarray(0, r * c);
+  const w = r * c >= 1024 ? wasm64() : null;
+  if (w) { // the same roundings (nearest, as a Float32Array store) in WebAssembly SIMD: measured 1.1–4× faster
+    const n = r * c, dst = (n * 8 + 63) & ~63;
+    w.reserve(dst + n * 4);
+    w.f64().set(x.length === n ? x : x.subarray(0, n), 0);
+    w.narrow(0, dst, r, c, t ? 1 : 0);
+    const view = w.f32().subarray(dst / 4, dst / 4 + n);
+    // tfjs-wasm copies a new tensor's values into its own heap at once (BackendWasm.move), so under
+    // that engine the view serves as it is; other backends keep a reference: give them our own copy.
+    if (active === 'wasm') return view;
+    out.set(view);
+    return out;
+  }
   if (!t) { for (let i = 0; i < out.length; i++) out[i] = x[i]; return out; } // (a loop beats .set here)
   const B = 32; // blocked transpose: both sides stay in cache
   for (let i0 = 0; i0 < r; i0 += B) {

@@ -7,7 +7,7 @@
  * the results are bit-for-bit those of the naive kernel (for finite inputs; see `matmulF64`).
  */
 
-import { wasm64, type Wasm64 } from './wasm64.js';
+import { MR64, NR64, wasm64, type Wasm64 } from './wasm64.js';
 
 /** Transpose of a row-major r×c matrix (a fresh c×r row-major array), in cache-sized blocks. */
 export function transposeF64(x: Float64Array, r: number, c: number): Float64Array {
@@ -48,72 +48,118 @@ export function matmulF64(
   const sym = a === b && ta !== tb && m === n;
   if (m >= 4 && n >= 4 && m * n * k >= WASM_MIN_WORK) {
     const w = wasm64();
-    if (w) return matmulWasm(w, a, ac, ta, b, bc, tb, m, k, n, sym);
+    if (w) return matmulWasm(w, a, ar, ac, ta, b, br, bc, tb, m, k, n, sym);
   }
   return matmulJs(a, ar, ac, ta, b, br, bc, tb, m, k, n, sym);
 }
 
 /** Multiply-adds from which `matmulF64` uses the WebAssembly kernel (where available). */
 export const WASM_MIN_WORK = 1 << 14;
-/** Inner-index block of the WebAssembly path (packed panels of 4 × KCW doubles stay in L1). */
-const KCW = 256;
+/** Inner-index block of the WebAssembly paths, in bytes of one packed row: KC_BYTES / 8 float64 or / 4 float32 indices. */
+const KC_BYTES = 2048;
+
+/** A module with the packing routines and its memory (the float64 and float32 kernels share the driver). */
+export interface PackedModule {
+  f64(): Float64Array;
+  reserve(bytes: number): void;
+  packA(src: number, dst: number, m: number, mr: number, mp: number, p0: number, kc: number, rs: number, cs: number, narrow: number): void;
+  packB(src: number, dst: number, n: number, nr: number, np: number, p0: number, kc: number, rs: number, cs: number, narrow: number): void;
+  widen?(src: number, dst: number, count: number): void;
+  /** The float64 4×4 GEMM on operands read in place (`gemm64s` in asm/kernels.ts), where the module has it. */
+  gemm64s?(a: number, ars: number, aps: number, ats: number, b: number, bps: number, bts: number, c: number, it0: number, it1: number, nt: number, kc: number, ldc: number, sym: number, init: number): void;
+}
+/** An operand that at most this many tiles of the other side read is used in place, not packed (float64, 4×4 tiles). */
+const DIRECT_MAX_TILES = 4;
+export type GemmFn = (a: number, b: number, c: number, it0: number, it1: number, nt: number, kc: number, ldc: number, sym: number, init: number) => void;
+/** Bytes of a block of C rows that stays in L2 while every inner-index block passes over it. */
+const C_BLOCK_BYTES = 1 << 19;
+
+const up64 = (bytes: number) => (bytes + 63) & ~63;
 
 /**
- * op(A)·op(B) with the f64x2 kernel on the 4×4 tiles of the leading (m − m mod 4)×(n − n mod 4) block
- * (operands packed into 4-wide panels per block of KCW inner indices) and JavaScript dot products on
- * the remaining rows and columns; every entry is accumulated in ascending inner index from +0.
+ * op(A)·op(B) with a packed-panel WebAssembly GEMM of register tile mr×nr: both operands are copied into
+ * the module's memory as they are stored (one `set`, a memory copy) and packed there, once, into panels
+ * per block of inner indices (rows and columns past m and n padded with zeros, so every tile is full).
+ * Then, for each block of C's rows (sized to stay in L2), the micro-kernel runs over every inner-index
+ * block in ascending order, accumulating each tile in registers, the first block starting from +0 (no
+ * separate zeroing of C). `f32`: the panels are narrowed to float32 while packing, C accumulates in
+ * float32 and is widened (exactly) at the end. The padded entries of C are discarded; every real entry
+ * is accumulated in ascending inner index from +0. A symmetric product computes the tiles holding the
+ * upper triangle and mirrors it.
  */
-function matmulWasm(
-  w: Wasm64, a: Float64Array, ac: number, ta: boolean, b: Float64Array, bc: number, tb: boolean,
+export function packedGemm(
+  w: PackedModule, gemm: GemmFn, mr: number, nr: number, f32: boolean,
+  a: Float64Array, ar: number, ac: number, ta: boolean, b: Float64Array, br: number, bc: number, tb: boolean,
   m: number, k: number, n: number, sym: boolean,
 ): Float64Array {
-  const C = new Float64Array(m * n);
-  const m4 = m & ~3, n4 = n & ~3, mt = m4 >> 2, nt = n4 >> 2;
-  const kcMax = k < KCW ? k : KCW;
-  const aOff = 0, bOff = aOff + mt * kcMax * 4, cOff = bOff + nt * kcMax * 4; // in doubles
-  w.reserve((cOff + m4 * n4) * 8);
-  const M = w.f64();
-  M.fill(0, cOff, cOff + m4 * n4);
-  for (let p0 = 0; p0 < k; p0 += KCW) {
-    const kc = k - p0 < KCW ? k - p0 : KCW;
-    // A panels: for each 4-row strip, the 4 entries of op(A)[·, p] for p in the block
-    for (let it = 0; it < mt; it++) {
-      const base = aOff + it * kc * 4, i0 = it * 4;
-      if (ta) { // stored a is k×m: op(A)[i, p] = a[p·m + i], four consecutive i
-        for (let q = 0; q < kc; q++) { const src = (p0 + q) * ac + i0, dst = base + q * 4; M[dst] = a[src]; M[dst + 1] = a[src + 1]; M[dst + 2] = a[src + 2]; M[dst + 3] = a[src + 3]; }
-      } else {
-        const r0 = i0 * ac + p0, r1 = r0 + ac, r2 = r1 + ac, r3 = r2 + ac;
-        for (let q = 0; q < kc; q++) { const dst = base + q * 4; M[dst] = a[r0 + q]; M[dst + 1] = a[r1 + q]; M[dst + 2] = a[r2 + q]; M[dst + 3] = a[r3 + q]; }
-      }
-    }
-    // B panels: for each 4-column strip, the 4 entries of op(B)[p, ·]
-    for (let jt = 0; jt < nt; jt++) {
-      const base = bOff + jt * kc * 4, j0 = jt * 4;
-      if (tb) { // stored b is n×k: op(B)[p, j] = b[j·k + p]
-        const r0 = j0 * bc + p0, r1 = r0 + bc, r2 = r1 + bc, r3 = r2 + bc;
-        for (let q = 0; q < kc; q++) { const dst = base + q * 4; M[dst] = b[r0 + q]; M[dst + 1] = b[r1 + q]; M[dst + 2] = b[r2 + q]; M[dst + 3] = b[r3 + q]; }
-      } else {
-        for (let q = 0; q < kc; q++) { const src = (p0 + q) * bc + j0, dst = base + q * 4; M[dst] = b[src]; M[dst + 1] = b[src + 1]; M[dst + 2] = b[src + 2]; M[dst + 3] = b[src + 3]; }
-      }
-    }
-    w.gemm4x4(aOff * 8, bOff * 8, cOff * 8, mt, nt, kc, n4 * 8, sym ? 1 : 0);
+  const es = f32 ? 4 : 8, kcb = KC_BYTES / es;
+  const mp = Math.ceil(m / mr) * mr, np = Math.ceil(n / nr) * nr;
+  const sameB = b === a;
+  const aRaw = 0, bRaw = sameB ? aRaw : up64(ar * ac * 8);
+  // packed panels of every inner-index block: block p0 of A at pA + mp·p0·es, of B at pB + np·p0·es
+  const pA = up64(bRaw + (sameB ? ar * ac * 8 : br * bc * 8)), pB = up64(pA + mp * k * es), cOff = up64(pB + np * k * es);
+  const cw = f32 ? up64(cOff + mp * np * es) : cOff; // the float64 C (widened) that JavaScript reads
+  const mt = mp / mr, nt = np / nr, ldc = np * es;
+  // float64 only: A read in place when few column tiles read it (it needs no packing), B likewise when
+  // stored k×n (its 4 adjacent columns are a panel row). Rows and columns past m and n then read
+  // whatever follows (at most 3 rows or doubles past the operand: the slack below), which only reaches
+  // the discarded entries of C.
+  const direct = !f32 && w.gemm64s !== undefined && mr === 4 && nr === 4;
+  const directA = direct && nt <= DIRECT_MAX_TILES, directB = direct && !tb && mt <= DIRECT_MAX_TILES;
+  w.reserve(cw + mp * np * 8 + 4 * (Math.max(ac, bc) + 4) * 8);
+  let M = w.f64();
+  M.set(ar * ac === a.length ? a : a.subarray(0, ar * ac), aRaw / 8);
+  if (!sameB) M.set(br * bc === b.length ? b : b.subarray(0, br * bc), bRaw / 8);
+  // op(A)[i, p] and op(B)[p, j] as byte strides (row, column) into the stored operands
+  const rsA = ta ? 8 : ac * 8, csA = ta ? ac * 8 : 8, rsB = tb ? 8 : bc * 8, csB = tb ? bc * 8 : 8;
+  const narrow = f32 ? 1 : 0, symI = sym ? 1 : 0;
+  for (let p0 = 0; p0 < k; p0 += kcb) {
+    const kc = k - p0 < kcb ? k - p0 : kcb;
+    if (!directA) w.packA(aRaw, pA + mp * p0 * es, m, mr, mp, p0, kc, rsA, csA, narrow);
+    if (!directB) w.packB(bRaw, pB + np * p0 * es, n, nr, np, p0, kc, rsB, csB, narrow);
   }
-  for (let i = 0; i < m4; i++) C.set(M.subarray(cOff + i * n4, cOff + (i + 1) * n4), i * n);
-  // Edges: rows m4..m−1 (all columns) and columns n4..n−1 (rows < m4), as plain dot products.
-  const A = (i: number, p: number) => (ta ? a[p * ac + i] : a[i * ac + p]);
-  const B = (p: number, j: number) => (tb ? b[j * bc + p] : b[p * bc + j]);
-  for (let i = 0; i < m; i++) {
-    for (let j = i < m4 ? n4 : 0; j < n; j++) {
-      let s = 0;
-      for (let p = 0; p < k; p++) s += A(i, p) * B(p, j);
-      C[i * n + j] = s;
+  const mb = Math.max(1, Math.floor(C_BLOCK_BYTES / (ldc * mr))); // row tiles per block of C
+  for (let i0 = 0; i0 < mt; i0 += mb) {
+    const i1 = i0 + mb < mt ? i0 + mb : mt;
+    for (let p0 = 0; p0 < k; p0 += kcb) {
+      const kc = k - p0 < kcb ? k - p0 : kcb;
+      if (directA || directB) {
+        w.gemm64s!(
+          directA ? aRaw + p0 * csA : pA + mp * p0 * 8, directA ? rsA : 8, directA ? csA : 32, directA ? 4 * rsA : kc * 32,
+          directB ? bRaw + p0 * rsB : pB + np * p0 * 8, directB ? rsB : 32, directB ? 32 : kc * 32,
+          cOff, i0, i1, nt, kc, ldc, symI, p0 === 0 ? 1 : 0);
+      } else gemm(pA + mp * p0 * es, pB + np * p0 * es, cOff, i0, i1, nt, kc, ldc, symI, p0 === 0 ? 1 : 0);
     }
+  }
+  if (f32) w.widen!(cOff, cw, mp * np);
+  M = w.f64();
+  const c0 = cw / 8;
+  let C: Float64Array;
+  if (np === n) C = M.slice(c0, c0 + m * n);
+  else {
+    C = new Float64Array(m * n);
+    for (let i = 0; i < m; i++) C.set(M.subarray(c0 + i * np, c0 + i * np + n), i * n);
   }
   if (sym) for (let i = 1; i < n; i++) for (let j = 0; j < i; j++) C[i * n + j] = C[j * n + i];
   return C;
 }
 
-function matmulJs(
+/**
+ * op(A)·op(B) with the f64x2 kernel (register tile MR64×NR64, `packedGemm`): every entry accumulated
+ * in ascending inner index from +0, as `matmulJs`.
+ */
+function matmulWasm(
+  w: Wasm64, a: Float64Array, ar: number, ac: number, ta: boolean, b: Float64Array, br: number, bc: number, tb: boolean,
+  m: number, k: number, n: number, sym: boolean,
+): Float64Array {
+  return packedGemm(w, w.gemm64, MR64, NR64, false, a, ar, ac, ta, b, br, bc, tb, m, k, n, sym);
+}
+
+/**
+ * The float64 product in plain JavaScript (4×4 register tiles over blocks of the inner index), the
+ * reference of the WebAssembly path's bit-for-bit equality.
+ */
+export function matmulJs(
   a: Float64Array, ar: number, ac: number, ta: boolean,
   b: Float64Array, br: number, bc: number, tb: boolean,
   m: number, k: number, n: number, sym: boolean,

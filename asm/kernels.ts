@@ -1,0 +1,432 @@
+/**
+ * The library's WebAssembly kernels, in AssemblyScript (compiled by `npm run build:wasm`, and at
+ * `npm ci` by the `prepare` script, into the gitignored module src/generated/kernels-wasm.ts).
+ *
+ * Float64 kernels (f64x2) are element-wise in their SIMD lanes: a lane performs exactly the IEEE
+ * operations, in exactly the order, of the scalar JavaScript it replaces (core WebAssembly SIMD has no
+ * fused multiply-add and Binaryen never reassociates floating point), so results are bit-for-bit those
+ * of the JavaScript loops. Every product entry is s ← s + a·b over the inner index p in ascending order,
+ * starting from +0.
+ *
+ * Float32 kernels (f32x4) are the same loops in single precision. Compiled a second time with
+ * `--enable relaxed-simd` (ASC_FEATURE_RELAXED_SIMD), their multiply-add is `f32x4.relaxed_madd`, which
+ * the runtime may fuse (one rounding) or not (two): that module is loaded only where
+ * `WebAssembly.validate` accepts it.
+ *
+ * All addresses are byte offsets into the module's memory, which JavaScript manages (no allocator,
+ * no static data: the module uses no memory of its own).
+ */
+
+// ---------------------------------------------------------------- multiply-adds
+
+/** c + a·b in float64, product rounded then sum rounded (never fused). */
+// @ts-ignore: decorator
+@inline function MADD64(c: v128, a: v128, b: v128): v128 { return f64x2.add(c, f64x2.mul(a, b)); }
+
+/** c + a·b in float32: two roundings in the core module, `relaxed_madd` in the relaxed one. */
+// @ts-ignore: decorator
+@inline function MADD32(c: v128, a: v128, b: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
+/** 1 in the module compiled with relaxed SIMD, 0 in the core one. */
+export function relaxed(): i32 { return ASC_FEATURE_RELAXED_SIMD ? 1 : 0; }
+
+// ---------------------------------------------------------------- the original 4×4 f64 kernel
+
+/**
+ * gemm4x4(a, b, c, mt, nt, kc, ldc, sym): for every 4×4 tile (it < mt, jt < nt; with sym ≠ 0 only
+ * it ≤ jt) C[4it.., 4jt..] += Apanel(it) · Bpanel(jt) over kc inner indices, ascending. Panels are
+ * packed: A panel it holds, for each inner index p, the 4 entries A[4it + r, p] (32 bytes); B panel jt
+ * holds the 4 entries B[p, 4jt + c]. C is row-major with a row stride of ldc bytes.
+ */
+export function gemm4x4(a: usize, b: usize, c: usize, mt: u32, nt: u32, kc: u32, ldc: u32, sym: u32): void {
+  for (let jt: u32 = 0; jt < nt; jt++) {
+    const iEnd: u32 = sym ? (jt + 1 < mt ? jt + 1 : mt) : mt;
+    for (let it: u32 = 0; it < iEnd; it++) {
+      tile64_4x4(a + <usize>(it * kc * 32), b + <usize>(jt * kc * 32), c + <usize>(it * ldc * 4 + jt * 32), <i32>kc, <usize>ldc, 0);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- register-blocked GEMM with packed panels
+
+/**
+ * Pack `count` lines (rows of op(A) or columns of op(B)) over the inner indices p0 .. p0+kc into panels
+ * of w lines (the line count padded to cp, a multiple of w, with zeros): panel t holds, for each q < kc,
+ * the w entries (line t·w + r, index p0 + q), r < w. Entry (l, p) is the float64 at src + l·ls + p·ps
+ * (bytes). With `narrow` ≠ 0 the panels hold float32 (rounded to nearest). Full panels take SIMD copies
+ * where lines are adjacent (ls = 8) and 2×2 transposes where indices are (ps = 8, w = 4, float64).
+ */
+function pack(src: usize, dst: usize, count: i32, w: i32, cp: i32, p0: i32, kc: i32, ls: usize, ps: usize, narrow: i32): void {
+  const es: usize = narrow ? 4 : 8;
+  const full = count - count % w;
+  for (let l0 = 0; l0 < cp; l0 += w) {
+    const base = src + <usize>l0 * ls + <usize>p0 * ps;
+    if (l0 < full && ls == 8) { // the w entries of an index are adjacent
+      let s = base;
+      if (narrow) {
+        for (let q = 0; q < kc; q++) {
+          for (let r = 0; r < w; r += 4) {
+            const lo = f32x4.demote_f64x2_zero(v128.load(s + <usize>r * 8)), hi = f32x4.demote_f64x2_zero(v128.load(s + <usize>r * 8, 16));
+            v128.store(dst, v128.shuffle<f32>(lo, hi, 0, 1, 4, 5));
+            dst += 16;
+          }
+          s += ps;
+        }
+      } else {
+        for (let q = 0; q < kc; q++) {
+          for (let r = 0; r < w; r += 2) { v128.store(dst, v128.load(s + <usize>r * 8)); dst += 16; }
+          s += ps;
+        }
+      }
+    } else if (l0 < full && ps == 8 && w == 4 && !narrow) { // each line's entries are adjacent: 2×2 transposes
+      const l1 = base + ls, l2 = l1 + ls, l3 = l2 + ls;
+      let q = 0;
+      for (; q + 2 <= kc; q += 2) {
+        const o = <usize>q * 8;
+        const x0 = v128.load(base + o), x1 = v128.load(l1 + o), x2 = v128.load(l2 + o), x3 = v128.load(l3 + o);
+        v128.store(dst, v128.shuffle<f64>(x0, x1, 0, 2));
+        v128.store(dst, v128.shuffle<f64>(x2, x3, 0, 2), 16);
+        v128.store(dst, v128.shuffle<f64>(x0, x1, 1, 3), 32);
+        v128.store(dst, v128.shuffle<f64>(x2, x3, 1, 3), 48);
+        dst += 64;
+      }
+      for (; q < kc; q++) {
+        const o = <usize>q * 8;
+        store<f64>(dst, load<f64>(base + o)); store<f64>(dst, load<f64>(l1 + o), 8);
+        store<f64>(dst, load<f64>(l2 + o), 16); store<f64>(dst, load<f64>(l3 + o), 24);
+        dst += 32;
+      }
+    } else if (l0 < full) { // strided in both: one entry at a time, no bounds test
+      for (let q = 0; q < kc; q++) {
+        const s = base + <usize>q * ps;
+        if (narrow) for (let r = 0; r < w; r++) { store<f32>(dst, <f32>load<f64>(s + <usize>r * ls)); dst += 4; }
+        else for (let r = 0; r < w; r++) { store<f64>(dst, load<f64>(s + <usize>r * ls)); dst += 8; }
+      }
+    } else { // the last, partial panel: lines ≥ count are zeros
+      for (let q = 0; q < kc; q++) {
+        const s = base + <usize>q * ps;
+        for (let r = 0; r < w; r++) {
+          const x: f64 = l0 + r < count ? load<f64>(s + <usize>r * ls) : 0;
+          if (narrow) store<f32>(dst, <f32>x); else store<f64>(dst, x);
+          dst += es;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Pack rows [0, mp) (mp a multiple of mr; rows ≥ m are zeros) of op(A)[·, p0 .. p0+kc) into panels of mr
+ * rows: panel it holds, for each q < kc, op(A)[it·mr + r, p0 + q] for r < mr. op(A)[i, p] is the float64
+ * at src + i·rs + p·cs (bytes). With `narrow` ≠ 0 the panel holds float32 (rounded to nearest).
+ */
+export function packA(src: usize, dst: usize, m: i32, mr: i32, mp: i32, p0: i32, kc: i32, rs: usize, cs: usize, narrow: i32): void {
+  pack(src, dst, m, mr, mp, p0, kc, rs, cs, narrow);
+}
+
+/**
+ * Pack columns [0, np) (np a multiple of nr; columns ≥ n are zeros) of op(B)[p0 .. p0+kc), ·] into panels
+ * of nr columns: panel jt holds, for each q < kc, op(B)[p0 + q, jt·nr + c] for c < nr. op(B)[p, j] is
+ * the float64 at src + p·rs + j·cs (bytes). With `narrow` ≠ 0 the panel holds float32.
+ */
+export function packB(src: usize, dst: usize, n: i32, nr: i32, np: i32, p0: i32, kc: i32, rs: usize, cs: usize, narrow: i32): void {
+  pack(src, dst, n, nr, np, p0, kc, cs, rs, narrow);
+}
+
+/**
+ * narrow(src, dst, r, c, t): the float64 r×c row-major matrix at src as float32 (rounded to nearest) at
+ * dst, transposed to c×r when t ≠ 0 (in 8×8 blocks), as JavaScript's Float32Array stores round.
+ */
+export function narrow(src: usize, dst: usize, r: i32, c: i32, t: i32): void {
+  if (!t) {
+    const count = r * c;
+    let i = 0;
+    for (; i + 4 <= count; i += 4) {
+      const lo = f32x4.demote_f64x2_zero(v128.load(src)), hi = f32x4.demote_f64x2_zero(v128.load(src, 16));
+      v128.store(dst, v128.shuffle<f32>(lo, hi, 0, 1, 4, 5));
+      src += 32; dst += 16;
+    }
+    for (; i < count; i++) { store<f32>(dst, <f32>load<f64>(src)); src += 8; dst += 4; }
+    return;
+  }
+  for (let i0 = 0; i0 < r; i0 += 8) {
+    const i1 = i0 + 8 < r ? i0 + 8 : r;
+    for (let j0 = 0; j0 < c; j0 += 8) {
+      const j1 = j0 + 8 < c ? j0 + 8 : c;
+      for (let i = i0; i < i1; i++) {
+        const s = src + (<usize>i * c) * 8;
+        for (let j = j0; j < j1; j++) store<f32>(dst + (<usize>j * r + i) * 4, <f32>load<f64>(s + <usize>j * 8));
+      }
+    }
+  }
+}
+
+/** Widen count float32 at src to float64 at dst (exact). */
+export function widen(src: usize, dst: usize, count: i32): void {
+  let i = 0;
+  for (; i + 4 <= count; i += 4) {
+    const v = v128.load(src);
+    v128.store(dst, f64x2.promote_low_f32x4(v));
+    v128.store(dst, f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1)), 16);
+    src += 16; dst += 32;
+  }
+  for (; i < count; i++) { store<f64>(dst, <f64>load<f32>(src)); src += 4; dst += 8; }
+}
+
+// ---------------------------------------------------------------- triangular solves, rotations, Cholesky
+
+/**
+ * llt8(l, u, panels, np, n): for each of np panels of 8 right-hand sides (panel k at panels + k·n·64;
+ * entry i of the panel holds component i of the 8 vectors, 64 bytes), solve x L Lᵀ = b in place:
+ * forward y_i = (b_i − Σ_{p<i} L_ip y_p)/L_ii, then backward x_i = (y_i − Σ_{p>i} U_ip x_p)/U_ii with
+ * U = Lᵀ (row-major n×n at u), sums in ascending p: `solveRowsLLt`'s operations lane by lane.
+ */
+export function llt8(l: usize, u: usize, panels: usize, np: u32, n: u32): void {
+  for (let k: u32 = 0; k < np; k++) {
+    const pk = panels + <usize>(k * n * 64);
+    for (let i: u32 = 0; i < n; i++) { // forward
+      const row = pk + <usize>(i * 64);
+      let a0 = v128.load(row, 0), a1 = v128.load(row, 16), a2 = v128.load(row, 32), a3 = v128.load(row, 48);
+      let lp = l + <usize>(i * n * 8), yp = pk;
+      for (let p = i; p > 0; p--) {
+        const av = v128.load64_splat(lp);
+        a0 = f64x2.sub(a0, f64x2.mul(av, v128.load(yp, 0)));
+        a1 = f64x2.sub(a1, f64x2.mul(av, v128.load(yp, 16)));
+        a2 = f64x2.sub(a2, f64x2.mul(av, v128.load(yp, 32)));
+        a3 = f64x2.sub(a3, f64x2.mul(av, v128.load(yp, 48)));
+        lp += 8; yp += 64;
+      }
+      const d = v128.load64_splat(lp); // L_ii
+      v128.store(row, f64x2.div(a0, d), 0); v128.store(row, f64x2.div(a1, d), 16);
+      v128.store(row, f64x2.div(a2, d), 32); v128.store(row, f64x2.div(a3, d), 48);
+    }
+    for (let i = n; i > 0;) { // backward: i = n−1 … 0
+      i--;
+      const row = pk + <usize>(i * 64);
+      let a0 = v128.load(row, 0), a1 = v128.load(row, 16), a2 = v128.load(row, 32), a3 = v128.load(row, 48);
+      const dp = u + <usize>((i * n + i) * 8); // &U_ii
+      let lp = dp, yp = row + 64;
+      for (let p = n - i - 1; p > 0; p--) {
+        lp += 8;
+        const av = v128.load64_splat(lp);
+        a0 = f64x2.sub(a0, f64x2.mul(av, v128.load(yp, 0)));
+        a1 = f64x2.sub(a1, f64x2.mul(av, v128.load(yp, 16)));
+        a2 = f64x2.sub(a2, f64x2.mul(av, v128.load(yp, 32)));
+        a3 = f64x2.sub(a3, f64x2.mul(av, v128.load(yp, 48)));
+        yp += 64;
+      }
+      const d = v128.load64_splat(dp);
+      v128.store(row, f64x2.div(a0, d), 0); v128.store(row, f64x2.div(a1, d), 16);
+      v128.store(row, f64x2.div(a2, d), 32); v128.store(row, f64x2.div(a3, d), 48);
+    }
+  }
+}
+
+/**
+ * rot(v, cs, sn, l, m, ld): the plane rotations of one implicit-QL sweep, i = m−1 down to l, each on
+ * rows (i, i+1) of V (row stride ld doubles, ld even, 16-byte aligned rows):
+ * V[i+1, k] ← s_i·V[i, k] + c_i·V[i+1, k] and V[i, k] ← c_i·V[i, k] − s_i·V[i+1, k] (old values), as `tql2`.
+ */
+export function rot(v: usize, cs: usize, sn: usize, l: i32, m: i32, ld: u32): void {
+  for (let i = m; i > l;) {
+    i--;
+    const c = v128.load64_splat(cs + <usize>(i * 8)), s = v128.load64_splat(sn + <usize>(i * 8));
+    let r0 = v + <usize>(<u32>i * ld * 8), r1 = r0 + <usize>(ld * 8);
+    for (let k = ld >> 1; k > 0; k--) {
+      const h = v128.load(r1), x = v128.load(r0);
+      v128.store(r1, f64x2.add(f64x2.mul(s, x), f64x2.mul(c, h)));
+      v128.store(r0, f64x2.sub(f64x2.mul(c, x), f64x2.mul(s, h)));
+      r0 += 16; r1 += 16;
+    }
+  }
+}
+
+/**
+ * cholcol(lt, j, ld): the left-looking update of Cholesky column j on the transposed factor Lt
+ * (Lt[p·ld + i] = L[i, p], row stride ld doubles, a multiple of 8): for the 8-entry chunks from
+ * i = j rounded down to 8 up to ld, Lt[j, i] ← Lt[j, i] − Σ_{p<j} Lt[p, i]·Lt[p, j] in ascending p,
+ * each term subtracted as it comes (`cholesky`'s t −= L_ip L_jp). Entries i < j of the chunk are
+ * scratch (never read by later columns).
+ */
+export function cholcol(lt: usize, j: u32, ld: u32): void {
+  const stride = <usize>(ld * 8), row = lt + <usize>j * stride;
+  for (let c: u32 = j & ~7; c < ld; c += 8) {
+    const cp = row + <usize>(c * 8);
+    let a0 = v128.load(cp, 0), a1 = v128.load(cp, 16), a2 = v128.load(cp, 32), a3 = v128.load(cp, 48);
+    let xp = lt + <usize>(j * 8), pp = lt + <usize>(c * 8);
+    for (let p = j; p > 0; p--) {
+      const x = v128.load64_splat(xp);
+      a0 = f64x2.sub(a0, f64x2.mul(v128.load(pp, 0), x));
+      a1 = f64x2.sub(a1, f64x2.mul(v128.load(pp, 16), x));
+      a2 = f64x2.sub(a2, f64x2.mul(v128.load(pp, 32), x));
+      a3 = f64x2.sub(a3, f64x2.mul(v128.load(pp, 48), x));
+      xp += stride; pp += stride;
+    }
+    v128.store(cp, a0, 0); v128.store(cp, a1, 16); v128.store(cp, a2, 32); v128.store(cp, a3, 48);
+  }
+}
+
+// ---------------------------------------------------------------- micro-kernels and their drivers
+//
+// Register tiles measured on the 2-core Xeon (AVX-512 host, V8's 16 xmm registers): float64 4×4 (8
+// accumulators) beat 6×4, 4×8 and 8×4 (12–16 accumulators, which spill) on every shape tried; float32
+// 4×8 beat 6×8, 4×12 and 8×8. The tiles below are written out (no macros in AssemblyScript).
+
+/** One 4×4 tile of C (row stride ldc bytes) += packed A panel (4 entries per inner index) · packed B panel (4 per index), kc indices ascending; init ≠ 0 starts from +0 instead of loading C. */
+/** One 4×4 tile of C (row stride ldc bytes) += packed A panel (4 entries per inner index) · packed B panel (4 per index), kc indices ascending; init ≠ 0 starts from +0 instead of loading C. */
+// @ts-ignore: decorator
+@inline function tile64_4x4(ap: usize, bp: usize, cp: usize, kc: i32, ldc: usize, init: i32): void {
+  let c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128;
+  if (init) {
+    const z = f64x2.splat(0);
+    c00 = z; c01 = z; c10 = z; c11 = z; c20 = z; c21 = z; c30 = z; c31 = z;
+  } else {
+    c00 = v128.load(cp + 0 * ldc, 0); c01 = v128.load(cp + 0 * ldc, 16);
+    c10 = v128.load(cp + 1 * ldc, 0); c11 = v128.load(cp + 1 * ldc, 16);
+    c20 = v128.load(cp + 2 * ldc, 0); c21 = v128.load(cp + 2 * ldc, 16);
+    c30 = v128.load(cp + 3 * ldc, 0); c31 = v128.load(cp + 3 * ldc, 16);
+  }
+  for (let p = kc; p > 0; p--) {
+    const b0 = v128.load(bp, 0); const b1 = v128.load(bp, 16);
+    const a0 = v128.load64_splat(ap, 0);
+    c00 = MADD64(c00, a0, b0);
+    c01 = MADD64(c01, a0, b1);
+    const a1 = v128.load64_splat(ap, 8);
+    c10 = MADD64(c10, a1, b0);
+    c11 = MADD64(c11, a1, b1);
+    const a2 = v128.load64_splat(ap, 16);
+    c20 = MADD64(c20, a2, b0);
+    c21 = MADD64(c21, a2, b1);
+    const a3 = v128.load64_splat(ap, 24);
+    c30 = MADD64(c30, a3, b0);
+    c31 = MADD64(c31, a3, b1);
+    ap += 32; bp += 32;
+  }
+  v128.store(cp + 0 * ldc, c00, 0); v128.store(cp + 0 * ldc, c01, 16);
+  v128.store(cp + 1 * ldc, c10, 0); v128.store(cp + 1 * ldc, c11, 16);
+  v128.store(cp + 2 * ldc, c20, 0); v128.store(cp + 2 * ldc, c21, 16);
+  v128.store(cp + 3 * ldc, c30, 0); v128.store(cp + 3 * ldc, c31, 16);
+}
+
+/**
+ * gemm64_4x4(a, b, c, it0, it1, nt, kc, ldc, sym, init): the 4×4 tiles (it0 ≤ it < it1, jt < nt) of C
+ * (float64, row stride ldc bytes, tile (it, jt) at c + it·4·ldc + jt·32) += A panel it · B panel jt over
+ * kc inner indices (panels from packA/packB with mr = 4, nr = 4, panel it at a + it·kc·32);
+ * with sym ≠ 0 only the tiles holding an entry on or above the diagonal; with init ≠ 0 the tiles start
+ * from +0 instead of C. Columns outer, rows inner: B's panel stays in L1 while A's panels pass.
+ */
+export function gemm64_4x4(a: usize, b: usize, c: usize, it0: i32, it1: i32, nt: i32, kc: i32, ldc: usize, sym: i32, init: i32): void {
+  const pa: usize = <usize>kc * 32, pb: usize = <usize>kc * 32;
+  for (let jt = 0; jt < nt; jt++) {
+    let iEnd = it1;
+    if (sym) { const e = (jt * 4 + 3) / 4 + 1; if (e < iEnd) iEnd = e; }
+    const bp = b + <usize>jt * pb, cj = c + <usize>(jt * 32);
+    for (let it = it0; it < iEnd; it++) tile64_4x4(a + <usize>it * pa, bp, cj + <usize>(it * 4) * ldc, kc, ldc, init);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function tile64s_4x4(a0: usize, ars: usize, aps: usize, bp: usize, bps: usize, cp: usize, kc: i32, ldc: usize, init: i32): void {
+  let a1 = a0 + ars, a2 = a1 + ars, a3 = a2 + ars;
+  let c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128;
+  if (init) {
+    const z = f64x2.splat(0);
+    c00 = z; c01 = z; c10 = z; c11 = z; c20 = z; c21 = z; c30 = z; c31 = z;
+  } else {
+    c00 = v128.load(cp + 0 * ldc, 0); c01 = v128.load(cp + 0 * ldc, 16);
+    c10 = v128.load(cp + 1 * ldc, 0); c11 = v128.load(cp + 1 * ldc, 16);
+    c20 = v128.load(cp + 2 * ldc, 0); c21 = v128.load(cp + 2 * ldc, 16);
+    c30 = v128.load(cp + 3 * ldc, 0); c31 = v128.load(cp + 3 * ldc, 16);
+  }
+  for (let p = kc; p > 0; p--) {
+    const b0 = v128.load(bp, 0); const b1 = v128.load(bp, 16);
+    const x0 = v128.load64_splat(a0);
+    c00 = MADD64(c00, x0, b0);
+    c01 = MADD64(c01, x0, b1);
+    const x1 = v128.load64_splat(a1);
+    c10 = MADD64(c10, x1, b0);
+    c11 = MADD64(c11, x1, b1);
+    const x2 = v128.load64_splat(a2);
+    c20 = MADD64(c20, x2, b0);
+    c21 = MADD64(c21, x2, b1);
+    const x3 = v128.load64_splat(a3);
+    c30 = MADD64(c30, x3, b0);
+    c31 = MADD64(c31, x3, b1);
+    a0 += aps; a1 += aps; a2 += aps; a3 += aps; bp += bps;
+  }
+  v128.store(cp + 0 * ldc, c00, 0); v128.store(cp + 0 * ldc, c01, 16);
+  v128.store(cp + 1 * ldc, c10, 0); v128.store(cp + 1 * ldc, c11, 16);
+  v128.store(cp + 2 * ldc, c20, 0); v128.store(cp + 2 * ldc, c21, 16);
+  v128.store(cp + 3 * ldc, c30, 0); v128.store(cp + 3 * ldc, c31, 16);
+}
+
+/**
+ * gemm64s(a, ars, aps, ats, b, bps, bts, c, it0, it1, nt, kc, ldc, sym, init): gemm64_4x4 on operands
+ * read in place (packed or not): op(A)[4·it + r, q] at a + it·ats + r·ars + q·aps, op(B)[q, 4·jt + c]
+ * (the 4 adjacent) at b + jt·bts + q·bps + 8c. Operands that each tile reads only a few times need no
+ * packing.
+ */
+export function gemm64s(a: usize, ars: usize, aps: usize, ats: usize, b: usize, bps: usize, bts: usize, c: usize, it0: i32, it1: i32, nt: i32, kc: i32, ldc: usize, sym: i32, init: i32): void {
+  for (let jt = 0; jt < nt; jt++) {
+    let iEnd = it1;
+    if (sym) { const e = jt + 1; if (e < iEnd) iEnd = e; }
+    const bp = b + <usize>jt * bts, cj = c + <usize>(jt * 32);
+    for (let it = it0; it < iEnd; it++) tile64s_4x4(a + <usize>it * ats, ars, aps, bp, bps, cj + <usize>(it * 4) * ldc, kc, ldc, init);
+  }
+}
+
+/** One 4×8 tile of C (row stride ldc bytes) += packed A panel (4 entries per inner index) · packed B panel (8 per index), kc indices ascending; init ≠ 0 starts from +0 instead of loading C. */
+// @ts-ignore: decorator
+@inline function tile32_4x8(ap: usize, bp: usize, cp: usize, kc: i32, ldc: usize, init: i32): void {
+  let c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128;
+  if (init) {
+    const z = f32x4.splat(0);
+    c00 = z; c01 = z; c10 = z; c11 = z; c20 = z; c21 = z; c30 = z; c31 = z;
+  } else {
+    c00 = v128.load(cp + 0 * ldc, 0); c01 = v128.load(cp + 0 * ldc, 16);
+    c10 = v128.load(cp + 1 * ldc, 0); c11 = v128.load(cp + 1 * ldc, 16);
+    c20 = v128.load(cp + 2 * ldc, 0); c21 = v128.load(cp + 2 * ldc, 16);
+    c30 = v128.load(cp + 3 * ldc, 0); c31 = v128.load(cp + 3 * ldc, 16);
+  }
+  for (let p = kc; p > 0; p--) {
+    const b0 = v128.load(bp, 0); const b1 = v128.load(bp, 16);
+    const a0 = v128.load32_splat(ap, 0);
+    c00 = MADD32(c00, a0, b0);
+    c01 = MADD32(c01, a0, b1);
+    const a1 = v128.load32_splat(ap, 4);
+    c10 = MADD32(c10, a1, b0);
+    c11 = MADD32(c11, a1, b1);
+    const a2 = v128.load32_splat(ap, 8);
+    c20 = MADD32(c20, a2, b0);
+    c21 = MADD32(c21, a2, b1);
+    const a3 = v128.load32_splat(ap, 12);
+    c30 = MADD32(c30, a3, b0);
+    c31 = MADD32(c31, a3, b1);
+    ap += 16; bp += 32;
+  }
+  v128.store(cp + 0 * ldc, c00, 0); v128.store(cp + 0 * ldc, c01, 16);
+  v128.store(cp + 1 * ldc, c10, 0); v128.store(cp + 1 * ldc, c11, 16);
+  v128.store(cp + 2 * ldc, c20, 0); v128.store(cp + 2 * ldc, c21, 16);
+  v128.store(cp + 3 * ldc, c30, 0); v128.store(cp + 3 * ldc, c31, 16);
+}
+
+/**
+ * gemm32_4x8(a, b, c, it0, it1, nt, kc, ldc, sym, init): the 4×8 tiles (it0 ≤ it < it1, jt < nt) of C
+ * (float32, row stride ldc bytes, tile (it, jt) at c + it·4·ldc + jt·32) += A panel it · B panel jt over
+ * kc inner indices (panels from packA/packB with mr = 4, nr = 8, narrowed, panel it at a + it·kc·16);
+ * with sym ≠ 0 only the tiles holding an entry on or above the diagonal; with init ≠ 0 the tiles start
+ * from +0 instead of C. Columns outer, rows inner: B's panel stays in L1 while A's panels pass.
+ */
+export function gemm32_4x8(a: usize, b: usize, c: usize, it0: i32, it1: i32, nt: i32, kc: i32, ldc: usize, sym: i32, init: i32): void {
+  const pa: usize = <usize>kc * 16, pb: usize = <usize>kc * 32;
+  for (let jt = 0; jt < nt; jt++) {
+    let iEnd = it1;
+    if (sym) { const e = (jt * 8 + 7) / 4 + 1; if (e < iEnd) iEnd = e; }
+    const bp = b + <usize>jt * pb, cj = c + <usize>(jt * 32);
+    for (let it = it0; it < iEnd; it++) tile32_4x8(a + <usize>it * pa, bp, cj + <usize>(it * 4) * ldc, kc, ldc, init);
+  }
+}
+

@@ -1,0 +1,29 @@
+/**
+ * Our own float32 GEMM (f32x4, register tile MR32×NR32 over packed panels; asm/kernels.ts): operands are
+ * narrowed to float32 while they are packed (the float64→float32 copy and the packing are one pass in
+ * WebAssembly), C accumulates in float32 and is widened exactly into the Float64Array result. Each entry
+ * is ŝ ← fl(ŝ + fl(â·b̂)) over the inner index in ascending order from +0, â and b̂ the float32-rounded
+ * operands; where the runtime has relaxed SIMD, the module using `f32x4.relaxed_madd` is used instead
+ * (one rounding per term where the hardware fuses, two where not), with the same error bound:
+ * |Ĉ − C| ≤ (γ_k (1 + u)² + 2u + u²)·|A||B| entry-wise, u = 2⁻²⁴, γ_k = k·u/(1 − k·u).
+ *
+ * Used for the engine's float32 products only when chosen with `setFloat32Kernel('own')` (backend.ts).
+ */
+import { packedGemm } from './kernels.js';
+import { MR32, NR32, wasm32 } from './wasm64.js';
+
+/** op(A)·op(B) in float32 arithmetic with our kernel, widened to float64; null where WebAssembly SIMD is unavailable. */
+export function matmulF32(
+  a: Float64Array, ar: number, ac: number, ta: boolean,
+  b: Float64Array, br: number, bc: number, tb: boolean,
+  m: number, k: number, n: number,
+): Float64Array | null {
+  if (m === 0 || n === 0 || k === 0) return new Float64Array(m * n);
+  const w = wasm32();
+  if (!w) return null;
+  const sym = a === b && ta !== tb && m === n;
+  return packedGemm(w, w.gemm32, MR32, NR32, true, a, ar, ac, ta, b, br, bc, tb, m, k, n, sym);
+}
+
+/** Whether `matmulF32` runs the relaxed-SIMD (fused multiply-add) module here. */
+export function float32KernelRelaxed(): boolean { return wasm32()?.relaxed ?? false; }
