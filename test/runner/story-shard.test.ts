@@ -1,16 +1,17 @@
 /**
  * `npm run sweep -- <experiment> --story NB --profile paper`: a story's sweeps at a profile, sharded as the
  * README's Slurm script shards them (its extra arguments go to the sweep), merged, equal the unsharded run
- * cell for cell and byte for byte. The paper profile of notebook 21 is shrunk with --knob (d, N, problems)
- * so that the test is quick; the grid's other axes, the base seed's first replicate and the sweep names
- * are the story's.
+ * cell for cell and byte for byte. Notebook 21's story is run with --knob overrides (d, N, problems, and a
+ * profile-like κ and step grid) so that the test is quick; the grid's other axes, the base seed's first
+ * replicate and the sweep names are the story's. That --profile takes a story's grid from its profile is
+ * checked on notebook 20's paper profile (planning only: its cells are minutes each).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { main, storySweeps } from '../../src/node/cli.js';
 import { SEED_STRIDE } from '../../src/sweep/grid.js';
 import { cellFiles, readText, tmp } from './helpers.js';
-import testErrorStory from '../../src/stories/21-single-index-test-error.js';
+import spikeStory from '../../src/stories/20-single-index-spike.js';
 
 async function cli(...argv: string[]) {
   let out = '', err = '';
@@ -19,22 +20,32 @@ async function cli(...argv: string[]) {
 }
 
 const EXP = 'single-index-test-error';
-const STORY = ['--story', '21-single-index-test-error', '--profile', 'paper', '--knob', 'd=8', '--knob', 'N=8', '--knob', 'nTest=100', '--knob', 'seeds=3', '--knob', 'seed=1'];
+const KNOBS = { d: 8, N: 8, nTest: 100, seeds: 3, seed: 1, kappas: [1, 256], etaGrid: [1, 2] };
+const STORY = ['--story', '21-single-index-test-error', ...Object.entries(KNOBS).flatMap(([k, v]) => ['--knob', `${k}=${JSON.stringify(v)}`])];
 
-test('a profile sweep in 3 shards, merged, gives the cells and results files of the unsharded run', async () => {
-  const sweeps = await storySweeps({ story: '21-single-index-test-error', profile: 'paper', knobs: { d: 8, N: 8, nTest: 100, seeds: 3, seed: 1 }, experiment: EXP });
+test("--profile takes a story's sweeps from that profile (notebook 20's paper profile)", async () => {
+  const paper = spikeStory.profiles!.paper!;
+  const sweeps = await storySweeps({ story: '20-single-index-spike', profile: 'paper', knobs: {}, experiment: 'single-index-spike' });
+  const kappa = sweeps.find((s) => s.name === 'kappa');
+  assert.ok(kappa, 'the κ sweep');
+  assert.deepEqual(kappa.req.set.d, [paper.d], "the profile's d");
+  assert.deepEqual(kappa.req.set.kappa, paper.kappas, "the profile's κ grid");
+  assert.equal(kappa.req.seeds, paper.seeds, "the profile's seeds");
+});
+
+test('a story sweep in 3 shards, merged, gives the cells and results files of the unsharded run', async () => {
+  const sweeps = await storySweeps({ story: '21-single-index-test-error', knobs: KNOBS, experiment: EXP });
   assert.deepEqual(sweeps.map((s) => s.name), ['rotated', 'aligned']);
-  const paper = testErrorStory.profiles!.paper!;
-  assert.deepEqual(sweeps[0]!.req.set.kappa, paper.kappas, "the profile's κ grid");
-  assert.deepEqual(sweeps[0]!.req.set.etaGrid, [paper.etaGrid], "the profile's step-size grid");
-  const kappas = paper.kappas as number[];
+  assert.deepEqual(sweeps[0]!.req.set.kappa, KNOBS.kappas, "the knobs' κ grid");
+  assert.deepEqual(sweeps[0]!.req.set.etaGrid, [KNOBS.etaGrid], "the knobs' step-size grid");
+  const kappas = KNOBS.kappas;
   const nRot = 3 * kappas.length, nAl = 3 * kappas.filter((k) => k > 1).length;
   assert.equal(sweeps[0]!.req.firstReplicate, SEED_STRIDE);
 
   const whole = tmp('story-whole');
   const w = await cli('sweep', EXP, ...STORY, '--data', whole, '--workers', '0', '--quiet');
   assert.equal(w.code, 0, w.err);
-  assert.match(w.out, new RegExp(`single-index-test-error \\[21-single-index-test-error at 'paper', sweep rotated\\]: ${nRot} cells \\(${nRot} computed, 0 cached\\)`));
+  assert.match(w.out, new RegExp(`single-index-test-error \\[21-single-index-test-error, sweep rotated\\]: ${nRot} cells \\(${nRot} computed, 0 cached\\)`));
   assert.match(w.out, new RegExp(`sweep aligned\\]: ${nAl} cells \\(${nAl} computed`));
   const files = [...w.out.matchAll(/-> (\S+)/g)].map((m) => m[1]!);
   assert.equal(files.length, 2);
@@ -58,7 +69,7 @@ test('a profile sweep in 3 shards, merged, gives the cells and results files of 
 test('--story refuses what it cannot honour, naming what exists', async () => {
   const cases: [string[], RegExp][] = [
     [['sweep', EXP, '--story', 'nope'], /no story 'nope'; stories: .*21-single-index-test-error/],
-    [['sweep', EXP, '--story', '21-single-index-test-error', '--profile', 'huge'], /no profile 'huge'; profiles: paper/],
+    [['sweep', 'single-index-spike', '--story', '20-single-index-spike', '--profile', 'huge'], /no profile 'huge'; profiles: paper/],
     [['sweep', EXP, '--story', '21-single-index-test-error', '--sweep', 'nope'], /no sweep 'nope'; its sweeps: rotated \(single-index-test-error\), aligned/],
     [['sweep', 'single-index-spike', '--story', '21-single-index-test-error'], /has no sweep of experiment 'single-index-spike'/],
     [['sweep', EXP, '--story', '21-single-index-test-error', '--set', 'd=8'], /not --set\/--seeds/],
