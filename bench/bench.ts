@@ -16,13 +16,15 @@
  * - sweep throughput (`SWEEP`): a linear-iterations grid at d = 200 on all cores, ours through
  *   `runSweep`'s worker pool against the same cells on a NumPy process pool (one BLAS thread each).
  *
- * Timing: per item, our reps, then those of two persistent `numpy_bench.py` processes, one with
+ * Timing: per item, our reps on one core (kernel threads off), our reps on all cores (the kernel threads
+ * that `startBackend` starts, $LPFL_THREADS, default all cores: `oursAll`), then those of two persistent
+ * `numpy_bench.py` processes, one with
  * NumPy's default BLAS threads and one with one BLAS thread (both without OPENBLAS_CORETYPE and
  * OPENBLAS_L2_SIZE; `numpyEnv` in summary.ts), alternated for `rounds` rounds (default 3) of
  * `minTime`/rounds seconds each (default 1.2 s in all), so that changes in the machine's load hit all
  * sides alike; warm-up in the first round; reps until the round's time and reps are met or `maxReps`;
- * median, min and mean ms per op over each side's pooled samples; ratio = ours/NumPy medians, ratio1
- * the same against one BLAS thread.
+ * median, min and mean ms per op over each side's pooled samples; ratio = oursAll / NumPy medians (all
+ * cores against NumPy's default threads), ratio1 = ours (one core) / NumPy with one BLAS thread.
  * Flags: `--quick` (0.3 s per item, one sweep round), `--only=a,b` (items whose id contains one of the
  * strings; `sweep` selects the sweep item), `--no-numpy`, `--no-sweep`, `--out=DIR` (default
  * bench/results), `--no-save`, `--min-time=S`, `--rounds=R`, `--sweep-rounds=R`, `--max-reps=N`,
@@ -36,6 +38,8 @@ import { cpus, totalmem, platform, arch, availableParallelism, loadavg, tmpdir }
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBackend } from '../src/node/backend.js';
+import { kernelThreadCount } from '../src/node/threads.js';
+import { gemmThreadsInstalled, setGemmThreads } from '../src/kernels.js';
 import { TFJS_MIN_WORK, float32Kernel, setFloat32Kernel } from '../src/backend.js';
 import { float32KernelRelaxed } from '../src/kernels32.js';
 import { Mat, matmul, gram, isFinite as matFinite } from '../src/mat.js';
@@ -425,8 +429,9 @@ async function startNumpy(kind: 'default' | 'oneThread'): Promise<{ np: NumpySer
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const engine = await startBackend();
+  const engine = await startBackend(); // starts the kernel threads ($LPFL_THREADS, default all cores)
   setFloat32Kernel(args.f32Kernel);
+  const threads = gemmThreadsInstalled(), threadCount = kernelThreadCount();
   const load0 = loadavg();
   const all = items().filter((it) => args.only.length === 0 || args.only.some((s) => it.id.includes(s)));
   const doSweep = args.sweep && (args.only.length === 0 || args.only.some((s) => SWEEP.id.includes(s)));
@@ -461,27 +466,33 @@ async function main(): Promise<void> {
   const rows: Record<string, unknown>[] = [];
   for (const it of all) {
     const run = it.prepare();
-    const mine: number[] = [];
+    const mine: number[] = [], mineAll: number[] = [];
     const theirs: Record<string, number[]> = { numpy: [], numpy1: [] };
     for (let r = 0; r < R; r++) {
+      setGemmThreads(null); // one core
       mine.push(...time(run, per, reps, args.maxReps, r === 0));
+      if (threads) { // all cores: the same item with the kernel threads
+        setGemmThreads(threads);
+        mineAll.push(...time(run, per, reps, args.maxReps, r === 0));
+      }
       for (const s of sides) {
         if (!s.np) continue;
         try { theirs[s.key].push(...await s.np.run({ item: it.id, minTime: per, minReps: reps, maxReps: args.maxReps, warmUp: r === 0 })); }
         catch (e) { s.note = (e as Error).message; s.np.close(); s.np = null; }
       }
     }
-    const o = stats(mine);
+    const o = stats(mine), oAll = mineAll.length ? stats(mineAll) : o;
     const n = theirs.numpy.length ? stats(theirs.numpy) : undefined, n1 = theirs.numpy1.length ? stats(theirs.numpy1) : undefined;
-    const r0 = ratios(o, n), r1 = ratios(o, n1);
-    process.stderr.write(`  ${it.id.padEnd(26)} ours ${fmt(o.medianMs)} ms (${o.reps})  numpy ${fmt(n?.medianMs)} ms (${n?.reps ?? 0})  numpy 1-thread ${fmt(n1?.medianMs)} ms (${n1?.reps ?? 0})\n`);
+    const r0 = ratios(oAll, n), r1 = ratios(o, n1);
+    process.stderr.write(`  ${it.id.padEnd(26)} ours ${fmt(o.medianMs)} ms (${o.reps}), ${threadCount} threads ${fmt(oAll.medianMs)} ms  numpy ${fmt(n?.medianMs)} ms (${n?.reps ?? 0})  numpy 1-thread ${fmt(n1?.medianMs)} ms (${n1?.reps ?? 0})\n`);
     const row: Record<string, unknown> = {
       id: it.id, group: it.group, label: it.label,
-      ours: roundStats(o), numpy: n ? roundStats(n) : null, numpy1: n1 ? roundStats(n1) : null,
+      ours: roundStats(o), oursAll: mineAll.length ? roundStats(oAll) : null, threadSpeedup: round(o.medianMs / oAll.medianMs, 3), numpy: n ? roundStats(n) : null, numpy1: n1 ? roundStats(n1) : null,
       ratio: r0.ratio, ratio1: r1.ratio, ratioOfMins: r0.ratioOfMins, ratioOfMins1: r1.ratioOfMins,
     };
     if (it.flops) {
       row.oursGflops = round(it.flops / o.medianMs / 1e6, 3);
+      row.oursAllGflops = round(it.flops / oAll.medianMs / 1e6, 3);
       if (n) row.numpyGflops = round(it.flops / n.medianMs / 1e6, 3);
       if (n1) row.numpy1Gflops = round(it.flops / n1.medianMs / 1e6, 3);
     }
@@ -515,12 +526,12 @@ async function main(): Promise<void> {
     date,
     machine: {
       cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memGiB: round(totalmem() / 2 ** 30, 1),
-      platform: `${platform()}-${arch()}`, node: process.version, engine, tfjsMinWork: TFJS_MIN_WORK,
+      platform: `${platform()}-${arch()}`, node: process.version, engine, tfjsMinWork: TFJS_MIN_WORK, kernelThreads: threadCount,
       wasmF64Kernels: await import('../src/wasm64.js').then((m) => m.wasm64() !== null, () => false),
       float32Kernel: float32Kernel() === 'own' ? (float32KernelRelaxed() ? 'own (relaxed SIMD)' : 'own') : 'tfjs',
       loadAvgStart: load0.map((x) => round(x, 2)), loadAvgEnd: load1.map((x) => round(x, 2)),
     },
-    settings: { minTime: args.minTime, minReps: args.minReps, maxReps: args.maxReps, rounds: args.rounds, sweepRounds: args.sweepRounds, spec: SPEC, timing: 'per item, ours, then the default-thread numpy process, then the one-thread numpy process, alternated for `rounds` rounds; median ms per op over the pooled samples after warm-up; ratio = ours median / numpy median (the figure of merit), ratio1 = the same against one BLAS thread; ratioOfMins(1) = ours min / numpy min (less sensitive to load from other processes)' },
+    settings: { minTime: args.minTime, minReps: args.minReps, maxReps: args.maxReps, rounds: args.rounds, sweepRounds: args.sweepRounds, spec: SPEC, timing: 'per item, ours on one core (kernel threads off), ours on all cores (kernel threads on: oursAll), then the default-thread numpy process, then the one-thread numpy process, alternated for `rounds` rounds; median ms per op over the pooled samples after warm-up; ratio = oursAll median / numpy median (all cores against all cores), ratio1 = ours median / one-BLAS-thread numpy median (one core against one core); ratioOfMins(1) = ours min / numpy min (less sensitive to load from other processes)' },
     numpy: sides[0].config ? { status: sides[0].note, removedFromEnv: sides[0].removed, ...sides[0].config, portCheck: sides[0].verify } : { status: sides[0].note },
     numpy1: sides[1].config ? { status: sides[1].note, removedFromEnv: sides[1].removed, ...sides[1].config, portCheck: sides[1].verify } : { status: sides[1].note },
     items: rows,
@@ -550,13 +561,13 @@ const roundStats = (s: Stats) => ({ medianMs: round(s.medianMs, 4), minMs: round
 function printTable(machine: Record<string, any>, rows: Record<string, any>[], sweep: Record<string, any> | null, note: string): void {
   const lines = [
     `engine ${machine.engine}, node ${machine.node}, ${machine.cpus} × ${machine.cpuModel}; load ${machine.loadAvgStart.join(' ')} → ${machine.loadAvgEnd.join(' ')}; numpy: ${note}`,
-    `${'item'.padEnd(34)} ${'ours ms'.padStart(9)} ${'numpy ms'.padStart(9)} ${'np 1t ms'.padStart(9)} ${'ratio'.padStart(7)} ${'ratio 1t'.padStart(8)} ${'(mins)'.padStart(7)} ${'(1t)'.padStart(7)}  rate (ours / numpy / numpy 1t)`,
+    `${'item'.padEnd(34)} ${'ours ms'.padStart(9)} ${'all cores'.padStart(9)} ${'numpy ms'.padStart(9)} ${'np 1t ms'.padStart(9)} ${'ratio'.padStart(7)} ${'ratio 1t'.padStart(8)} ${'(mins)'.padStart(7)} ${'(1t)'.padStart(7)}  rate (ours / numpy / numpy 1t)`,
   ];
   for (const r of rows) {
     let rate = '';
     if (r.oursGflops !== undefined) rate = `${fmt(r.oursGflops)} / ${fmt(r.numpyGflops)} / ${fmt(r.numpy1Gflops)} GFLOP/s`;
     if (r.oursNormalsPerSec !== undefined) rate = `${fmt(r.oursNormalsPerSec / 1e6)} / ${fmt(r.numpyNormalsPerSec / 1e6)} / ${fmt(r.numpy1NormalsPerSec / 1e6)} M normals/s`;
-    lines.push(`${r.label.padEnd(34)} ${fmt(r.ours.medianMs).padStart(9)} ${fmt(r.numpy?.medianMs).padStart(9)} ${fmt(r.numpy1?.medianMs).padStart(9)} ${fmt(r.ratio).padStart(7)} ${fmt(r.ratio1).padStart(8)} ${fmt(r.ratioOfMins).padStart(7)} ${fmt(r.ratioOfMins1).padStart(7)}  ${rate}`);
+    lines.push(`${r.label.padEnd(34)} ${fmt(r.ours.medianMs).padStart(9)} ${fmt(r.oursAll?.medianMs).padStart(9)} ${fmt(r.numpy?.medianMs).padStart(9)} ${fmt(r.numpy1?.medianMs).padStart(9)} ${fmt(r.ratio).padStart(7)} ${fmt(r.ratio1).padStart(8)} ${fmt(r.ratioOfMins).padStart(7)} ${fmt(r.ratioOfMins1).padStart(7)}  ${rate}`);
   }
   if (sweep) {
     lines.push(`sweep ${sweep.experiment}, ${sweep.cells} cells at d = 200, ${sweep.workers} workers: ours ${fmt(sweep.ours.cellsPerSec)} cells/s (${fmt(sweep.ours.stepsPerSec)} steps/s)` +

@@ -14,11 +14,11 @@ const lines = [
   `${m.cpus} × ${m.cpuModel}, node ${m.node}, engine ${m.engine}; NumPy ${r.numpy?.numpy ?? '?'} on OpenBLAS ${r.numpy?.openblasCore ?? '?'} kernel` +
     ` (${r.numpy?.openblasThreads ?? '?'} threads / ${r.numpy1?.openblasThreads ?? '?'} thread); load average ${m.loadAvgStart?.join(', ')} at the start, ${m.loadAvgEnd?.join(', ')} at the end (${r.date.slice(0, 16).replace('T', ' ')} UTC).`,
   '',
-  '| item | ours ms | NumPy ms (default threads) | NumPy ms (1 thread) | ours / NumPy default | (of minima) | ours / NumPy 1 thread | (of minima) |',
-  '|---|---:|---:|---:|---:|---:|---:|---:|',
+  `| item | ours ms, 1 core | ours ms, ${m.kernelThreads ?? 1} kernel threads | NumPy ms (default threads) | NumPy ms (1 thread) | ours all cores / NumPy default | (of minima) | ours 1 core / NumPy 1 thread | (of minima) |`,
+  '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
 ];
 for (const it of r.items) {
-  lines.push(`| ${it.label} | ${f(it.ours.medianMs)} | ${f(it.numpy?.medianMs)} | ${f(it.numpy1?.medianMs)} | ${f(it.ratio)} | ${f(it.ratioOfMins)} | ${f(it.ratio1)} | ${f(it.ratioOfMins1)} |`);
+  lines.push(`| ${it.label} | ${f(it.ours.medianMs)} | ${f(it.oursAll?.medianMs)} | ${f(it.numpy?.medianMs)} | ${f(it.numpy1?.medianMs)} | ${f(it.ratio)} | ${f(it.ratioOfMins)} | ${f(it.ratio1)} | ${f(it.ratioOfMins1)} |`);
 }
 const s = r.sweep;
 if (s) {

@@ -61,6 +61,8 @@ const KC_BYTES = 2048;
 /** A module with the packing routines and its memory (the float64 and float32 kernels share the driver). */
 export interface PackedModule {
   f64(): Float64Array;
+  /** The module's memory (kernel threads share it). */
+  memory: WebAssembly.Memory;
   reserve(bytes: number): void;
   packA(src: number, dst: number, m: number, mr: number, mp: number, p0: number, kc: number, rs: number, cs: number, narrow: number): void;
   packB(src: number, dst: number, n: number, nr: number, np: number, p0: number, kc: number, rs: number, cs: number, narrow: number): void;
@@ -112,24 +114,21 @@ export function packedGemm(
   if (!sameB) M.set(br * bc === b.length ? b : b.subarray(0, br * bc), bRaw / 8);
   // op(A)[i, p] and op(B)[p, j] as byte strides (row, column) into the stored operands
   const rsA = ta ? 8 : ac * 8, csA = ta ? ac * 8 : 8, rsB = tb ? 8 : bc * 8, csB = tb ? bc * 8 : 8;
-  const narrow = f32 ? 1 : 0, symI = sym ? 1 : 0;
-  for (let p0 = 0; p0 < k; p0 += kcb) {
-    const kc = k - p0 < kcb ? k - p0 : kcb;
-    if (!directA) w.packA(aRaw, pA + mp * p0 * es, m, mr, mp, p0, kc, rsA, csA, narrow);
-    if (!directB) w.packB(bRaw, pB + np * p0 * es, n, nr, np, p0, kc, rsB, csB, narrow);
-  }
+  const symI = sym ? 1 : 0;
   const mb = Math.max(1, Math.floor(C_BLOCK_BYTES / (ldc * mr))); // row tiles per block of C
-  for (let i0 = 0; i0 < mt; i0 += mb) {
-    const i1 = i0 + mb < mt ? i0 + mb : mt;
-    for (let p0 = 0; p0 < k; p0 += kcb) {
-      const kc = k - p0 < kcb ? k - p0 : kcb;
-      if (directA || directB) {
-        w.gemm64s!(
-          directA ? aRaw + p0 * csA : pA + mp * p0 * 8, directA ? rsA : 8, directA ? csA : 32, directA ? 4 * rsA : kc * 32,
-          directB ? bRaw + p0 * rsB : pB + np * p0 * 8, directB ? rsB : 32, directB ? 32 : kc * 32,
-          cOff, i0, i1, nt, kc, ldc, symI, p0 === 0 ? 1 : 0);
-      } else gemm(pA + mp * p0 * es, pB + np * p0 * es, cOff, i0, i1, nt, kc, ldc, symI, p0 === 0 ? 1 : 0);
-    }
+  const plan = new Float64Array(PLAN_LENGTH);
+  plan.set([f32 ? (w as { relaxed?: boolean }).relaxed ? 2 : 1 : 0, directA ? 1 : 0, directB ? 1 : 0, aRaw, bRaw, pA, pB, cOff,
+    mp, np, k, kcb, es, nt, ldc, mb, symI, rsA, csA, rsB, mr, nr, 0, m, n, csB]);
+  const threads = gemmThreads;
+  if (threads && threads.memory === w.memory && m * n * k >= PAR_MIN_WORK && mt >= 2) {
+    if ((m + n) * k >= PAR_PACK_MIN) threads.run(plan, [], () => packRange(w, plan, 0, threads.count));
+    else packRange(w, plan, 0, 1);
+    const bounds = splitRows(plan, mt, threads.count);
+    plan[PLAN_PHASE] = 1;
+    threads.run(plan, bounds, () => gemmRows(w, gemm, plan, bounds[0], bounds[1]));
+  } else {
+    packRange(w, plan, 0, 1);
+    gemmRows(w, gemm, plan, 0, mt);
   }
   if (f32) w.widen!(cOff, cw, mp * np);
   M = w.f64();
@@ -143,6 +142,97 @@ export function packedGemm(
   if (sym) for (let i = 1; i < n; i++) for (let j = 0; j < i; j++) C[i * n + j] = C[j * n + i];
   return C;
 }
+
+/** Length of a GEMM plan (`packRange`, `gemmRows`), and the index of its phase (0 packing, 1 multiplying). */
+export const PLAN_LENGTH = 26, PLAN_PHASE = 22;
+
+/**
+ * The packing phase of `packedGemm`, part `part` of `parts`: the A panels (row tiles) and B panels
+ * (column tiles) of that share, for every inner-index block (operands read in place are not packed).
+ * Packing copies (or narrows, rounding to nearest) each entry to its place whatever the share, so
+ * the panels are the same for any number of parts.
+ */
+export function packRange(w: PackedModule, plan: Float64Array, part: number, parts: number): void {
+  const [kind, dA, dB, aRaw, bRaw, pA, pB, , mp, np, k, kcb, es, nt, , , , rsA, csA, rsB, mr, nr, , m, n, csB] = plan;
+  const narrow = kind === 0 ? 0 : 1, mt = mp / mr;
+  const a0 = Math.floor((mt * part) / parts), a1 = Math.floor((mt * (part + 1)) / parts);
+  const b0 = Math.floor((nt * part) / parts), b1 = Math.floor((nt * (part + 1)) / parts);
+  const la = a0 * mr, lb = b0 * nr;
+  const ca = Math.max(0, Math.min(m, a1 * mr) - la), cb = Math.max(0, Math.min(n, b1 * nr) - lb);
+  for (let p0 = 0; p0 < k; p0 += kcb) {
+    const kc = k - p0 < kcb ? k - p0 : kcb;
+    if (!dA && a1 > a0) w.packA(aRaw + la * rsA, pA + (mp * p0 + la * kc) * es, ca, mr, (a1 - a0) * mr, p0, kc, rsA, csA, narrow);
+    if (!dB && b1 > b0) w.packB(bRaw + lb * csB, pB + (np * p0 + lb * kc) * es, cb, nr, (b1 - b0) * nr, p0, kc, rsB, csB, narrow);
+  }
+}
+
+/**
+ * The multiply phase of `packedGemm` over the row tiles t0 ≤ it < t1, from its plan (a Float64Array
+ * of integers: kind (0 float64, 1 float32 core, 2 float32 relaxed), directA, directB, the operands' and
+ * panels' addresses, the sizes and strides): for each block of mb row tiles, every inner-index block in
+ * ascending order, the first from +0. Each tile of C is computed the same way whatever the range, so
+ * splitting the rows between threads gives bit-for-bit the results of one call over all of them.
+ */
+export function gemmRows(w: PackedModule, gemm: GemmFn, plan: Float64Array, t0: number, t1: number): void {
+  const [kind, dA, dB, aRaw, bRaw, pA, pB, cOff, mp, np, k, kcb, es, nt, ldc, mb, symI, rsA, csA, rsB] = plan;
+  for (let i0 = t0; i0 < t1; i0 += mb) {
+    const i1 = i0 + mb < t1 ? i0 + mb : t1;
+    for (let p0 = 0; p0 < k; p0 += kcb) {
+      const kc = k - p0 < kcb ? k - p0 : kcb;
+      if (kind === 0 && (dA || dB)) {
+        w.gemm64s!(
+          dA ? aRaw + p0 * csA : pA + mp * p0 * 8, dA ? rsA : 8, dA ? csA : 32, dA ? 4 * rsA : kc * 32,
+          dB ? bRaw + p0 * rsB : pB + np * p0 * 8, dB ? rsB : 32, dB ? 32 : kc * 32,
+          cOff, i0, i1, nt, kc, ldc, symI, p0 === 0 ? 1 : 0);
+      } else gemm(pA + mp * p0 * es, pB + np * p0 * es, cOff, i0, i1, nt, kc, ldc, symI, p0 === 0 ? 1 : 0);
+    }
+  }
+}
+
+/**
+ * Boundaries of `parts` contiguous ranges of the mt row tiles with about equal numbers of tiles
+ * computed (a symmetric product computes only the tiles on or above the diagonal, so its first rows
+ * hold more): ranges [b[i], b[i + 1]).
+ */
+export function splitRows(plan: Float64Array, mt: number, parts: number): number[] {
+  const [, , , , , , , , , , , , , nt, , , symI, , , , mr, nr] = plan;
+  // tiles of row tile it: all nt, or (symmetric) those whose columns reach the diagonal: jt·nr + nr − 1 ≥ it·mr
+  const work = (it: number) => (symI ? Math.max(0, nt - Math.max(0, Math.ceil((it * mr - nr + 1) / nr))) : nt);
+  let total = 0;
+  for (let it = 0; it < mt; it++) total += work(it);
+  const b = [0];
+  let acc = 0, it = 0;
+  for (let p = 1; p < parts; p++) {
+    const goal = (total * p) / parts;
+    while (it < mt && acc + work(it) / 2 < goal) acc += work(it++);
+    b.push(Math.max(b[b.length - 1], it));
+  }
+  b.push(mt);
+  return b;
+}
+
+/**
+ * Threads that run a GEMM plan's row ranges at once on the kernels' shared memory (src/node/threads.ts
+ * in Node).
+ */
+export interface GemmThreads {
+  readonly count: number;
+  readonly memory: WebAssembly.Memory;
+  /** Compute range i of `bounds` in worker i (i ≥ 1) while `own` computes range 0 here; return when all are done. */
+  run(plan: Float64Array, bounds: number[], own: () => void): void;
+}
+let gemmThreads: GemmThreads | null = null;
+/** Products of at least this many multiply-adds are split between the kernel threads (measured: bench/kernels.ts). */
+export let PAR_MIN_WORK = 1 << 19;
+/** Operand entries ((m + n)·k) from which the packing too is split between the kernel threads. */
+export const PAR_PACK_MIN = 1 << 18;
+/** Install (or remove, with null) the kernel threads used by `packedGemm`. */
+export function setGemmThreads(t: GemmThreads | null, minWork?: number): void {
+  gemmThreads = t;
+  if (minWork !== undefined) PAR_MIN_WORK = minWork;
+}
+/** The installed kernel threads, or null. */
+export function gemmThreadsInstalled(): GemmThreads | null { return gemmThreads; }
 
 /**
  * op(A)·op(B) with the f64x2 kernel (register tile MR64×NR64, `packedGemm`): every entry accumulated

@@ -14,7 +14,9 @@
  * (`f32x4.relaxed_madd`) where `WebAssembly.validate` accepts it and relaxed SIMD is not turned off.
  */
 // If this import fails, the generated module is missing: build it with `npm run build:wasm`.
-import { KERNELS_RELAXED_WASM, KERNELS_WASM } from './generated/kernels-wasm.js';
+import {
+  KERNELS_RELAXED_SHARED_WASM, KERNELS_RELAXED_WASM, KERNELS_SHARED_MAX_PAGES, KERNELS_SHARED_WASM, KERNELS_WASM,
+} from './generated/kernels-wasm.js';
 
 type Fn = (...args: number[]) => void;
 
@@ -24,6 +26,8 @@ export const MR64 = 4, NR64 = 4;
 export const MR32 = 4, NR32 = 8;
 
 export interface Wasm64 {
+  /** The module's memory (its own, or the shared one of `useSharedKernels`). */
+  memory: WebAssembly.Memory;
   /** Float64 view of the module's memory (re-fetch after `reserve`, which may replace it). */
   f64(): Float64Array;
   /** Float32 view of the same memory. */
@@ -47,6 +51,7 @@ export interface Wasm64 {
 }
 
 export interface Wasm32 {
+  memory: WebAssembly.Memory;
   f64(): Float64Array;
   reserve(bytes: number): void;
   packA: Wasm64['packA'];
@@ -65,17 +70,18 @@ const bytesOf = (b64: string): Uint8Array<ArrayBuffer> => {
   return out;
 };
 
-interface Loaded { ex: Record<string, any>; f64(): Float64Array; f32(): Float32Array; reserve(bytes: number): void }
-function instantiate(b64: string): Loaded | null {
+interface Loaded { ex: Record<string, any>; memory: WebAssembly.Memory; f64(): Float64Array; f32(): Float32Array; reserve(bytes: number): void }
+/** The module from its base64 bytes, with its own memory or (the shared builds) the given one; null where it cannot load. */
+function instantiate(b64: string, memory?: WebAssembly.Memory): Loaded | null {
   try {
     if (typeof WebAssembly !== 'object') return null;
     const bytes = bytesOf(b64);
     if (!WebAssembly.validate(bytes)) return null;
-    const ex = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as Record<string, any>;
-    const mem = ex.memory as WebAssembly.Memory;
+    const ex = new WebAssembly.Instance(new WebAssembly.Module(bytes), memory ? { env: { memory } } : {}).exports as Record<string, any>;
+    const mem = memory ?? (ex.memory as WebAssembly.Memory);
     let view = new Float64Array(mem.buffer), view32 = new Float32Array(mem.buffer);
     return {
-      ex,
+      ex, memory: mem,
       f64: () => (view.buffer === mem.buffer ? view : (view = new Float64Array(mem.buffer))),
       f32: () => (view32.buffer === mem.buffer ? view32 : (view32 = new Float32Array(mem.buffer))),
       reserve(bytes: number) {
@@ -91,6 +97,44 @@ function instantiate(b64: string): Loaded | null {
 let instance: Wasm64 | null | undefined;
 let enabled = true;
 
+const as64 = (l: Loaded | null): Wasm64 | null => l && {
+  f64: l.f64, f32: l.f32, reserve: l.reserve, memory: l.memory,
+  gemm4x4: l.ex.gemm4x4 as Fn, llt8: l.ex.llt8 as Fn, rot: l.ex.rot as Fn, cholcol: l.ex.cholcol as Fn,
+  packA: l.ex.packA as Fn, packB: l.ex.packB as Fn, narrow: l.ex.narrow as Fn, gemm64s: l.ex.gemm64s as Fn, gemm64: l.ex[`gemm64_${MR64}x${NR64}`] as Fn,
+};
+const as32 = (l: Loaded | null): Wasm32 | null => l && {
+  f64: l.f64, reserve: l.reserve, memory: l.memory, packA: l.ex.packA as Fn, packB: l.ex.packB as Fn,
+  gemm32: l.ex[`gemm32_${MR32}x${NR32}`] as Fn, widen: l.ex.widen as Fn, relaxed: (l.ex.relaxed as () => number)() === 1,
+};
+
+let shared: WebAssembly.Memory | null = null;
+
+/** A shared memory for `useSharedKernels` (4 GiB at most); throws where shared WebAssembly memory is unavailable. */
+export function newSharedKernelMemory(): WebAssembly.Memory {
+  return new WebAssembly.Memory({ initial: 1, maximum: KERNELS_SHARED_MAX_PAGES, shared: true });
+}
+
+/**
+ * Load the kernels over a shared memory, in place of the modules' own memories, so that kernel threads
+ * (src/node/threads.ts; each thread calls this with the same memory and the same `relaxed`) run
+ * the same code on the same bytes. Every kernel, float64 and float32, then uses that one memory.
+ * The code is the same as the unshared modules' (only the memory's declaration differs), so results are
+ * too. Returns false (and changes nothing) where the shared modules cannot load.
+ */
+export function useSharedKernels(memory: WebAssembly.Memory, relaxed: boolean): boolean {
+  const i64 = as64(instantiate(KERNELS_SHARED_WASM, memory));
+  const i32 = relaxed ? as32(instantiate(KERNELS_RELAXED_SHARED_WASM, memory)) : as32(instantiate(KERNELS_SHARED_WASM, memory));
+  if (!i64 || !i32) return false;
+  instance = i64;
+  instances32.core = relaxed ? as32(instantiate(KERNELS_SHARED_WASM, memory)) : i32;
+  instances32.relaxed = relaxed ? i32 : null;
+  shared = memory;
+  return true;
+}
+
+/** The shared memory the kernels run on (`useSharedKernels`), or null. */
+export function sharedKernelMemory(): WebAssembly.Memory | null { return shared; }
+
 /**
  * Turn the WebAssembly kernels off (or back on): callers then take their JavaScript loops, which give
  * the same results. For tests of both paths and for timing comparisons.
@@ -101,12 +145,7 @@ export function setWasm64Enabled(on: boolean): void { enabled = on; }
 export function wasm64(): Wasm64 | null {
   if (!enabled) return null;
   if (instance !== undefined) return instance;
-  const l = instantiate(KERNELS_WASM);
-  instance = l && {
-    f64: l.f64, f32: l.f32, reserve: l.reserve,
-    gemm4x4: l.ex.gemm4x4 as Fn, llt8: l.ex.llt8 as Fn, rot: l.ex.rot as Fn, cholcol: l.ex.cholcol as Fn,
-    packA: l.ex.packA as Fn, packB: l.ex.packB as Fn, narrow: l.ex.narrow as Fn, gemm64s: l.ex.gemm64s as Fn, gemm64: l.ex[`gemm64_${MR64}x${NR64}`] as Fn,
-  };
+  instance = as64(instantiate(KERNELS_WASM));
   return instance;
 }
 
@@ -124,11 +163,7 @@ export function relaxedSimdAvailable(): boolean {
 function load32(kind: 'core' | 'relaxed'): Wasm32 | null {
   const have = instances32[kind];
   if (have !== undefined) return have;
-  const l = instantiate(kind === 'core' ? KERNELS_WASM : KERNELS_RELAXED_WASM);
-  const w: Wasm32 | null = l && {
-    f64: l.f64, reserve: l.reserve, packA: l.ex.packA as Fn, packB: l.ex.packB as Fn,
-    gemm32: l.ex[`gemm32_${MR32}x${NR32}`] as Fn, widen: l.ex.widen as Fn, relaxed: (l.ex.relaxed as () => number)() === 1,
-  };
+  const w = as32(instantiate(kind === 'core' ? KERNELS_WASM : KERNELS_RELAXED_WASM));
   instances32[kind] = w;
   return w;
 }

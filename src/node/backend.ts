@@ -14,8 +14,25 @@
  */
 import { activeBackend, BACKENDS, backendChosen, initBackend, type BackendName } from '../backend.js';
 import { GridError } from '../sweep/grid.js';
+import { availableParallelism } from 'node:os';
+import { isMainThread } from 'node:worker_threads';
+import { MAX_THREADS, startKernelThreads } from './threads.js';
 
 export const ENGINE_ENV = 'LPFL_BACKEND';
+/** Threads for one run's large products (`src/node/threads.ts`): an integer from 1 (off) to 64; default all cores. */
+export const THREADS_ENV = 'LPFL_THREADS';
+
+/**
+ * The kernel-thread count asked for by $LPFL_THREADS (default: all cores); a value that is not an
+ * integer from 1 to 64 is an `EngineError` naming the variable and the range.
+ */
+export function threadsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env[THREADS_ENV]?.trim();
+  if (raw === undefined || raw === '') return Math.min(MAX_THREADS, availableParallelism());
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) throw new EngineError(`${THREADS_ENV}=${raw}: must be an integer from 1 (no kernel threads) to ${MAX_THREADS}`);
+  return n;
+}
 
 /** An unknown or unavailable engine name (bad input: the command line exits with status 2). */
 export class EngineError extends GridError {
@@ -72,9 +89,11 @@ export function startBackend(opts: StartOptions = {}): Promise<BackendName> {
     try { got = await initBackend(want); } catch (e) {
       throw new EngineError(`${where}: ${(e as Error).message}; available here: ${(await availableEngines()).join(', ')}`);
     }
+    // Kernel threads: in the main thread of a run only; sweep workers (one cell per core) never start them.
+    const threads = isMainThread ? await startKernelThreads(threadsFromEnv()) : 1;
     if (!opts.quiet && !reported) {
       reported = true;
-      process.stderr.write(`[layerwise-precond] numeric engine: ${got}${fromEnv && want ? ` (${ENGINE_ENV})` : ''}\n`);
+      process.stderr.write(`[layerwise-precond] numeric engine: ${got}${fromEnv && want ? ` (${ENGINE_ENV})` : ''}${isMainThread ? `, ${threads} kernel thread${threads === 1 ? '' : 's'}` : ''}\n`);
     }
     return got;
   })();

@@ -1,0 +1,38 @@
+/**
+ * A kernel thread (started by src/node/threads.ts): loads the kernels on the shared memory, then
+ * sleeps until the calling thread posts a product's plan, computes its range of row tiles, and counts
+ * itself done. It never returns to its event loop after 'ready': every exchange goes through the
+ * shared control block.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { gemmRows, packRange, PLAN_PHASE } from '../kernels.js';
+import { setRelaxedSimd, useSharedKernels, wasm32, wasm64 } from '../wasm64.js';
+import { CTL, SPIN, type KernelThreadsData } from './threads.js';
+
+const d = workerData as KernelThreadsData;
+if (!useSharedKernels(d.memory, d.relaxed)) {
+  parentPort!.postMessage({ type: 'fail', error: 'the shared-memory kernels did not load' });
+} else {
+  const ctl = new Int32Array(d.ctl), plan = new Float64Array(d.plan), bounds = new Int32Array(d.bounds);
+  let gen = Atomics.load(ctl, CTL.GEN); // before 'ready': the first plan may be posted as soon as it arrives
+  parentPort!.postMessage({ type: 'ready' });
+  for (;;) {
+    let s = 0;
+    while (Atomics.load(ctl, CTL.GEN) === gen) if (++s > SPIN) Atomics.wait(ctl, CTL.GEN, gen);
+    gen = Atomics.load(ctl, CTL.GEN);
+    if (Atomics.load(ctl, CTL.STOP) !== 0) break;
+    try {
+      const kind = plan[0], t0 = bounds[d.index], t1 = bounds[d.index + 1];
+      if (kind !== 0) setRelaxedSimd(kind === 2);
+      const w64 = kind === 0 ? wasm64()! : null, w32 = kind === 0 ? null : wasm32()!;
+      const w = (w64 ?? w32)!;
+      if (plan[PLAN_PHASE] === 0) packRange(w, plan, d.index, d.count);
+      else if (t1 > t0) gemmRows(w, w64 ? w64.gemm64 : w32!.gemm32, plan, t0, t1);
+    } catch (e) {
+      Atomics.store(ctl, CTL.ERR, 1);
+      process.stderr.write(`[layerwise-precond] kernel thread ${d.index}: ${(e as Error).stack ?? e}\n`);
+    }
+    Atomics.add(ctl, CTL.DONE, 1);
+    Atomics.notify(ctl, CTL.DONE);
+  }
+}
