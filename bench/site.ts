@@ -31,15 +31,15 @@ interface Row { notebook: string; change: string; newCells: number; totalCells: 
 const knobText = (k: Knob, v: unknown) => (Array.isArray(v) ? v.join(', ') : String(v));
 
 async function newCells(story: AnyStory, change: Record<string, unknown>): Promise<{ n: number; total: number }> {
-  const base = new Set(await storyCellKeys(story, defaultKnobs(story), 'wasm'));
-  const keys = new Set(await storyCellKeys(story, checkKnobs(story, change), 'wasm'));
+  const base = new Set(await storyCellKeys(story, defaultKnobs(story), 'simd'));
+  const keys = new Set(await storyCellKeys(story, checkKnobs(story, change), 'simd'));
   return { n: [...keys].filter((k) => !base.has(k)).length, total: keys.size };
 }
 
 async function main(): Promise<void> {
   const extra = process.argv.slice(2).filter((a) => !a.startsWith('--'));
   const engine = await startBackend({ quiet: true });
-  if (engine !== 'wasm') throw new Error(`the benchmark compares like with like on the wasm engine; Node started '${engine}' (unset LPFL_BACKEND)`);
+  if (engine !== 'simd') throw new Error(`the benchmark compares like with like on the simd engine; Node started '${engine}' (unset LPFL_BACKEND)`);
   const out = mkdtempSync(join(tmpdir(), 'lp-bench-site-'));
   const rows: Row[] = [];
   const chrome = await launchChromium();
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
       const page = built.pages.find((p) => p.stem === name);
       if (!page?.explorable) continue;
       const story = await loadStory(name);
-      const cheap = await cheapestChange(story, 'wasm');
+      const cheap = await cheapestChange(story, 'simd');
       const seed = (story.knobs as Record<string, Knob>).seed;
       const changes: Record<string, unknown>[] = [{ [cheap.name]: cheap.value }];
       // --cheapest-only: skip the new-seed change (all of a story's cells; up to ~1,300 for the larger notebooks)
@@ -90,12 +90,12 @@ async function main(): Promise<void> {
         const v = checkKnobs(story, change);
         // the Node runner reports each sweep when it ends: the first partial figure holding a computed
         // cell is the report of the first sweep with a new cell
-        const base = new Set(await storyCellKeys(story, defaultKnobs(story), 'wasm'));
+        const base = new Set(await storyCellKeys(story, defaultKnobs(story), 'simd'));
         const sweeps = Object.values(story.sweeps(v) as Record<string, unknown>);
         let firstNew = -1;
         for (let i = 0; i < sweeps.length && firstNew < 0; i++) {
           const only = { ...story, sweeps: () => ({ s: sweeps[i] }) } as AnyStory;
-          if ((await storyCellKeys(only, v, 'wasm')).some((key) => !base.has(key))) firstNew = i;
+          if ((await storyCellKeys(only, v, 'simd')).some((key) => !base.has(key))) firstNew = i;
         }
         const t0 = performance.now();
         let first: number | null = null, reports = 0;

@@ -1,27 +1,33 @@
 /**
  * Numeric engine: which code computes matrix products.
  *
- * - `tensorflow`, `wasm`, `cpu`: tfjs backends (float32 arithmetic). `tensorflow` exists only when
- *   `@tensorflow/tfjs-node` was loaded before `initBackend` (see `node/backend.ts`), `wasm` is the fast
- *   portable default (SIMD), `cpu` the plain-JavaScript tfjs fallback.
+ * - `simd` (the default where WebAssembly SIMD runs: Node and every current browser): our own
+ *   WebAssembly kernels for every product, the float64 GEMM for the products listed below and our
+ *   core-SIMD float32 GEMM (`kernels32.ts`) for the others. No tfjs. Its float32 products are exact IEEE
+ *   single-precision operations in a fixed order, so they are bit-for-bit the same in Node and in any
+ *   browser, on any hardware.
+ * - `tensorflow`, `wasm`, `cpu`: tfjs backends (float32 arithmetic) for the float32 products.
+ *   `tensorflow` exists only when `@tensorflow/tfjs-node` was loaded before `initBackend` (see
+ *   `node/backend.ts`), `wasm` is tfjs-wasm (XNNPACK, SIMD; the default engine before `simd`, kept to
+ *   reproduce the cells it computed), `cpu` the plain-JavaScript tfjs fallback.
  * - `js64`: float64 products in plain JavaScript: slow, exact to double precision; the engine of the
  *   precision tests.
  *
  * Until `initBackend` runs, the engine is `js64`. Products smaller than `TFJS_MIN_WORK` multiply-adds
  * stay in float64 JavaScript under every engine, where a tfjs call costs more than the arithmetic; under
- * `wasm`, so do the shapes where the float64 WebAssembly kernel is measured at least as fast
- * (`f64AtLeastAsFast`).
+ * `simd` and `wasm`, so do the shapes where the float64 WebAssembly kernel is measured at least as fast
+ * (`f64AtLeastAsFast`): both engines send the same products to float32.
  * This module uses no Node-only API: it runs in the browser as it does in Node.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { matmulF64 } from './kernels.js';
-import { matmulF32 } from './kernels32.js';
-import { wasm64 } from './wasm64.js';
+import { matmulF32, matmulF32Core } from './kernels32.js';
+import { wasm32Core, wasm64 } from './wasm64.js';
 
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu' | 'js64';
-export const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu', 'js64'];
+export type BackendName = 'tensorflow' | 'simd' | 'wasm' | 'cpu' | 'js64';
+export const BACKENDS: readonly BackendName[] = ['tensorflow', 'simd', 'wasm', 'cpu', 'js64'];
 /** Multiply-add count below which a product is computed in float64 JavaScript under any engine. */
 export const TFJS_MIN_WORK = 32 * 32 * 32;
 
@@ -43,8 +49,13 @@ export async function initBackend(prefer?: BackendName | string): Promise<Backen
     throw new RangeError(`backend must be one of ${BACKENDS.join(', ')}; got '${prefer}'`);
   }
   if (prefer === 'js64') { active = 'js64'; chosen = true; return active; }
-  const order: BackendName[] = prefer ? [prefer as BackendName] : ['tensorflow', 'wasm', 'cpu'];
+  const order: BackendName[] = prefer ? [prefer as BackendName] : ['tensorflow', 'simd', 'wasm', 'cpu'];
   for (const name of order) {
+    if (name === 'simd') {
+      if (wasm64() && wasm32Core()) { active = 'simd'; chosen = true; return active; }
+      if (prefer) throw new Error("engine 'simd' needs WebAssembly SIMD, which this runtime does not have");
+      continue;
+    }
     if (!tf.findBackendFactory(name)) {
       if (prefer) throw new Error(`backend '${name}' is not registered (for 'tensorflow', install @tensorflow/tfjs-node)`);
       continue;
@@ -96,6 +107,10 @@ export function engineMatmul(
   m: number, k: number, n: number,
 ): Float64Array {
   if (active === 'js64' || m * k * n < TFJS_MIN_WORK) return matmulF64(a, ar, ac, ta, b, br, bc, tb, m, k, n);
+  if (active === 'simd') {
+    if (f64AtLeastAsFast(m, k, n, a === b && ta !== tb && m === n)) return matmulF64(a, ar, ac, ta, b, br, bc, tb, m, k, n);
+    return matmulF32Core(a, ar, ac, ta, b, br, bc, tb, m, k, n);
+  }
   if (active === 'wasm' && f64AtLeastAsFast(m, k, n, a === b && ta !== tb && m === n)) return matmulF64(a, ar, ac, ta, b, br, bc, tb, m, k, n);
   if (f32Kernel === 'own') {
     const C = matmulF32(a, ar, ac, ta, b, br, bc, tb, m, k, n);

@@ -10,7 +10,7 @@
  * Used for the engine's float32 products only when chosen with `setFloat32Kernel('own')` (backend.ts).
  */
 import { packedGemm } from './kernels.js';
-import { MR32, NR32, wasm32 } from './wasm64.js';
+import { MR32, NR32, wasm32, wasm32Core } from './wasm64.js';
 
 /** op(A)·op(B) in float32 arithmetic with our kernel, widened to float64; null where WebAssembly SIMD is unavailable. */
 export function matmulF32(
@@ -21,6 +21,23 @@ export function matmulF32(
   if (m === 0 || n === 0 || k === 0) return new Float64Array(m * n);
   const w = wasm32();
   if (!w) return null;
+  const sym = a === b && ta !== tb && m === n;
+  return packedGemm(w, w.gemm32, MR32, NR32, true, a, ar, ac, ta, b, br, bc, tb, m, k, n, sym);
+}
+
+/**
+ * `matmulF32` with the core-SIMD module always (two roundings per term, never relaxed SIMD): the float32
+ * products of the `simd` engine, bit-for-bit the same on every runtime and every machine. Throws where
+ * WebAssembly SIMD is unavailable (the engine is not chosen there).
+ */
+export function matmulF32Core(
+  a: Float64Array, ar: number, ac: number, ta: boolean,
+  b: Float64Array, br: number, bc: number, tb: boolean,
+  m: number, k: number, n: number,
+): Float64Array {
+  if (m === 0 || n === 0 || k === 0) return new Float64Array(m * n);
+  const w = wasm32Core();
+  if (!w) throw new Error('the simd engine needs WebAssembly SIMD');
   const sym = a === b && ta !== tb && m === n;
   return packedGemm(w, w.gemm32, MR32, NR32, true, a, ar, ac, ta, b, br, bc, tb, m, k, n, sym);
 }

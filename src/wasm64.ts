@@ -168,6 +168,12 @@ function load32(kind: 'core' | 'relaxed'): Wasm32 | null {
   return w;
 }
 
+/** The float32 GEMM of the core-SIMD module (never relaxed), or null without WebAssembly SIMD. */
+export function wasm32Core(): Wasm32 | null {
+  if (!enabled) return null;
+  return load32('core');
+}
+
 /** The float32 GEMM: the relaxed-SIMD module where available and allowed, else the core one; null without WebAssembly SIMD. */
 export function wasm32(): Wasm32 | null {
   if (!enabled) return null;

@@ -128,7 +128,33 @@ test('wasm engine: float32 products agree with float64 to ~√k·2⁻²⁴ relat
   } finally {
     await initBackend('js64');
   }
-  await assert.rejects(initBackend('gpu'), /backend must be one of tensorflow, wasm, cpu, js64; got 'gpu'/);
+  await assert.rejects(initBackend('gpu'), /backend must be one of tensorflow, simd, wasm, cpu, js64; got 'gpu'/);
+});
+
+test('simd engine: the float32-sized products are our core-SIMD float32 GEMM bit for bit (the float32 emulation), the others float64 bit for bit', async () => {
+  const r = new Rng(6), A = r.normalMat(64, 200), B = r.normalMat(200, 48), T = r.normalMat(8, 200);
+  const exact = matmul(A, B), thin = matmul(T, B), gramExact = matmulTN(A, A);
+  await initBackend('simd');
+  try {
+    assert.equal(activeBackend(), 'simd');
+    // 64·200·48 = 614400 multiply-adds, 64 rows, not symmetric: float32
+    const C = matmul(A, B);
+    // the emulation: operands rounded to float32, each term's product and sum rounded, ascending p from +0
+    const f = Math.fround;
+    let worst = 0;
+    for (let i = 0; i < 64; i++) for (let j = 0; j < 48; j++) {
+      let s = 0;
+      for (let p = 0; p < 200; p++) s = f(s + f(f(A.data[i * 200 + p]) * f(B.data[p * 48 + j])));
+      assert.ok(Object.is(C.data[i * 48 + j], s), `entry (${i}, ${j}): ${C.data[i * 48 + j]} vs the float32 emulation ${s}`);
+      worst = Math.max(worst, Math.abs(s - exact.data[i * 48 + j]));
+    }
+    assert.ok(worst > 0 && worst < 1e-3, `${worst}`);
+    // 8 rows (m ≤ 16) and a symmetric AᵀA stay float64, bit for bit the js64 results
+    assert.equal(maxDiff(matmul(T, B), thin), 0);
+    assert.equal(maxDiff(matmulTN(A, A), gramExact), 0);
+  } finally {
+    await initBackend('js64');
+  }
 });
 
 test('qr is bit for bit the textbook column-by-column Householder QR (every column reflected), finite or not', () => {

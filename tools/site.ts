@@ -381,7 +381,7 @@ async function storiesOf(stems: readonly string[]): Promise<Map<string, AnyStory
 
 /**
  * The committed cells of a story's default parameters (cache key → result), for every engine a page may
- * run (wasm, cpu): what the page needs so that its default view computes nothing.
+ * run (simd, wasm, cpu): what the page needs so that its default view computes nothing.
  */
 export async function shippedCells(story: AnyStory, dataDir = defaultDataDir()): Promise<Record<string, Json>> {
   const out: Record<string, Json> = {};
@@ -389,7 +389,7 @@ export async function shippedCells(story: AnyStory, dataDir = defaultDataDir()):
   for (const req of Object.values(story.sweeps(v) as Record<string, { experiment: string; set: Record<string, Json[]>; seeds?: number }>)) {
     const exp = await loadRegistered(req.experiment);
     for (const c of expandGrid(exp, effectiveGrid(exp, { set: req.set, seeds: req.seeds }))) {
-      for (const engine of ['wasm', 'cpu']) {
+      for (const engine of ['simd', 'wasm', 'cpu']) {
         const key = cellKey(exp.name, exp.version, c.params, c.replicate, null, engine);
         const file = join(dataDir, exp.name, `${key}.json`);
         if (!existsSync(file)) continue;

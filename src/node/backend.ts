@@ -4,10 +4,10 @@
  * own `startBackend()`, and the sweep worker threads (which start the engine their parent named).
  *
  * - loads `@tensorflow/tfjs-node` when it is installed (it registers the `tensorflow` backend);
- * - honours `LPFL_BACKEND` (tensorflow | wasm | cpu | js64); an unknown name, or one that cannot start
+ * - honours `LPFL_BACKEND` (tensorflow | simd | wasm | cpu | js64); an unknown name, or one that cannot start
  *   here (tensorflow without tfjs-node), is refused with an `EngineError` listing the valid names and
  *   those available on this machine. Nothing falls back silently;
- * - reports the choice on stderr once per process (`[layerwise-precond] numeric engine: wasm`).
+ * - reports the choice on stderr once per process (`[layerwise-precond] numeric engine: simd, 2 kernel threads`).
  *
  * Cells are cached under the engine that computed them (it is part of the cache key), and results files
  * record it, so numbers of different engines never mix.
@@ -17,6 +17,7 @@ import { GridError } from '../sweep/grid.js';
 import { availableParallelism } from 'node:os';
 import { isMainThread } from 'node:worker_threads';
 import { MAX_THREADS, startKernelThreads } from './threads.js';
+import { wasm64 } from '../wasm64.js';
 
 export const ENGINE_ENV = 'LPFL_BACKEND';
 /** Threads for one run's large products (`src/node/threads.ts`): an integer from 1 (off) to 64; default all cores. */
@@ -58,7 +59,8 @@ function loadTfNode(): Promise<string | null> {
 /** The engines that can start in this process. */
 export async function availableEngines(): Promise<BackendName[]> {
   const tf = (await loadTfNode()) === null;
-  return BACKENDS.filter((b) => b !== 'tensorflow' || tf);
+  const simd = wasm64() !== null;
+  return BACKENDS.filter((b) => (b !== 'tensorflow' || tf) && (b !== 'simd' || simd));
 }
 
 let started: { want: string | undefined; p: Promise<BackendName> } | null = null;

@@ -1,7 +1,8 @@
 /**
- * The numeric engine in a page or Web Worker, chosen as in Node: tfjs's wasm backend with SIMD, else the
- * cpu backend (a page has no tfjs-node). The wasm binary comes as bytes (the site ships it inside a
- * script, since a file:// page cannot fetch files) and is handed to tfjs through a Blob URL.
+ * The numeric engine in a page or Web Worker, chosen as in Node: our WebAssembly SIMD kernels (`simd`,
+ * bit-for-bit Node's numbers), else tfjs's wasm backend with SIMD, else its cpu backend (a page has no
+ * tfjs-node). The tfjs wasm binary comes as bytes (the site ships it inside a script, since a file://
+ * page cannot fetch files) and is handed to tfjs through a Blob URL.
  */
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { initBackend, type BackendName } from '../backend.js';
@@ -17,6 +18,9 @@ export interface EngineChoice { engine: BackendName; detail: string }
 
 /** Starts the engine: wasm (SIMD) from `wasmSimd`'s bytes when possible, else cpu, saying why. */
 export async function startBrowserEngine(wasmSimd: Uint8Array | null): Promise<EngineChoice> {
+  if (hasWasmSimd()) {
+    try { return { engine: await initBackend('simd'), detail: 'simd (our WebAssembly SIMD kernels)' }; } catch { /* tfjs below */ }
+  }
   let why = 'no wasm binary given';
   if (wasmSimd && hasWasmSimd()) {
     const url = URL.createObjectURL(new Blob([wasmSimd as Uint8Array<ArrayBuffer>], { type: 'application/wasm' }));

@@ -2,7 +2,7 @@
  * The explorable site in headless Chromium, offline from file://: on every page whose notebook has a
  * story, one knob is set to a non-default value through the page's controls (the value that changes the
  * fewest cells); the figures redraw, the claims re-evaluate, and the page's analysis, figures and claims
- * equal those the Node runner gives for the same value (same engine: wasm, to 1e-9 relative; the cells
+ * equal those the Node runner gives for the same value (same engine: simd, to 1e-9 relative; the cells
  * are computed by the same code, and V8 versions differ only in the last bit of a few Math functions);
  * only the new cells are computed; the permalink reproduces the state on reload (from IndexedDB); a bad
  * value shows the validator's message; the downloaded notebook is `npm run notebook`'s injection; no
@@ -76,9 +76,9 @@ test('explorable pages recompute in Chromium with the Node runner\'s numbers; pe
     const built = await buildSite(out);
     const explorable = built.pages.filter((p) => p.explorable);
     assert.ok(explorable.length >= 1, 'at least one explorable page');
-    // the Node side: the same engine as the page (wasm), the committed cells in a copy of data/
+    // the Node side: the same engine as the page (simd), the committed cells in a copy of data/
     await startBackend({ quiet: true });
-    assert.equal(await initBackend('wasm'), 'wasm', 'Node runs the page\'s engine, wasm');
+    assert.equal(await initBackend('simd'), 'simd', 'Node runs the page\'s engine, simd');
     if (existsSync(defaultDataDir())) cpSync(defaultDataDir(), data, { recursive: true });
     const problems: string[] = [], offMachine: string[] = [];
     await chrome.context.route('**/*', (route) => {
@@ -102,7 +102,7 @@ test('explorable pages recompute in Chromium with the Node runner\'s numbers; pe
       await settled(page, 1);
       let s = await state(page);
       assert.equal(s.status, 'done', `${p.stem}: default view (${s.error})`);
-      assert.equal(s.engine, 'wasm', `${p.stem}: the page runs wasm SIMD`);
+      assert.equal(s.engine, 'simd', `${p.stem}: the page runs our WebAssembly SIMD kernels`);
       assert.equal(counts(s).computed, 0, `${p.stem}: the default view computes nothing (the committed cells ship with the site)`);
       // revisions of each story figure's element(s): the notebook outputs it replaces, or its own in the panel
       const revs = () => page.evaluate((names) => {
@@ -118,7 +118,7 @@ test('explorable pages recompute in Chromium with the Node runner\'s numbers; pe
       drawnBefore.flat().forEach((r) => assert.ok(r >= 1, `${p.stem}: every story figure is drawn live`));
 
       // one knob through the controls
-      const change = await cheapestChange(story, 'wasm');
+      const change = await cheapestChange(story, 'simd');
       t.diagnostic(`${p.stem}: ${change.name} = ${JSON.stringify(change.value)} (${change.newCells} new of ${change.totalCells} cells)`);
       const k = story.knobs[change.name] as Knob;
       if (k.type === 'choice' || k.type === 'boolean') await page.selectOption(`#knob-${change.name}`, String(change.value));
@@ -190,7 +190,7 @@ test('explorable pages recompute in Chromium with the Node runner\'s numbers; pe
       // computes only the rest
       // (on stories of at most 12 cells: a new seed recomputes every cell, in the page and in Node)
       const seedKnob = story.knobs.seed as Knob;
-      const seedCells = seedKnob.type === 'integer' ? (await storyCellKeys(story, checkKnobs(story, { seed: seedKnob.default + 7 }), 'wasm')).length : 0;
+      const seedCells = seedKnob.type === 'integer' ? (await storyCellKeys(story, checkKnobs(story, { seed: seedKnob.default + 7 }), 'simd')).length : 0;
       if (seedKnob.type === 'integer' && seedCells > 12) t.diagnostic(`${p.stem}: cancel check skipped (${seedCells} cells for a new seed)`);
       if (seedKnob.type === 'integer' && seedCells <= 12) {
         await page.goto(pathToFileURL(join(out, p.file)).href, { waitUntil: 'load' });

@@ -63,18 +63,18 @@ test('the command line runs the engine notebooks run, reports it, reuses their c
   const set = { n: [100, 1000] };
   // as a notebook does: the default engine (startBackend), in this process, on worker threads
   const nb = await runSweep('demo-gaussian-moments', { dataDir: dir, workers: 1, set, seeds: 2, ...quiet });
-  assert.equal(nb.engine, 'wasm');
-  assert.equal(resultsHeader(nb.resultsFile!).engine, 'wasm');
+  assert.equal(nb.engine, 'simd');
+  assert.equal(resultsHeader(nb.resultsFile!).engine, 'simd');
   const before = readText(nb.resultsFile!);
   const r = await cli(['sweep', 'demo-gaussian-moments', '--data', dir, '--set', 'n=[100,1000]', '--seeds', '2', '--quiet', '--workers', '1']);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /demo-gaussian-moments: numeric engine wasm\n/);
+  assert.match(r.stdout, /demo-gaussian-moments: numeric engine simd\n/);
   assert.match(r.stdout, /16 cells \(0 computed, 16 cached\)/);
   assert.equal(readText(nb.resultsFile!), before, 'same results file, byte for byte');
   // merge: same engine, same bytes
   const m = await cli(['merge', 'demo-gaussian-moments', '--data', dir, '--set', 'n=[100,1000]', '--seeds', '2']);
   assert.equal(m.code, 0, m.stderr);
-  assert.match(m.stdout, /numeric engine wasm/);
+  assert.match(m.stdout, /numeric engine simd/);
   assert.equal(readText(nb.resultsFile!), before);
 });
 
@@ -112,15 +112,15 @@ test("a record of another engine under this engine's key is refused; committed s
   const { engine: _e, ...v1 } = rec;
   assert.ok(decodeCell(as({ ...v1, format: CELL_FORMAT_V1 }), want).ok);
   assert.ok(!decodeCell(as({ ...v1, format: CELL_FORMAT_V1 }), { ...want, engine: 'wasm', key: cellKey('test-counting', '1', c.params, c.replicate, null, 'wasm') }).ok);
-  // every committed cell of linear-sgd-rate's declared grid decodes under the engine that made it (wasm)
+  // every committed cell of linear-sgd-rate's declared grid decodes under the engine that made it (simd)
   const e = await loadRegistered('linear-sgd-rate');
-  await initBackend('wasm');
+  await initBackend('simd');
   const planned = planCells(e, effectiveGrid(e), undefined, null);
   let n = 0;
   for (const p of planned) {
     const f = join(REPO, 'data', e.name, `${p.key}.json`);
     if (!existsSync(f)) continue;
-    const d = decodeCell(readFileSync(f, 'utf8'), expectedCell(e, p, null, 'wasm'));
+    const d = decodeCell(readFileSync(f, 'utf8'), expectedCell(e, p, null, 'simd'));
     assert.ok(d.ok, `${f}: ${(d as { reason?: string }).reason}`);
     n++;
   }

@@ -71,9 +71,9 @@ test('the inverse-Wishart mean behind it: E tr Σ̂⁻¹ = n/(n − d − 1) · 
 });
 
 test('A3 rate under the float32 engine at a size where the label product is float32-sized: the fit window is reached and the rate matches', async () => {
-  await initBackend('wasm');
+  await initBackend('simd');
   try {
-    assert.equal(activeBackend(), 'wasm');
+    assert.equal(activeBackend(), 'simd');
     // n = 8d = 512, n·d·k = 262144 ≥ 32³: a float32 product in the engine; the labels must not be
     const r = measureSgdContraction({ ...DEFAULT_SETUP, d: 64, k: 8, dy: 16, kappaSigma: 10, kappaF: 1, rotated: true, noise: 0 }, new Rng(5), 20_000);
     assert.ok(r.steps < 20_000, `ran to the step limit (${r.steps}): the error stalled above 10⁻¹⁰ of its start`);

@@ -47,7 +47,7 @@ test('every committed cell in data/ is still found under its file name', () => {
       const d = decodeCell(readFileSync(join(dir, f), 'utf8'), key);
       assert.ok(d.ok, `${exp}/${f}: ${d.ok ? '' : d.reason}`);
       const r = d.record;
-      const engines = ['wasm', 'cpu', 'tensorflow', 'js64'];
+      const engines = ['simd', 'wasm', 'cpu', 'tensorflow', 'js64'];
       assert.ok(engines.some((e) => cellKey(r.experiment, r.version, r.params, r.replicate, r.source, e) === key), `${exp}/${f}: key recomputed`);
       checked++;
     }
