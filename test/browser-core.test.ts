@@ -42,6 +42,10 @@ test('the core runs in Chromium and reproduces Node’s numbers to round-off', {
     // float32 products of 50 terms of N(0,1)·N(0,1): |error| ≲ 50·2⁻²⁴·few ≈ 1e-5
     assert.ok((b.maxErr as number) < 1e-4 && (b.maxErr as number) > 0, `tfjs cpu in the browser: ${b.maxErr}`);
     for (const key of ["kfac", "sgd", "shampoo", "spike"]) assertClose(b[key], inNode[key], key);
+    // the simd engine's products (float32 and float64 kernels): bit for bit, no round-off allowance
+    const sb = b.simd as number[], sn = inNode.simd as number[];
+    assert.equal(sb.length, 96 * 64 + 40 * 30);
+    assert.ok(sb.every((x, i) => Object.is(x, sn[i])), `simd products differ between Chromium and Node at entry ${sb.findIndex((x, i) => !Object.is(x, sn[i]))}`);
   } finally {
     await close();
   }
