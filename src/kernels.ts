@@ -225,7 +225,7 @@ let gemmThreads: GemmThreads | null = null;
 /** Products of at least this many multiply-adds are split between the kernel threads (measured: bench/kernels.ts). */
 export let PAR_MIN_WORK = 1 << 19;
 /** Operand entries ((m + n)·k) from which the packing too is split between the kernel threads. */
-export const PAR_PACK_MIN = 1 << 18;
+export const PAR_PACK_MIN = 1 << 15;
 /** Install (or remove, with null) the kernel threads used by `packedGemm`. */
 export function setGemmThreads(t: GemmThreads | null, minWork?: number): void {
   gemmThreads = t;
