@@ -37,8 +37,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, platform, arch, availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startBackend } from '../src/node/backend.js';
-import { kernelThreadCount } from '../src/node/threads.js';
+import { startBackend, threadsFromEnv } from '../src/node/backend.js';
+import { startKernelThreads } from '../src/node/threads.js';
 import { gemmThreadsInstalled, setGemmThreads } from '../src/kernels.js';
 import { TFJS_MIN_WORK, float32Kernel, setFloat32Kernel } from '../src/backend.js';
 import { float32KernelRelaxed } from '../src/kernels32.js';
@@ -429,9 +429,10 @@ async function startNumpy(kind: 'default' | 'oneThread'): Promise<{ np: NumpySer
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const engine = await startBackend(); // starts the kernel threads ($LPFL_THREADS, default all cores)
+  const engine = await startBackend();
   setFloat32Kernel(args.f32Kernel);
-  const threads = gemmThreadsInstalled(), threadCount = kernelThreadCount();
+  // the kernel threads ($LPFL_THREADS, default all cores), loaded before any item is timed
+  const threadCount = await startKernelThreads(threadsFromEnv()), threads = gemmThreadsInstalled();
   const load0 = loadavg();
   const all = items().filter((it) => args.only.length === 0 || args.only.some((s) => it.id.includes(s)));
   const doSweep = args.sweep && (args.only.length === 0 || args.only.some((s) => SWEEP.id.includes(s)));

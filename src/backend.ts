@@ -107,11 +107,8 @@ export function engineMatmul(
   m: number, k: number, n: number,
 ): Float64Array {
   if (active === 'js64' || m * k * n < TFJS_MIN_WORK) return matmulF64(a, ar, ac, ta, b, br, bc, tb, m, k, n);
-  if (active === 'simd') {
-    if (f64AtLeastAsFast(m, k, n, a === b && ta !== tb && m === n)) return matmulF64(a, ar, ac, ta, b, br, bc, tb, m, k, n);
-    return matmulF32Core(a, ar, ac, ta, b, br, bc, tb, m, k, n);
-  }
-  if (active === 'wasm' && f64AtLeastAsFast(m, k, n, a === b && ta !== tb && m === n)) return matmulF64(a, ar, ac, ta, b, br, bc, tb, m, k, n);
+  if ((active === 'simd' || active === 'wasm') && f64AtLeastAsFast(m, k, n, a === b && ta !== tb && m === n)) return matmulF64(a, ar, ac, ta, b, br, bc, tb, m, k, n);
+  if (active === 'simd') return matmulF32Core(a, ar, ac, ta, b, br, bc, tb, m, k, n);
   if (f32Kernel === 'own') {
     const C = matmulF32(a, ar, ac, ta, b, br, bc, tb, m, k, n);
     if (C) return C;

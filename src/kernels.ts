@@ -116,15 +116,19 @@ export function packedGemm(
   const rsA = ta ? 8 : ac * 8, csA = ta ? ac * 8 : 8, rsB = tb ? 8 : bc * 8, csB = tb ? bc * 8 : 8;
   const symI = sym ? 1 : 0;
   const mb = Math.max(1, Math.floor(C_BLOCK_BYTES / (ldc * mr))); // row tiles per block of C
-  const plan = new Float64Array(PLAN_LENGTH);
-  plan.set([f32 ? (w as { relaxed?: boolean }).relaxed ? 2 : 1 : 0, directA ? 1 : 0, directB ? 1 : 0, aRaw, bRaw, pA, pB, cOff,
-    mp, np, k, kcb, es, nt, ldc, mb, symI, rsA, csA, rsB, mr, nr, 0, m, n, csB]);
+  const plan = PLAN; // reused: packedGemm runs to completion before the next call
+  plan[P.KIND] = f32 ? (w as { relaxed?: boolean }).relaxed ? 2 : 1 : 0; plan[P.PHASE] = 0;
+  plan[P.DA] = directA ? 1 : 0; plan[P.DB] = directB ? 1 : 0; plan[P.A] = aRaw; plan[P.B] = bRaw;
+  plan[P.PA] = pA; plan[P.PB] = pB; plan[P.C] = cOff; plan[P.M] = m; plan[P.N] = n; plan[P.K] = k;
+  plan[P.MP] = mp; plan[P.NP] = np; plan[P.NT] = nt; plan[P.MR] = mr; plan[P.NR] = nr; plan[P.KCB] = kcb;
+  plan[P.ES] = es; plan[P.LDC] = ldc; plan[P.MB] = mb; plan[P.SYM] = symI;
+  plan[P.RSA] = rsA; plan[P.CSA] = csA; plan[P.RSB] = rsB; plan[P.CSB] = csB;
   const threads = gemmThreads;
   if (threads && threads.memory === w.memory && m * n * k >= PAR_MIN_WORK && mt >= 2) {
     if ((m + n) * k >= PAR_PACK_MIN) threads.run(plan, [], () => packRange(w, plan, 0, threads.count));
     else packRange(w, plan, 0, 1);
     const bounds = splitRows(plan, mt, threads.count);
-    plan[PLAN_PHASE] = 1;
+    plan[P.PHASE] = 1;
     threads.run(plan, bounds, () => gemmRows(w, gemm, plan, bounds[0], bounds[1]));
   } else {
     packRange(w, plan, 0, 1);
@@ -143,8 +147,19 @@ export function packedGemm(
   return C;
 }
 
-/** Length of a GEMM plan (`packRange`, `gemmRows`), and the index of its phase (0 packing, 1 multiplying). */
-export const PLAN_LENGTH = 26, PLAN_PHASE = 22;
+/**
+ * Slots of a GEMM plan (`packRange`, `gemmRows`, `splitRows`): a Float64Array of integers that a kernel
+ * thread reads from shared memory. KIND 0 float64, 1 float32 core, 2 float32 relaxed; PHASE 0 packing,
+ * 1 multiplying; DA/DB operand read in place; A, B, PA, PB, C byte addresses of the operands, their
+ * panels and C; MP, NP padded sizes; NT column tiles; KCB inner-index block; ES element bytes; LDC C's row
+ * stride; MB row tiles per block of C; SYM symmetric; RSA … CSB byte strides.
+ */
+export const P = {
+  KIND: 0, PHASE: 1, DA: 2, DB: 3, A: 4, B: 5, PA: 6, PB: 7, C: 8, M: 9, N: 10, K: 11, MP: 12, NP: 13, NT: 14,
+  MR: 15, NR: 16, KCB: 17, ES: 18, LDC: 19, MB: 20, SYM: 21, RSA: 22, CSA: 23, RSB: 24, CSB: 25,
+} as const;
+export const PLAN_LENGTH = 26;
+const PLAN = new Float64Array(PLAN_LENGTH);
 
 /**
  * The packing phase of `packedGemm`, part `part` of `parts`: the A panels (row tiles) and B panels
@@ -153,8 +168,10 @@ export const PLAN_LENGTH = 26, PLAN_PHASE = 22;
  * the panels are the same for any number of parts.
  */
 export function packRange(w: PackedModule, plan: Float64Array, part: number, parts: number): void {
-  const [kind, dA, dB, aRaw, bRaw, pA, pB, , mp, np, k, kcb, es, nt, , , , rsA, csA, rsB, mr, nr, , m, n, csB] = plan;
-  const narrow = kind === 0 ? 0 : 1, mt = mp / mr;
+  const dA = plan[P.DA], dB = plan[P.DB], aRaw = plan[P.A], bRaw = plan[P.B], pA = plan[P.PA], pB = plan[P.PB];
+  const m = plan[P.M], n = plan[P.N], k = plan[P.K], mp = plan[P.MP], np = plan[P.NP], nt = plan[P.NT], mr = plan[P.MR], nr = plan[P.NR];
+  const kcb = plan[P.KCB], es = plan[P.ES], rsA = plan[P.RSA], csA = plan[P.CSA], rsB = plan[P.RSB], csB = plan[P.CSB];
+  const narrow = plan[P.KIND] === 0 ? 0 : 1, mt = mp / mr;
   const a0 = Math.floor((mt * part) / parts), a1 = Math.floor((mt * (part + 1)) / parts);
   const b0 = Math.floor((nt * part) / parts), b1 = Math.floor((nt * (part + 1)) / parts);
   const la = a0 * mr, lb = b0 * nr;
@@ -174,7 +191,9 @@ export function packRange(w: PackedModule, plan: Float64Array, part: number, par
  * splitting the rows between threads gives bit-for-bit the results of one call over all of them.
  */
 export function gemmRows(w: PackedModule, gemm: GemmFn, plan: Float64Array, t0: number, t1: number): void {
-  const [kind, dA, dB, aRaw, bRaw, pA, pB, cOff, mp, np, k, kcb, es, nt, ldc, mb, symI, rsA, csA, rsB] = plan;
+  const kind = plan[P.KIND], dA = plan[P.DA], dB = plan[P.DB], aRaw = plan[P.A], bRaw = plan[P.B], pA = plan[P.PA], pB = plan[P.PB];
+  const cOff = plan[P.C], k = plan[P.K], mp = plan[P.MP], np = plan[P.NP], nt = plan[P.NT], kcb = plan[P.KCB], es = plan[P.ES];
+  const ldc = plan[P.LDC], mb = plan[P.MB], symI = plan[P.SYM], rsA = plan[P.RSA], csA = plan[P.CSA], rsB = plan[P.RSB];
   for (let i0 = t0; i0 < t1; i0 += mb) {
     const i1 = i0 + mb < t1 ? i0 + mb : t1;
     for (let p0 = 0; p0 < k; p0 += kcb) {
@@ -195,7 +214,7 @@ export function gemmRows(w: PackedModule, gemm: GemmFn, plan: Float64Array, t0: 
  * hold more): ranges [b[i], b[i + 1]).
  */
 export function splitRows(plan: Float64Array, mt: number, parts: number): number[] {
-  const [, , , , , , , , , , , , , nt, , , symI, , , , mr, nr] = plan;
+  const nt = plan[P.NT], symI = plan[P.SYM], mr = plan[P.MR], nr = plan[P.NR];
   // tiles of row tile it: all nt, or (symmetric) those whose columns reach the diagonal: jt·nr + nr − 1 ≥ it·mr
   const work = (it: number) => (symI ? Math.max(0, nt - Math.max(0, Math.ceil((it * mr - nr + 1) / nr))) : nt);
   let total = 0;
@@ -222,7 +241,7 @@ export interface GemmThreads {
   run(plan: Float64Array, bounds: number[], own: () => void): void;
 }
 let gemmThreads: GemmThreads | null = null;
-/** Products of at least this many multiply-adds are split between the kernel threads (measured: bench/kernels.ts). */
+/** Products of at least this many multiply-adds are split between the kernel threads (measured in isolation: bench/README.md, "Kernel threads, measured"). */
 export let PAR_MIN_WORK = 1 << 19;
 /** Operand entries ((m + n)·k) from which the packing too is split between the kernel threads. */
 export const PAR_PACK_MIN = 1 << 15;

@@ -7,10 +7,20 @@
  * (one rounding per term where the hardware fuses, two where not), with the same error bound:
  * |Ĉ − C| ≤ (γ_k (1 + u)² + 2u + u²)·|A||B| entry-wise, u = 2⁻²⁴, γ_k = k·u/(1 − k·u).
  *
- * Used for the engine's float32 products only when chosen with `setFloat32Kernel('own')` (backend.ts).
+ * The float32 products of the `simd` engine (`matmulF32Core`), and of the tfjs engines when chosen with
+ * `setFloat32Kernel('own')` (backend.ts; `matmulF32`, relaxed SIMD where available).
  */
 import { packedGemm } from './kernels.js';
-import { MR32, NR32, wasm32, wasm32Core } from './wasm64.js';
+import { MR32, NR32, wasm32, wasm32Core, type Wasm32 } from './wasm64.js';
+
+/** op(A)·op(B) with module `w`'s float32 GEMM (packed, narrowed while packing), widened to float64. */
+function gemm32(
+  w: Wasm32, a: Float64Array, ar: number, ac: number, ta: boolean, b: Float64Array, br: number, bc: number, tb: boolean,
+  m: number, k: number, n: number,
+): Float64Array {
+  if (m === 0 || n === 0 || k === 0) return new Float64Array(m * n);
+  return packedGemm(w, w.gemm32, MR32, NR32, true, a, ar, ac, ta, b, br, bc, tb, m, k, n, a === b && ta !== tb && m === n);
+}
 
 /** op(A)·op(B) in float32 arithmetic with our kernel, widened to float64; null where WebAssembly SIMD is unavailable. */
 export function matmulF32(
@@ -18,11 +28,8 @@ export function matmulF32(
   b: Float64Array, br: number, bc: number, tb: boolean,
   m: number, k: number, n: number,
 ): Float64Array | null {
-  if (m === 0 || n === 0 || k === 0) return new Float64Array(m * n);
   const w = wasm32();
-  if (!w) return null;
-  const sym = a === b && ta !== tb && m === n;
-  return packedGemm(w, w.gemm32, MR32, NR32, true, a, ar, ac, ta, b, br, bc, tb, m, k, n, sym);
+  return w && gemm32(w, a, ar, ac, ta, b, br, bc, tb, m, k, n);
 }
 
 /**
@@ -35,11 +42,9 @@ export function matmulF32Core(
   b: Float64Array, br: number, bc: number, tb: boolean,
   m: number, k: number, n: number,
 ): Float64Array {
-  if (m === 0 || n === 0 || k === 0) return new Float64Array(m * n);
   const w = wasm32Core();
   if (!w) throw new Error('the simd engine needs WebAssembly SIMD');
-  const sym = a === b && ta !== tb && m === n;
-  return packedGemm(w, w.gemm32, MR32, NR32, true, a, ar, ac, ta, b, br, bc, tb, m, k, n, sym);
+  return gemm32(w, a, ar, ac, ta, b, br, bc, tb, m, k, n);
 }
 
 /** Whether `matmulF32` runs the relaxed-SIMD (fused multiply-add) module here. */

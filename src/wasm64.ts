@@ -107,8 +107,6 @@ const as32 = (l: Loaded | null): Wasm32 | null => l && {
   gemm32: l.ex[`gemm32_${MR32}x${NR32}`] as Fn, widen: l.ex.widen as Fn, relaxed: (l.ex.relaxed as () => number)() === 1,
 };
 
-let shared: WebAssembly.Memory | null = null;
-
 /** A shared memory for `useSharedKernels` (4 GiB at most); throws where shared WebAssembly memory is unavailable. */
 export function newSharedKernelMemory(): WebAssembly.Memory {
   return new WebAssembly.Memory({ initial: 1, maximum: KERNELS_SHARED_MAX_PAGES, shared: true });
@@ -117,23 +115,20 @@ export function newSharedKernelMemory(): WebAssembly.Memory {
 /**
  * Load the kernels over a shared memory, in place of the modules' own memories, so that kernel threads
  * (src/node/threads.ts; each thread calls this with the same memory and the same `relaxed`) run
- * the same code on the same bytes. Every kernel, float64 and float32, then uses that one memory.
- * The code is the same as the unshared modules' (only the memory's declaration differs), so results are
- * too. Returns false (and changes nothing) where the shared modules cannot load.
+ * the same code on the same bytes. Every kernel, float64 and float32, then uses that one memory: the
+ * core module's instance serves both `wasm64()` and the core `wasm32()`. The code is the same as the
+ * unshared modules' (only the memory's declaration differs), so results are too. Returns false (and
+ * changes nothing) where the shared modules cannot load.
  */
 export function useSharedKernels(memory: WebAssembly.Memory, relaxed: boolean): boolean {
-  const i64 = as64(instantiate(KERNELS_SHARED_WASM, memory));
-  const i32 = relaxed ? as32(instantiate(KERNELS_RELAXED_SHARED_WASM, memory)) : as32(instantiate(KERNELS_SHARED_WASM, memory));
-  if (!i64 || !i32) return false;
-  instance = i64;
-  instances32.core = relaxed ? as32(instantiate(KERNELS_SHARED_WASM, memory)) : i32;
-  instances32.relaxed = relaxed ? i32 : null;
-  shared = memory;
+  const core = instantiate(KERNELS_SHARED_WASM, memory);
+  const rel = relaxed ? as32(instantiate(KERNELS_RELAXED_SHARED_WASM, memory)) : null;
+  if (!core || (relaxed && !rel)) return false;
+  instance = as64(core);
+  instances32.core = as32(core);
+  instances32.relaxed = rel;
   return true;
 }
-
-/** The shared memory the kernels run on (`useSharedKernels`), or null. */
-export function sharedKernelMemory(): WebAssembly.Memory | null { return shared; }
 
 /**
  * Turn the WebAssembly kernels off (or back on): callers then take their JavaScript loops, which give

@@ -10,7 +10,7 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { gemmThreadsInstalled, matmulF64, matmulJs, PAR_MIN_WORK, PLAN_LENGTH, setGemmThreads, splitRows } from '../src/kernels.js';
+import { gemmThreadsInstalled, matmulF64, matmulJs, P, PAR_MIN_WORK, PLAN_LENGTH, setGemmThreads, splitRows } from '../src/kernels.js';
 import { matmulF32 } from '../src/kernels32.js';
 import { relaxedSimdAvailable, setRelaxedSimd } from '../src/wasm64.js';
 import { Rng } from '../src/rng.js';
@@ -102,7 +102,7 @@ test('kernel threads: non-finite entries propagate as in one thread', async () =
 test('splitRows: contiguous ranges covering every row tile, balanced by the tiles computed', () => {
   const plan = (nt: number, sym: boolean, mr: number, nr: number) => {
     const p = new Float64Array(PLAN_LENGTH);
-    p[13] = nt; p[16] = sym ? 1 : 0; p[20] = mr; p[21] = nr;
+    p[P.NT] = nt; p[P.SYM] = sym ? 1 : 0; p[P.MR] = mr; p[P.NR] = nr;
     return p;
   };
   for (const [mt, nt, sym, mr, nr, parts] of [[100, 37, false, 4, 4, 2], [100, 100, true, 4, 4, 2], [101, 51, true, 4, 8, 3], [1, 5, false, 4, 4, 2], [7, 7, true, 4, 4, 8]] as const) {
@@ -140,6 +140,16 @@ test('startKernelThreads: a count outside 1..64 is refused; 1 stops the threads'
   await assert.rejects(startKernelThreads(0), /kernel threads must be an integer from 1 to 64; got 0/);
   await assert.rejects(startKernelThreads(2.5), /got 2.5/);
   assert.equal(await startKernelThreads(1), 1);
+  assert.equal(gemmThreadsInstalled(), null);
+  assert.equal(kernelThreadCount(), 1);
+});
+
+test('startKernelThreads: a stop while the workers load wins: the start resolves to 1 and installs nothing', async () => {
+  stopKernelThreads();
+  const p = startKernelThreads(2);
+  assert.equal(startKernelThreads(2), p, 'a second start with the same count while loading is the same start');
+  stopKernelThreads();
+  assert.equal(await p, 1);
   assert.equal(gemmThreadsInstalled(), null);
   assert.equal(kernelThreadCount(), 1);
 });

@@ -92,7 +92,10 @@ export function startBackend(opts: StartOptions = {}): Promise<BackendName> {
       throw new EngineError(`${where}: ${(e as Error).message}; available here: ${(await availableEngines()).join(', ')}`);
     }
     // Kernel threads: in the main thread of a run only; sweep workers (one cell per core) never start them.
-    const threads = isMainThread ? await startKernelThreads(threadsFromEnv()) : 1;
+    // Not awaited: their workers load in the background (~350 ms measured) and products are split once
+    // they are ready, so start-up does not wait for them.
+    const threads = isMainThread ? threadsFromEnv() : 1;
+    if (threads > 1) startKernelThreads(threads).catch((e: Error) => process.stderr.write(`[layerwise-precond] kernel threads did not start: ${e.message}\n`));
     if (!opts.quiet && !reported) {
       reported = true;
       process.stderr.write(`[layerwise-precond] numeric engine: ${got}${fromEnv && want ? ` (${ENGINE_ENV})` : ''}${isMainThread ? `, ${threads} kernel thread${threads === 1 ? '' : 's'}` : ''}\n`);

@@ -5,7 +5,7 @@
  * shared control block.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { gemmRows, packRange, PLAN_PHASE } from '../kernels.js';
+import { gemmRows, P, packRange } from '../kernels.js';
 import { setRelaxedSimd, useSharedKernels, wasm32, wasm64 } from '../wasm64.js';
 import { CTL, SPIN, type KernelThreadsData } from './threads.js';
 
@@ -22,11 +22,11 @@ if (!useSharedKernels(d.memory, d.relaxed)) {
     gen = Atomics.load(ctl, CTL.GEN);
     if (Atomics.load(ctl, CTL.STOP) !== 0) break;
     try {
-      const kind = plan[0], t0 = bounds[d.index], t1 = bounds[d.index + 1];
+      const kind = plan[P.KIND], t0 = bounds[d.index], t1 = bounds[d.index + 1];
       if (kind !== 0) setRelaxedSimd(kind === 2);
       const w64 = kind === 0 ? wasm64()! : null, w32 = kind === 0 ? null : wasm32()!;
       const w = (w64 ?? w32)!;
-      if (plan[PLAN_PHASE] === 0) packRange(w, plan, d.index, d.count);
+      if (plan[P.PHASE] === 0) packRange(w, plan, d.index, d.count);
       else if (t1 > t0) gemmRows(w, w64 ? w64.gemm64 : w32!.gemm32, plan, t0, t1);
     } catch (e) {
       Atomics.store(ctl, CTL.ERR, 1);

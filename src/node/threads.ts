@@ -42,26 +42,32 @@ export interface KernelThreadsData {
 
 interface Running { count: number; workers: Worker[]; ctl: Int32Array }
 let running: Running | null = null;
+/** A start in progress (workers loading), and the count of starts and stops: a start that a later one superseded does not install itself. */
+let starting: { count: number; p: Promise<number> } | null = null;
+let epoch = 0;
 
 /** The number of threads that products are split across (1 when kernel threads are not running). */
 export function kernelThreadCount(): number { return running?.count ?? 1; }
 
 /**
- * Start kernel threads so that products use `count` threads in all (this one included); count ≤ 1
- * stops them. Resolves to the number running: 1 where shared WebAssembly memory or the kernels are
- * unavailable.
+ * Start kernel threads so that products use `count` threads in all (this one included); count 1 stops
+ * them. Products run in this thread until every worker has loaded (a few hundred ms: each loads the
+ * TypeScript loader and the kernels), then are split. Resolves to the number running once they are: 1
+ * where shared WebAssembly memory or the kernels are unavailable, or when `stopKernelThreads` (or a start
+ * with another count) came first. The workers do not keep the process alive.
  */
-export async function startKernelThreads(count: number = availableParallelism()): Promise<number> {
+export function startKernelThreads(count: number = availableParallelism()): Promise<number> {
   if (!Number.isInteger(count) || count < 1 || count > MAX_THREADS) {
-    throw new RangeError(`kernel threads must be an integer from 1 to ${MAX_THREADS}; got ${count}`);
+    return Promise.reject(new RangeError(`kernel threads must be an integer from 1 to ${MAX_THREADS}; got ${count}`));
   }
-  if (running?.count === count) return count;
+  if (running?.count === count) return Promise.resolve(count);
+  if (starting?.count === count) return starting.p;
   stopKernelThreads();
-  if (count === 1 || !wasm64()) return 1;
+  if (count === 1 || !wasm64()) return Promise.resolve(1);
   let memory: WebAssembly.Memory;
-  try { memory = newSharedKernelMemory(); } catch { return 1; }
+  try { memory = newSharedKernelMemory(); } catch { return Promise.resolve(1); }
   const relaxed = relaxedSimdAvailable();
-  if (!useSharedKernels(memory, relaxed)) return 1;
+  if (!useSharedKernels(memory, relaxed)) return Promise.resolve(1);
   const ctlBuf = new SharedArrayBuffer(4 * 8), planBuf = new SharedArrayBuffer(8 * PLAN_LENGTH), boundsBuf = new SharedArrayBuffer(4 * (MAX_THREADS + 1));
   const ctl = new Int32Array(ctlBuf), planView = new Float64Array(planBuf), boundsView = new Int32Array(boundsBuf);
   const l = locations();
@@ -72,19 +78,14 @@ export async function startKernelThreads(count: number = availableParallelism())
   for (let i = 1; i < count; i++) {
     const data: KernelThreadsData = { memory, ctl: ctlBuf, plan: planBuf, bounds: boundsBuf, index: i, count, relaxed, entry };
     const w = new Worker(bootstrap, { workerData: data });
+    w.unref();
     workers.push(w);
     ready.push(new Promise((res, rej) => {
       w.once('message', (m: { type: string; error?: string }) => (m.type === 'ready' ? res() : rej(new Error(`kernel thread ${i}: ${m.error}`))));
       w.once('error', (e: Error) => rej(new Error(`kernel thread ${i} failed to start: ${e.message}`)));
     }));
   }
-  try { await Promise.all(ready); } catch (e) {
-    for (const w of workers) void w.terminate();
-    throw e;
-  }
-  for (const w of workers) w.unref();
-  const r: Running = { count, workers, ctl };
-  running = r;
+  const mine = ++epoch;
   const threads: GemmThreads = {
     count, memory,
     run(plan: Float64Array, bounds: number[], own: () => void): void {
@@ -104,12 +105,25 @@ export async function startKernelThreads(count: number = availableParallelism())
       }
     },
   };
-  setGemmThreads(threads);
-  return count;
+  const p = Promise.all(ready).then(() => {
+    if (mine !== epoch) { for (const w of workers) void w.terminate(); return 1; } // stopped meanwhile
+    starting = null;
+    running = { count, workers, ctl };
+    setGemmThreads(threads);
+    return count;
+  }, (e: Error) => {
+    for (const w of workers) void w.terminate();
+    if (mine === epoch) starting = null;
+    throw e;
+  });
+  starting = { count, p };
+  return p;
 }
 
-/** Stop the kernel threads; products run in the calling thread again (on the shared memory). */
+/** Stop the kernel threads (and any start in progress); products run in the calling thread again (on the shared memory). */
 export function stopKernelThreads(): void {
+  epoch++;
+  starting = null;
   const r = running;
   if (!r) return;
   running = null;

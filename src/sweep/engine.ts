@@ -16,13 +16,14 @@ export function hasWasmSimd(): boolean {
 
 export interface EngineChoice { engine: BackendName; detail: string }
 
-/** Starts the engine: wasm (SIMD) from `wasmSimd`'s bytes when possible, else cpu, saying why. */
+/** Starts the engine: simd (our kernels) where WebAssembly SIMD runs, else tfjs wasm from `wasmSimd`'s bytes, else cpu, saying why. */
 export async function startBrowserEngine(wasmSimd: Uint8Array | null): Promise<EngineChoice> {
-  if (hasWasmSimd()) {
+  const simd = hasWasmSimd();
+  if (simd) {
     try { return { engine: await initBackend('simd'), detail: 'simd (our WebAssembly SIMD kernels)' }; } catch { /* tfjs below */ }
   }
   let why = 'no wasm binary given';
-  if (wasmSimd && hasWasmSimd()) {
+  if (wasmSimd && simd) {
     const url = URL.createObjectURL(new Blob([wasmSimd as Uint8Array<ArrayBuffer>], { type: 'application/wasm' }));
     // every name tfjs may ask for maps to the SIMD binary (threads need cross-origin isolation, which a
     // file:// page never has; without SIMD the cpu engine is chosen below instead)
