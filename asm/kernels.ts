@@ -229,17 +229,227 @@ export function llt8(l: usize, u: usize, panels: usize, np: u32, n: u32): void {
  * rot(v, cs, sn, l, m, ld): the plane rotations of one implicit-QL sweep, i = m−1 down to l, each on
  * rows (i, i+1) of V (row stride ld doubles, ld even, 16-byte aligned rows):
  * V[i+1, k] ← s_i·V[i, k] + c_i·V[i+1, k] and V[i, k] ← c_i·V[i, k] − s_i·V[i+1, k] (old values), as `tql2`.
+ * Column k's entries depend only on column k, so the sweep runs column chunk by column chunk: within a
+ * chunk, row i+1's current value (the new row i of rotation i+1, or row m) is carried in registers and
+ * each row is loaded and stored once per sweep instead of twice per rotation. The operations on every
+ * entry are the same, in the same order.
  */
 export function rot(v: usize, cs: usize, sn: usize, l: i32, m: i32, ld: u32): void {
-  for (let i = m; i > l;) {
-    i--;
-    const c = v128.load64_splat(cs + <usize>(i * 8)), s = v128.load64_splat(sn + <usize>(i * 8));
-    let r0 = v + <usize>(<u32>i * ld * 8), r1 = r0 + <usize>(ld * 8);
-    for (let k = ld >> 1; k > 0; k--) {
-      const h = v128.load(r1), x = v128.load(r0);
-      v128.store(r1, f64x2.add(f64x2.mul(s, x), f64x2.mul(c, h)));
-      v128.store(r0, f64x2.sub(f64x2.mul(c, x), f64x2.mul(s, h)));
-      r0 += 16; r1 += 16;
+  const st = <usize>(ld * 8), top = v + <usize>(<u32>m) * st, vecs = ld >> 1;
+  let col: u32 = 0;
+  for (; col + 4 <= vecs; col += 4) {
+    let rp = top + <usize>(col * 16);
+    let h0 = v128.load(rp, 0), h1 = v128.load(rp, 16), h2 = v128.load(rp, 32), h3 = v128.load(rp, 48);
+    for (let i = m; i > l;) {
+      i--;
+      const c = v128.load64_splat(cs + <usize>(i * 8)), s = v128.load64_splat(sn + <usize>(i * 8));
+      const xp = rp - st;
+      const x0 = v128.load(xp, 0), x1 = v128.load(xp, 16), x2 = v128.load(xp, 32), x3 = v128.load(xp, 48);
+      v128.store(rp, f64x2.add(f64x2.mul(s, x0), f64x2.mul(c, h0)), 0);
+      v128.store(rp, f64x2.add(f64x2.mul(s, x1), f64x2.mul(c, h1)), 16);
+      v128.store(rp, f64x2.add(f64x2.mul(s, x2), f64x2.mul(c, h2)), 32);
+      v128.store(rp, f64x2.add(f64x2.mul(s, x3), f64x2.mul(c, h3)), 48);
+      h0 = f64x2.sub(f64x2.mul(c, x0), f64x2.mul(s, h0));
+      h1 = f64x2.sub(f64x2.mul(c, x1), f64x2.mul(s, h1));
+      h2 = f64x2.sub(f64x2.mul(c, x2), f64x2.mul(s, h2));
+      h3 = f64x2.sub(f64x2.mul(c, x3), f64x2.mul(s, h3));
+      rp = xp;
+    }
+    v128.store(rp, h0, 0); v128.store(rp, h1, 16); v128.store(rp, h2, 32); v128.store(rp, h3, 48);
+  }
+  for (; col < vecs; col++) {
+    let rp = top + <usize>(col * 16);
+    let h = v128.load(rp);
+    for (let i = m; i > l;) {
+      i--;
+      const c = v128.load64_splat(cs + <usize>(i * 8)), s = v128.load64_splat(sn + <usize>(i * 8));
+      const xp = rp - st, x = v128.load(xp);
+      v128.store(rp, f64x2.add(f64x2.mul(s, x), f64x2.mul(c, h)));
+      h = f64x2.sub(f64x2.mul(c, x), f64x2.mul(s, h));
+      rp = xp;
+    }
+    v128.store(rp, h);
+  }
+}
+
+// ---------------------------------------------------------------- Householder tridiagonalisation
+
+/**
+ * y[0..len) ← y + Σ_{q<cnt} a_q·X_q in ascending q, each product rounded and then added (the sum of
+ * one entry is the same as cnt separate passes): rows X_q at x + q·st bytes, coefficients a_q at ap.
+ * Up to four rows per pass over y, so y is loaded and stored once per four rows.
+ */
+function axpyRows(y: usize, x: usize, st: usize, ap: usize, cnt: i32, len: i32): void {
+  let q = 0;
+  for (; q + 4 <= cnt; q += 4) {
+    const x0 = x + <usize>q * st, x1 = x0 + st, x2 = x1 + st, x3 = x2 + st;
+    const qa = ap + (<usize>q << 3);
+    const a0s = load<f64>(qa), a1s = load<f64>(qa, 8), a2s = load<f64>(qa, 16), a3s = load<f64>(qa, 24);
+    const a0 = f64x2.splat(a0s), a1 = f64x2.splat(a1s), a2 = f64x2.splat(a2s), a3 = f64x2.splat(a3s);
+    let j = 0;
+    for (; j + 2 <= len; j += 2) {
+      const o = <usize>j << 3;
+      let s = v128.load(y + o);
+      s = f64x2.add(s, f64x2.mul(v128.load(x0 + o), a0));
+      s = f64x2.add(s, f64x2.mul(v128.load(x1 + o), a1));
+      s = f64x2.add(s, f64x2.mul(v128.load(x2 + o), a2));
+      s = f64x2.add(s, f64x2.mul(v128.load(x3 + o), a3));
+      v128.store(y + o, s);
+    }
+    if (j < len) {
+      const o = <usize>j << 3;
+      let s = load<f64>(y + o);
+      s = s + load<f64>(x0 + o) * a0s;
+      s = s + load<f64>(x1 + o) * a1s;
+      s = s + load<f64>(x2 + o) * a2s;
+      s = s + load<f64>(x3 + o) * a3s;
+      store<f64>(y + o, s);
+    }
+  }
+  for (; q < cnt; q++) {
+    const xq = x + <usize>q * st, as = load<f64>(ap + (<usize>q << 3)), a = f64x2.splat(as);
+    let j = 0;
+    for (; j + 2 <= len; j += 2) {
+      const o = <usize>j << 3;
+      v128.store(y + o, f64x2.add(v128.load(y + o), f64x2.mul(v128.load(xq + o), a)));
+    }
+    if (j < len) {
+      const o = <usize>j << 3;
+      store<f64>(y + o, load<f64>(y + o) + load<f64>(xq + o) * as);
+    }
+  }
+}
+
+/**
+ * tred2(v, d, e, x, g, n, ld): JAMA's `tred2` (src/linalg.ts, the reference it must equal bit for bit)
+ * on V at v (n×n, row stride ld doubles, transposed storage as there), d and e (n doubles each) and
+ * scratch x, g (n doubles each). Every entry gets the same IEEE operations in the same order as there;
+ * only the loops are rearranged so that the inner ones run over contiguous entries in f64x2 lanes:
+ *
+ * - Reduction. JavaScript keeps the working block's upper triangle and forms e = A·d from it: entry j
+ *   is Σ_m A[j, m]·d_m in ascending m, its terms m < j gathered from column j. Here the block is kept
+ *   whole (it starts symmetric, and the rank-2 update gives the mirror entries the same value:
+ *   fl(fl(d_j e_k) + fl(e_j d_k)) is symmetric in j, k), so e = Σ_m d_m·A[m, ·] row after row, the
+ *   same sums in the same order. The entries below the diagonal are overwritten with Householder
+ *   vectors exactly where JavaScript writes them, before anything reads them.
+ * - Accumulation. g_j = Σ_k x_k V[j, k] in ascending k, then V[j, ·] −= g_j d: V is transposed in
+ *   place first, so that both run along rows (the same sums), and transposed back at the end.
+ */
+export function tred2(v: usize, d: usize, e: usize, x: usize, g: usize, n: i32, ld: i32): void {
+  const st = <usize>ld << 3;
+  for (let j = 0; j < n; j++) store<f64>(d + (<usize>j << 3), load<f64>(v + <usize>j * st + (<usize>(n - 1) << 3)));
+  for (let i = n - 1; i > 0; i--) {
+    let scale = 0.0, h = 0.0;
+    for (let k = 0; k < i; k++) scale = scale + Math.abs(load<f64>(d + (<usize>k << 3)));
+    const vi = v + <usize>i * st;
+    if (scale == 0) {
+      store<f64>(e + (<usize>i << 3), load<f64>(d + (<usize>(i - 1) << 3)));
+      for (let j = 0; j < i; j++) {
+        const vj = v + <usize>j * st;
+        store<f64>(d + (<usize>j << 3), load<f64>(vj + (<usize>(i - 1) << 3)));
+        store<f64>(vj + (<usize>i << 3), 0);
+        store<f64>(vi + (<usize>j << 3), 0);
+      }
+    } else {
+      for (let k = 0; k < i; k++) {
+        const dk = load<f64>(d + (<usize>k << 3)) / scale;
+        store<f64>(d + (<usize>k << 3), dk);
+        h += dk * dk;
+      }
+      let f = load<f64>(d + (<usize>(i - 1) << 3));
+      let gg = Math.sqrt(h);
+      if (f > 0) gg = -gg;
+      store<f64>(e + (<usize>i << 3), scale * gg);
+      h = h - f * gg;
+      store<f64>(d + (<usize>(i - 1) << 3), f - gg);
+      for (let j = 0; j < i; j++) {
+        store<f64>(e + (<usize>j << 3), 0);
+        store<f64>(vi + (<usize>j << 3), load<f64>(d + (<usize>j << 3)));
+      }
+      axpyRows(e, v, st, d, i, i);
+      f = 0;
+      for (let j = 0; j < i; j++) {
+        const ej = load<f64>(e + (<usize>j << 3)) / h;
+        store<f64>(e + (<usize>j << 3), ej);
+        f += ej * load<f64>(d + (<usize>j << 3));
+      }
+      const hh = f / (h + h);
+      for (let j = 0; j < i; j++) {
+        const o = <usize>j << 3;
+        store<f64>(e + o, load<f64>(e + o) - hh * load<f64>(d + o));
+      }
+      for (let j = 0; j < i; j++) {
+        const vj = v + <usize>j * st, fj = load<f64>(d + (<usize>j << 3)), gj = load<f64>(e + (<usize>j << 3));
+        const fv = f64x2.splat(fj), gv = f64x2.splat(gj);
+        let k = 0;
+        for (; k + 2 <= i; k += 2) {
+          const o = <usize>k << 3;
+          v128.store(vj + o, f64x2.sub(v128.load(vj + o), f64x2.add(f64x2.mul(fv, v128.load(e + o)), f64x2.mul(gv, v128.load(d + o)))));
+        }
+        for (; k < i; k++) {
+          const o = <usize>k << 3;
+          store<f64>(vj + o, load<f64>(vj + o) - (fj * load<f64>(e + o) + gj * load<f64>(d + o)));
+        }
+      }
+      for (let j = 0; j < i; j++) {
+        const vj = v + <usize>j * st;
+        store<f64>(d + (<usize>j << 3), load<f64>(vj + (<usize>(i - 1) << 3)));
+        store<f64>(vj + (<usize>i << 3), 0);
+      }
+    }
+    store<f64>(d + (<usize>i << 3), h);
+  }
+  transposeSquare(v, n, st);
+  // Now U[c, r] = V[r, c]: row r of V is column r of U.
+  const last = v + <usize>(n - 1) * st;
+  for (let i = 0; i < n - 1; i++) {
+    const ui = v + <usize>i * st, ii = ui + (<usize>i << 3);
+    store<f64>(last + (<usize>i << 3), load<f64>(ii));
+    store<f64>(ii, 1);
+    const h = load<f64>(d + (<usize>(i + 1) << 3));
+    const col = <usize>(i + 1) << 3; // column i+1 of U: V's row i+1, the Householder vector
+    if (h != 0) {
+      for (let k = 0; k <= i; k++) {
+        const xk = load<f64>(v + <usize>k * st + col);
+        store<f64>(x + (<usize>k << 3), xk);
+        store<f64>(d + (<usize>k << 3), xk / h);
+      }
+      for (let j = 0; j <= i; j++) store<f64>(g + (<usize>j << 3), 0);
+      axpyRows(g, v, st, x, i + 1, i + 1);
+      for (let k = 0; k <= i; k++) {
+        const uk = v + <usize>k * st, dk = load<f64>(d + (<usize>k << 3)), dv = f64x2.splat(dk);
+        let j = 0;
+        for (; j + 2 <= i + 1; j += 2) {
+          const o = <usize>j << 3;
+          v128.store(uk + o, f64x2.sub(v128.load(uk + o), f64x2.mul(v128.load(g + o), dv)));
+        }
+        for (; j <= i; j++) {
+          const o = <usize>j << 3;
+          store<f64>(uk + o, load<f64>(uk + o) - load<f64>(g + o) * dk);
+        }
+      }
+    }
+    for (let k = 0; k <= i; k++) store<f64>(v + <usize>k * st + col, 0);
+  }
+  for (let j = 0; j < n; j++) {
+    const o = <usize>j << 3;
+    store<f64>(d + o, load<f64>(last + o));
+    store<f64>(last + o, 0);
+  }
+  store<f64>(last + (<usize>(n - 1) << 3), 1);
+  store<f64>(e, 0);
+  transposeSquare(v, n, st);
+}
+
+/** Transpose the n×n block at v (row stride st bytes) in place. */
+function transposeSquare(v: usize, n: i32, st: usize): void {
+  for (let r = 1; r < n; r++) {
+    const vr = v + <usize>r * st;
+    for (let c = 0; c < r; c++) {
+      const a = vr + (<usize>c << 3), b = v + <usize>c * st + (<usize>r << 3);
+      const t = load<f64>(a);
+      store<f64>(a, load<f64>(b));
+      store<f64>(b, t);
     }
   }
 }

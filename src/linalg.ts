@@ -233,7 +233,9 @@ export interface SymEig { values: Float64Array; vectors: Mat } // ascending valu
  * Eigendecomposition A = V diag(λ) Vᵀ of a symmetric matrix (symmetrised first), eigenvalues ascending.
  * Householder tridiagonalisation and implicit QL (the JAMA `tred2`/`tql2` of `ml-matrix` 6.15, operation
  * for operation, so the results are bit-for-bit ml-matrix's) on one flat Float64Array holding Vᵀ, so
- * the hot loops of both phases scan contiguous memory.
+ * the hot loops of both phases scan contiguous memory. With WebAssembly (n ≥ 16), tridiagonalisation
+ * runs in the `tred2` kernel of asm/kernels.ts and QL's rotations in its `rot` kernel: the same
+ * operations in the same order, in f64x2 lanes.
  */
 export function eigSym(a: Mat): SymEig {
   const n = square(a, 'eigSym');
@@ -243,18 +245,25 @@ export function eigSym(a: Mat): SymEig {
   // module's memory with an even row stride (16-byte aligned rows) so QL's rotations run in f64x2.
   const w = n >= 16 ? wasm64() : null;
   const ld = w ? n + (n & 1) : n;
-  let V: Float64Array, rot: Rotations | null = null;
+  let V: Float64Array, d: Float64Array, e: Float64Array, rot: Rotations | null = null;
   if (w) {
-    const csOff = ld * n, snOff = csOff + ld;
-    w.reserve((snOff + ld) * 8);
+    // Doubles: V, then cs, sn, d, e and two scratch vectors of ld each (rows stay 16-byte aligned).
+    const csOff = ld * n, snOff = csOff + ld, dOff = snOff + ld, eOff = dOff + ld, xOff = eOff + ld, gOff = xOff + ld;
+    w.reserve((gOff + ld) * 8);
     const M = w.f64();
     V = M.subarray(0, ld * n);
     V.fill(0);
     for (let i = 0; i < n; i++) V.set(sym.subarray(i * n, (i + 1) * n), i * ld);
+    d = M.subarray(dOff, dOff + n);
+    e = M.subarray(eOff, eOff + n);
+    w.tred2(0, dOff * 8, eOff * 8, xOff * 8, gOff * 8, n, ld);
     rot = { cs: M.subarray(csOff, csOff + n), sn: M.subarray(snOff, snOff + n), apply: (l, m) => w.rot(0, csOff * 8, snOff * 8, l, m, ld) };
-  } else V = sym;
-  const d = new Float64Array(n), e = new Float64Array(n);
-  tred2(n, ld, e, d, V);
+  } else {
+    V = sym;
+    d = new Float64Array(n);
+    e = new Float64Array(n);
+    tred2(n, ld, e, d, V);
+  }
   tql2(n, ld, e, d, V, rot);
   const order = Array.from(d, (_, i) => i).sort((i, j) => d[i] - d[j]);
   const out = new Mat(n, n), values = new Float64Array(n), o = out.data;

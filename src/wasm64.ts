@@ -37,6 +37,8 @@ export interface Wasm64 {
   gemm4x4(a: number, b: number, c: number, mt: number, nt: number, kc: number, ldc: number, sym: number): void;
   llt8(l: number, u: number, panels: number, np: number, n: number): void;
   rot(v: number, cs: number, sn: number, l: number, m: number, ld: number): void;
+  /** JAMA tred2 on V at v (row stride ld doubles), d, e and two scratch vectors (byte offsets); see asm/kernels.ts. */
+  tred2(v: number, d: number, e: number, x: number, g: number, n: number, ld: number): void;
   cholcol(lt: number, j: number, ld: number): void;
   /** Pack op(A) (float64 at src, element (i, p) at src + i·rs + p·cs bytes) into mr-row panels; see asm/kernels.ts. */
   packA(src: number, dst: number, m: number, mr: number, mp: number, p0: number, kc: number, rs: number, cs: number, narrow: number): void;
@@ -99,7 +101,7 @@ let enabled = true;
 
 const as64 = (l: Loaded | null): Wasm64 | null => l && {
   f64: l.f64, f32: l.f32, reserve: l.reserve, memory: l.memory,
-  gemm4x4: l.ex.gemm4x4 as Fn, llt8: l.ex.llt8 as Fn, rot: l.ex.rot as Fn, cholcol: l.ex.cholcol as Fn,
+  gemm4x4: l.ex.gemm4x4 as Fn, llt8: l.ex.llt8 as Fn, rot: l.ex.rot as Fn, tred2: l.ex.tred2 as Fn, cholcol: l.ex.cholcol as Fn,
   packA: l.ex.packA as Fn, packB: l.ex.packB as Fn, narrow: l.ex.narrow as Fn, gemm64s: l.ex.gemm64s as Fn, gemm64: l.ex[`gemm64_${MR64}x${NR64}`] as Fn,
 };
 const as32 = (l: Loaded | null): Wasm32 | null => l && {

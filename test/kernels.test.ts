@@ -145,3 +145,30 @@ for (const on of [true, false]) {
     }
   });
 }
+
+test('eigSym with the WebAssembly tred2 and rot kernels is bit-for-bit ml-matrix at larger and degenerate sizes', () => {
+  // The kernels rearrange JAMA's loops (whole symmetric working block, V transposed for the
+  // accumulation, rotations column chunk by column chunk); every entry must still get the same IEEE
+  // operations. Odd n (padded row stride), n past every vector and unroll remainder, and matrices that
+  // take tred2's zero-scale branch (zero rows and columns, diagonal, zero) and repeated eigenvalues.
+  assert.ok(wasm64() !== null);
+  const rng = new Rng(31);
+  const randomSym = (n: number): Mat => symmetrize(rng.normalMat(n, n));
+  const cases: Array<[string, Mat]> = [];
+  for (const n of [16, 17, 18, 19, 33, 64, 131, 200]) cases.push([`random ${n}`, randomSym(n)]);
+  const blocky = randomSym(41); // rows/columns 5, 20 … 24 and 40 zero: zero-scale steps in the middle and at the start
+  for (const z of [5, 20, 21, 22, 23, 24, 40]) for (let i = 0; i < 41; i++) { blocky.data[z * 41 + i] = 0; blocky.data[i * 41 + z] = 0; }
+  cases.push(['zero rows and columns', blocky]);
+  const diag = new Mat(37, 37);
+  for (let i = 0; i < 37; i++) diag.data[i * 37 + i] = (i % 5) - 2;
+  cases.push(['diagonal with repeats', diag], ['zero', new Mat(20, 20)]);
+  const X = rng.normalMat(6, 50); // rank 6: a 44-fold zero eigenvalue
+  cases.push(['rank 6 of 50', new Mat(50, 50, refMatmul(X.data, 6, 50, true, X.data, 6, 50, false, 50, 6, 50))]);
+  for (const [label, M] of cases) {
+    const n = M.rows, e = eigSym(M), r = refEig(M), order = r.values.map((_, i) => i).sort((i, j) => r.values[i] - r.values[j]);
+    assert.equal(firstDiff(e.values, order.map((i) => r.values[i])), -1, `eigSym values: ${label}`);
+    const V = new Float64Array(n * n);
+    order.forEach((src, dst) => { for (let i = 0; i < n; i++) V[i * n + dst] = r.vectors[i][src]; });
+    assert.equal(firstDiff(e.vectors.data, V), -1, `eigSym vectors: ${label}`);
+  }
+});
