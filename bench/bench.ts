@@ -3,8 +3,9 @@
  * in NumPy (float64) when `python3 -c "import numpy"` works, with ratio = ours / NumPy per item.
  *
  * Items (sizes in `SPEC`, shared with `numpy_bench.py`):
- * - matmul n×n·n×n at 256 and 1024 through `mat.matmul` (the engine: float32 tfjs above
- *   `TFJS_MIN_WORK` multiply-adds, float64 JavaScript under js64), reported as GFLOP/s too;
+ * - matmul n×n·n×n at 256 and 1024 through `mat.matmul` (the engine: under `simd` our float32 kernel
+ *   above `TFJS_MIN_WORK` multiply-adds, tfjs's under the tfjs engines, float64 JavaScript under js64),
+ *   reported as GFLOP/s too;
  * - one optimizer step of every family member on Model A (d = 200, k = 8, d_y = 16, n = 1024), each
  *   step including a fresh batch (rotated geometric Σ, κ = 100, Gaussian inputs, noise 0.1), the
  *   optimizer state and parameters carried from rep to rep (reset to the start if they stop being finite);
@@ -28,8 +29,9 @@
  * Flags: `--quick` (0.3 s per item, one sweep round), `--only=a,b` (items whose id contains one of the
  * strings; `sweep` selects the sweep item), `--no-numpy`, `--no-sweep`, `--out=DIR` (default
  * bench/results), `--no-save`, `--min-time=S`, `--rounds=R`, `--sweep-rounds=R`, `--max-reps=N`,
- * `--f32-kernel=tfjs|own` (the engine's float32 products in this process: tfjs's, the default, or our
- * f32x4 kernel, `setFloat32Kernel`; the sweep's workers keep tfjs).
+ * `--f32-kernel=tfjs|own` (tfjs engines only; `simd`, the default, always runs our kernels: the engine's
+ * float32 products in this process, tfjs's, the default, or our f32x4 kernel, `setFloat32Kernel`; the
+ * sweep's workers keep tfjs).
  * Output: DIR/latest.json and DIR/<date>-<engine>.json, plus a table on stdout.
  */
 import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
