@@ -22,7 +22,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { matmulF64 } from './kernels.js';
+import { into, matmulF64 } from './kernels.js';
 import { matmulF32, matmulF32Core } from './kernels32.js';
 import { wasm32Core, wasm64 } from './wasm64.js';
 
@@ -100,20 +100,20 @@ function f64AtLeastAsFast(m: number, k: number, n: number, symmetric: boolean): 
   return wasm64() !== null;
 }
 
-/** Engine entry point used by `mat.matmul`. */
+/** Engine entry point used by `mat.matmul`; the result goes into `out` (m·n entries, returned) when given. */
 export function engineMatmul(
   a: Float64Array, ar: number, ac: number, ta: boolean,
   b: Float64Array, br: number, bc: number, tb: boolean,
-  m: number, k: number, n: number,
+  m: number, k: number, n: number, out?: Float64Array,
 ): Float64Array {
-  if (active === 'js64' || m * k * n < TFJS_MIN_WORK) return matmulF64(a, ar, ac, ta, b, br, bc, tb, m, k, n);
-  if ((active === 'simd' || active === 'wasm') && f64AtLeastAsFast(m, k, n, a === b && ta !== tb && m === n)) return matmulF64(a, ar, ac, ta, b, br, bc, tb, m, k, n);
-  if (active === 'simd') return matmulF32Core(a, ar, ac, ta, b, br, bc, tb, m, k, n);
+  if (active === 'js64' || m * k * n < TFJS_MIN_WORK) return matmulF64(a, ar, ac, ta, b, br, bc, tb, m, k, n, out);
+  if ((active === 'simd' || active === 'wasm') && f64AtLeastAsFast(m, k, n, a === b && ta !== tb && m === n)) return matmulF64(a, ar, ac, ta, b, br, bc, tb, m, k, n, out);
+  if (active === 'simd') return matmulF32Core(a, ar, ac, ta, b, br, bc, tb, m, k, n, out);
   if (f32Kernel === 'own') {
-    const C = matmulF32(a, ar, ac, ta, b, br, bc, tb, m, k, n);
+    const C = matmulF32(a, ar, ac, ta, b, br, bc, tb, m, k, n, out);
     if (C) return C;
   }
-  return matmulTfjs(a, ar, ac, ta, b, br, bc, tb, m, k, n);
+  return into(out, matmulTfjs(a, ar, ac, ta, b, br, bc, tb, m, k, n));
 }
 
 /** The product on the active tfjs backend (float32), whatever its size: `engineMatmul`'s float32 path with the `tfjs` kernel. */

@@ -42,15 +42,22 @@ const NC = 32;
 export function matmulF64(
   a: Float64Array, ar: number, ac: number, ta: boolean,
   b: Float64Array, br: number, bc: number, tb: boolean,
-  m: number, k: number, n: number,
+  m: number, k: number, n: number, out?: Float64Array,
 ): Float64Array {
-  if (m === 0 || n === 0 || k === 0) return new Float64Array(m * n);
+  if (m === 0 || n === 0 || k === 0) return out ? out.fill(0) : new Float64Array(m * n);
   const sym = a === b && ta !== tb && m === n;
   if (m >= 4 && n >= 4 && m * n * k >= WASM_MIN_WORK) {
     const w = wasm64();
-    if (w) return matmulWasm(w, a, ar, ac, ta, b, br, bc, tb, m, k, n, sym);
+    if (w) return matmulWasm(w, a, ar, ac, ta, b, br, bc, tb, m, k, n, sym, out);
   }
-  return matmulJs(a, ar, ac, ta, b, br, bc, tb, m, k, n, sym);
+  return into(out, matmulJs(a, ar, ac, ta, b, br, bc, tb, m, k, n, sym));
+}
+
+/** `c` copied into `out` (returned) when an output buffer was given, else `c` itself. */
+export function into(out: Float64Array | undefined, c: Float64Array): Float64Array {
+  if (!out) return c;
+  out.set(c);
+  return out;
 }
 
 /** Multiply-adds from which `matmulF64` uses the WebAssembly kernel (where available). */
@@ -87,12 +94,14 @@ const up64 = (bytes: number) => (bytes + 63) & ~63;
  * separate zeroing of C). `f32`: the panels are narrowed to float32 while packing, C accumulates in
  * float32 and is widened (exactly) at the end. The padded entries of C are discarded; every real entry
  * is accumulated in ascending inner index from +0. A symmetric product computes the tiles holding the
- * upper triangle and mirrors it.
+ * upper triangle and mirrors it. C goes into `out` (m·n entries, returned) when given, else into a new
+ * array: a hot loop that passes the same `out` each time writes into memory already mapped, where a new
+ * array of megabytes costs a page fault per 4 KiB page (about 3 ms per MiB on our VMs; bench/README.md).
  */
 export function packedGemm(
   w: PackedModule, gemm: GemmFn, mr: number, nr: number, f32: boolean,
   a: Float64Array, ar: number, ac: number, ta: boolean, b: Float64Array, br: number, bc: number, tb: boolean,
-  m: number, k: number, n: number, sym: boolean,
+  m: number, k: number, n: number, sym: boolean, out?: Float64Array,
 ): Float64Array {
   const es = f32 ? 4 : 8, kcb = KC_BYTES / es;
   const mp = Math.ceil(m / mr) * mr, np = Math.ceil(n / nr) * nr;
@@ -138,9 +147,11 @@ export function packedGemm(
   M = w.f64();
   const c0 = cw / 8;
   let C: Float64Array;
-  if (np === n) C = M.slice(c0, c0 + m * n);
-  else {
-    C = new Float64Array(m * n);
+  if (np === n) {
+    if (out) (C = out).set(M.subarray(c0, c0 + m * n));
+    else C = M.slice(c0, c0 + m * n);
+  } else {
+    C = out ?? new Float64Array(m * n);
     for (let i = 0; i < m; i++) C.set(M.subarray(c0 + i * np, c0 + i * np + n), i * n);
   }
   if (sym) for (let i = 1; i < n; i++) for (let j = 0; j < i; j++) C[i * n + j] = C[j * n + i];
@@ -259,9 +270,9 @@ export function gemmThreadsInstalled(): GemmThreads | null { return gemmThreads;
  */
 function matmulWasm(
   w: Wasm64, a: Float64Array, ar: number, ac: number, ta: boolean, b: Float64Array, br: number, bc: number, tb: boolean,
-  m: number, k: number, n: number, sym: boolean,
+  m: number, k: number, n: number, sym: boolean, out?: Float64Array,
 ): Float64Array {
-  return packedGemm(w, w.gemm64, MR64, NR64, false, a, ar, ac, ta, b, br, bc, tb, m, k, n, sym);
+  return packedGemm(w, w.gemm64, MR64, NR64, false, a, ar, ac, ta, b, br, bc, tb, m, k, n, sym, out);
 }
 
 /**

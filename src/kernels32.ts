@@ -10,26 +10,26 @@
  * The float32 products of the `simd` engine (`matmulF32Core`), and of the tfjs engines when chosen with
  * `setFloat32Kernel('own')` (backend.ts; `matmulF32`, relaxed SIMD where available).
  */
-import { packedGemm } from './kernels.js';
+import { into, packedGemm } from './kernels.js';
 import { MR32, NR32, wasm32, wasm32Core, type Wasm32 } from './wasm64.js';
 
 /** op(A)·op(B) with module `w`'s float32 GEMM (packed, narrowed while packing), widened to float64. */
 function gemm32(
   w: Wasm32, a: Float64Array, ar: number, ac: number, ta: boolean, b: Float64Array, br: number, bc: number, tb: boolean,
-  m: number, k: number, n: number,
+  m: number, k: number, n: number, out?: Float64Array,
 ): Float64Array {
-  if (m === 0 || n === 0 || k === 0) return new Float64Array(m * n);
-  return packedGemm(w, w.gemm32, MR32, NR32, true, a, ar, ac, ta, b, br, bc, tb, m, k, n, a === b && ta !== tb && m === n);
+  if (m === 0 || n === 0 || k === 0) return into(out, new Float64Array(m * n));
+  return packedGemm(w, w.gemm32, MR32, NR32, true, a, ar, ac, ta, b, br, bc, tb, m, k, n, a === b && ta !== tb && m === n, out);
 }
 
 /** op(A)·op(B) in float32 arithmetic with our kernel, widened to float64; null where WebAssembly SIMD is unavailable. */
 export function matmulF32(
   a: Float64Array, ar: number, ac: number, ta: boolean,
   b: Float64Array, br: number, bc: number, tb: boolean,
-  m: number, k: number, n: number,
+  m: number, k: number, n: number, out?: Float64Array,
 ): Float64Array | null {
   const w = wasm32();
-  return w && gemm32(w, a, ar, ac, ta, b, br, bc, tb, m, k, n);
+  return w && gemm32(w, a, ar, ac, ta, b, br, bc, tb, m, k, n, out);
 }
 
 /**
@@ -40,11 +40,11 @@ export function matmulF32(
 export function matmulF32Core(
   a: Float64Array, ar: number, ac: number, ta: boolean,
   b: Float64Array, br: number, bc: number, tb: boolean,
-  m: number, k: number, n: number,
+  m: number, k: number, n: number, out?: Float64Array,
 ): Float64Array {
   const w = wasm32Core();
   if (!w) throw new Error('the simd engine needs WebAssembly SIMD');
-  return gemm32(w, a, ar, ac, ta, b, br, bc, tb, m, k, n);
+  return gemm32(w, a, ar, ac, ta, b, br, bc, tb, m, k, n, out);
 }
 
 /** Whether `matmulF32` runs the relaxed-SIMD (fused multiply-add) module here. */

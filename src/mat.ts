@@ -154,7 +154,11 @@ export function vstack(a: Mat, b: Mat): Mat {
   return out;
 }
 
-export interface MatmulOpts { transA?: boolean; transB?: boolean }
+/**
+ * `out`: an m×n matrix the product is written into (and returned), e.g. a workspace a loop reuses; it
+ * must not share memory with A or B. The values are the same as without it.
+ */
+export interface MatmulOpts { transA?: boolean; transB?: boolean; out?: Mat }
 /** op(A)·op(B), op = transpose when the flag is set. Dispatched to the active engine. */
 export function matmul(a: Mat, b: Mat, opts: MatmulOpts = {}): Mat {
   const ta = !!opts.transA, tb = !!opts.transB;
@@ -163,7 +167,18 @@ export function matmul(a: Mat, b: Mat, opts: MatmulOpts = {}): Mat {
   if (ka !== kb) {
     throw new RangeError(`matmul: inner dimensions differ (${ta ? 'Aᵀ' : 'A'} is ${m}x${ka}, ${tb ? 'Bᵀ' : 'B'} is ${kb}x${n})`);
   }
-  return new Mat(m, n, engineMatmul(a.data, a.rows, a.cols, ta, b.data, b.rows, b.cols, tb, m, ka, n));
+  const out = opts.out;
+  if (out === undefined) return new Mat(m, n, engineMatmul(a.data, a.rows, a.cols, ta, b.data, b.rows, b.cols, tb, m, ka, n));
+  if (!(out instanceof Mat) || out.rows !== m || out.cols !== n) {
+    throw new RangeError(`matmul: out must be a ${m}x${n} Mat (the shape of the product), got ${out instanceof Mat ? `${out.rows}x${out.cols}` : typeof out}`);
+  }
+  if (overlaps(out.data, a.data) || overlaps(out.data, b.data)) throw new RangeError('matmul: out must not share memory with A or B');
+  engineMatmul(a.data, a.rows, a.cols, ta, b.data, b.rows, b.cols, tb, m, ka, n, out.data);
+  return out;
+}
+/** Whether two arrays view overlapping bytes of one buffer. */
+function overlaps(x: Float64Array, y: Float64Array): boolean {
+  return x.buffer === y.buffer && x.byteOffset < y.byteOffset + y.byteLength && y.byteOffset < x.byteOffset + x.byteLength;
 }
 /** Shorthands: AᵀB and ABᵀ. */
 export const matmulTN = (a: Mat, b: Mat): Mat => matmul(a, b, { transA: true });

@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { matmulF64, matmulJs, packedGemm } from '../src/kernels.js';
 import { matmulF32, float32KernelRelaxed } from '../src/kernels32.js';
 import { MR64, NR64, relaxedSimdAvailable, setRelaxedSimd, wasm32, wasm64 } from '../src/wasm64.js';
-import { engineMatmul, float32Kernel, initBackend, setFloat32Kernel } from '../src/backend.js';
+import { activeBackend, engineMatmul, float32Kernel, initBackend, setFloat32Kernel } from '../src/backend.js';
 import { Rng } from '../src/rng.js';
 import { F32_SHAPES, refF32, refProduct, worstRatio } from './gemm-check.js';
 
@@ -220,4 +220,43 @@ test('narrow (the float64→float32 copy before tfjs products) rounds as a Float
     w.narrow(0, dst, r, c, t ? 1 : 0);
     assert.equal(firstDiff(w.f32().subarray(dst / 4, dst / 4 + r * c), want), -1, `${r}×${c} t=${t}`);
   }
+});
+
+test('matmul with out: the same bits as without, written into out (every engine path), and clear errors for a bad out', async () => {
+  // The paths: float64 JavaScript (small), float64 WebAssembly (symmetric and not, n a multiple of the
+  // tile and not: C copied out at once or row by row), the simd engine's float32 GEMM, a zero inner
+  // dimension, and the tfjs engine (copied into out).
+  const { Mat, matmul } = await import('../src/mat.js');
+  const rng = new Rng(77);
+  const shapes: Array<[number, number, number, boolean, boolean]> = [
+    [3, 5, 2, false, false], [40, 33, 37, false, true], [64, 48, 64, true, false], [130, 90, 70, false, false], [200, 256, 1, true, true], [4, 0, 4, false, false],
+  ];
+  const prev = activeBackend();
+  try {
+    for (const engine of ['simd', 'js64', 'wasm'] as const) {
+      await initBackend(engine);
+      for (const [m, k, n, ta, tb] of shapes) {
+        const A = rng.normalMat(ta ? k : m, ta ? m : k), B = rng.normalMat(tb ? n : k, tb ? k : n);
+        const plain = matmul(A, B, { transA: ta, transB: tb });
+        const out = new Mat(m, n, new Float64Array(m * n).fill(Number.NaN)); // stale contents must not leak
+        const r = matmul(A, B, { transA: ta, transB: tb, out });
+        assert.equal(r, out, `${engine} ${m}x${k}x${n}: out is returned`);
+        assert.equal(firstDiff(out.data, plain.data), -1, `${engine} ${m}x${k}x${n} ta=${ta} tb=${tb}`);
+      }
+      const S = rng.normalMat(90, 60), out = new Mat(60, 60, new Float64Array(3600).fill(7));
+      matmul(S, S, { transA: true, out }); // AᵀA: the symmetric path, mirrored inside out
+      assert.equal(firstDiff(out.data, matmul(S, S, { transA: true }).data), -1, `${engine} symmetric`);
+    }
+  } finally { await initBackend(prev); }
+  const A = rng.normalMat(4, 3), B = rng.normalMat(3, 5);
+  assert.throws(() => matmul(A, B, { out: new Mat(5, 4) }), /matmul: out must be a 4x5 Mat .*got 5x4/);
+  assert.throws(() => matmul(A, B, { out: {} as never }), /matmul: out must be a 4x5 Mat/);
+  // views of one buffer: overlapping ones are refused, disjoint ones are fine
+  const shared = new Float64Array(32), A1 = new Mat(4, 3, shared.subarray(0, 12));
+  A1.data.set(A.data);
+  assert.throws(() => matmul(A1, B, { out: new Mat(4, 5, shared.subarray(11, 31)) }), /matmul: out must not share memory with A or B/);
+  const Sq = rng.normalMat(4, 4);
+  assert.throws(() => matmul(rng.normalMat(4, 4), Sq, { out: Sq }), /matmul: out must not share memory with A or B/);
+  const r = matmul(A1, B, { out: new Mat(4, 5, shared.subarray(12, 32)) });
+  assert.equal(firstDiff(r.data, matmul(A, B).data), -1);
 });

@@ -25,7 +25,7 @@
  *   by float64 normal equations (`linalg.lstsq` with ridge nρ). Test error: mean squared error on fresh
  *   data (noise included).
  */
-import { Mat, matmul, matmulNT } from '../mat.js';
+import { Mat, matmul } from '../mat.js';
 import { cholSolve, eigSym, lstsq, mm64 } from '../linalg.js';
 import type { Rng } from '../rng.js';
 import { secondMoment } from '../data/inputs.js';
@@ -115,9 +115,9 @@ export function bnStatistics(Z: Mat, eps: number): BnStats {
 }
 
 /** Pre-activations U (n×N): X Wᵀ, batch-normalised for BN nets. */
-export function preactivations(net: SingleIndexNet, X: Mat, stats?: BnStats): { U: Mat; stats: BnStats | null } {
+export function preactivations(net: SingleIndexNet, X: Mat, stats?: BnStats, out?: Mat): { U: Mat; stats: BnStats | null } {
   checkData('preactivations', net, X);
-  const Z = matmulNT(X, net.W);
+  const Z = matmul(X, net.W, { transB: true, out });
   if (!net.batchNorm) return { U: Z, stats: null };
   const st = stats ?? net.bnStats ?? bnStatistics(Z, net.bnEps);
   const N = Z.cols, z = Z.data;
@@ -151,6 +151,9 @@ export function testError(net: SingleIndexNet, X: Mat, y: ArrayLike<number>): nu
 
 export interface GradResult { grad: Mat; loss: number; residual: Float64Array }
 
+/** gradientW's n×N workspace (grown, never shrunk; a sweep worker keeps one). */
+let gradScratch = new Float64Array(0);
+
 /**
  * ∇_W L̂ at (W, a) on (X, y), L̂ = Σ (y − f)²/(2n). For BN nets the batch statistics of X are used
  * (training mode) and differentiated through, unless the net has frozen `bnStats`.
@@ -159,13 +162,16 @@ export function gradientW(net: SingleIndexNet, X: Mat, y: ArrayLike<number>): Gr
   checkData('gradientW', net, X, y);
   const n = X.rows, N = net.W.rows, a = net.a;
   const train = net.batchNorm && net.bnStats === null;
-  const { U, stats } = preactivations(net, X);
+  // U (n×N) lives in a workspace reused from call to call, and G overwrites it row by row unless
+  // batch-norm training needs U after G: no new n×N arrays per step (each costs a page fault per 4 KiB).
+  if (gradScratch.length < n * N) gradScratch = new Float64Array(n * N);
+  const { U, stats } = preactivations(net, X, undefined, new Mat(n, N, gradScratch.subarray(0, n * N)));
   const { f, df } = activationFns(net.activation), u = U.data, sN = 1 / Math.sqrt(N);
   const r = new Float64Array(n);
   const relu = net.activation === 'relu'; // the same arithmetic with σ, σ' inlined (σ'(x) = +(x > 0))
   // Row by row, while row k of U is in cache: the residual r_k = y_k − f(x_k), then row k of
   // G_ki = dL̂/dU_ki = −r_k a_i σ'(U_ki)/(n√N) (one pass over U instead of two; the same operations)
-  const G = new Mat(n, N), g = G.data, c = -sN / n;
+  const G = train ? new Mat(n, N) : U, g = G.data, c = -sN / n;
   let loss = 0;
   for (let k = 0; k < n; k++) {
     const o = k * N;
