@@ -441,6 +441,30 @@ export function tred2(v: usize, d: usize, e: usize, x: usize, g: usize, n: i32, 
   transposeSquare(v, n, st);
 }
 
+/**
+ * reflect(x, m, n, k, j0, v, vn, s): one Householder reflection of `qr` (src/linalg.ts, the reference it
+ * must equal bit for bit) on columns j0… of rows k… of X (m×n row-major at x): s_j = Σ_{i≥k} v_{i−k}·X_ij
+ * in ascending i from +0 (`axpyRows`), then s_j ← (2·s_j)/vn, or 2·s_j when vn = 0 (the accumulation of
+ * Q), then X_ij ← X_ij − s_j·v_{i−k}. Scratch s: n − j0 doubles.
+ */
+export function reflect(x: usize, m: i32, n: i32, k: i32, j0: i32, v: usize, vn: f64, s: usize): void {
+  const w = n - j0, rs = <usize>n << 3;
+  memory.fill(s, 0, <usize>w << 3);
+  const x0 = x + ((<usize>k * <usize>n + <usize>j0) << 3);
+  axpyRows(s, x0, rs, v, m - k, w);
+  if (vn != 0) for (let j = 0; j < w; j++) { const o = s + (<usize>j << 3); store<f64>(o, (2 * load<f64>(o)) / vn); }
+  else for (let j = 0; j < w; j++) { const o = s + (<usize>j << 3); store<f64>(o, load<f64>(o) * 2); }
+  for (let i = k; i < m; i++) {
+    const row = x0 + <usize>(i - k) * rs, vis = load<f64>(v + (<usize>(i - k) << 3)), vi = f64x2.splat(vis);
+    let j = 0;
+    for (; j + 2 <= w; j += 2) {
+      const o = <usize>j << 3;
+      v128.store(row + o, f64x2.sub(v128.load(row + o), f64x2.mul(v128.load(s + o), vi)));
+    }
+    if (j < w) { const o = <usize>j << 3; store<f64>(row + o, load<f64>(row + o) - load<f64>(s + o) * vis); }
+  }
+}
+
 /** Transpose the n×n block at v (row stride st bytes) in place. */
 function transposeSquare(v: usize, n: i32, st: usize): void {
   for (let r = 1; r < n; r++) {

@@ -532,11 +532,38 @@ export function symPow(a: Mat, p: number, eps = 0): Mat {
   return symFn(a, (l) => Math.pow(Math.max(l, 0) + eps, p));
 }
 
-/** Thin QR of an m×n matrix (m ≥ n) by Householder reflections: Q m×n with orthonormal columns, R n×n. */
+/**
+ * Thin QR of an m×n matrix (m ≥ n) by Householder reflections: Q m×n with orthonormal columns, R n×n.
+ * With WebAssembly (n ≥ 8), A, Q and the reflection vectors live in the module's memory and each
+ * reflection runs in its `reflect` kernel: the same operations in the same order, in f64x2 lanes.
+ */
 export function qr(a: Mat): { Q: Mat; R: Mat } {
   const m = a.rows, n = a.cols;
   if (m < n) throw new RangeError(`qr: needs rows >= cols, got ${m}x${n}`);
-  const A = a.data.slice(), vs: Float64Array[] = [];
+  const w = n >= 8 ? wasm64() : null;
+  // Doubles in the module's memory: A, Q, the vectors (m − k each, 2-aligned) and the scratch s.
+  const aOff = 0, qOff = aOff + m * n + 1 & ~1, vOff = qOff + m * n + 1 & ~1, sOff = vOff + n * (m + 1);
+  let A: Float64Array, Qm: Float64Array | null = null, M: Float64Array | null = null;
+  if (w) {
+    w.reserve((sOff + n) * 8);
+    M = w.f64();
+    A = M.subarray(aOff, aOff + m * n);
+    A.set(a.data);
+    Qm = M.subarray(qOff, qOff + m * n);
+  } else A = a.data.slice();
+  const vs: Float64Array[] = [], vAt: number[] = [];
+  let vNext = vOff;
+  const newVec = (len: number): Float64Array => {
+    if (!M) return new Float64Array(len);
+    const v = M.subarray(vNext, vNext + len);
+    vAt.push(vNext);
+    vNext += len + 1 & ~1;
+    return v;
+  };
+  const reflectAt = (X: Float64Array, xOff: number, k: number, j0: number, vi: number, vn: number | null): void => {
+    if (w) w.reflect(xOff * 8, m, n, k, j0, vAt[vi] * 8, vn ?? 0, sOff * 8);
+    else reflect(X, m, n, k, j0, vs[vi], vn);
+  };
   let finite = true; // every Householder vector finite (then Q's accumulation may skip columns, below)
   for (let k = 0; k < n; k++) {
     let norm = 0;
@@ -549,21 +576,25 @@ export function qr(a: Mat): { Q: Mat; R: Mat } {
     let vn = 0;
     for (let i = 0; i < v.length; i++) vn += v[i] * v[i];
     if (!Number.isFinite(vn)) finite = false;
+    const vk = newVec(m - k);
+    vk.set(v);
+    vs.push(vk);
     if (vn > 0) {
-      reflect(A, m, n, k, k, v, vn);
-      const r = Math.sqrt(vn), u = new Float64Array(v.length);
-      for (let i = 0; i < v.length; i++) u[i] = v[i] / r;
-      vs.push(u);
-    } else vs.push(v);
+      // R's reflection uses v; Q's accumulation the unit vector u = v/√vn, stored in v's place after it
+      reflectAt(A, aOff, k, k, k, vn);
+      const r = Math.sqrt(vn);
+      for (let i = 0; i < v.length; i++) vk[i] = v[i] / r;
+    }
   }
   const R = new Mat(n, n);
   for (let i = 0; i < n; i++) for (let j = i; j < n; j++) R.data[i * n + j] = A[i * n + j];
   // Q = H_0 ... H_{n-1} applied to the first n columns of I. When H_k is applied, columns j < k are
   // still e_j, zero in rows ≥ k: their sum is +0 and each entry stays +0, so with finite vectors those
   // columns are skipped (the same numbers; a non-finite vector, 0·∞ = NaN, takes every column as before).
-  const Q = new Float64Array(m * n);
+  const Q = Qm ?? new Float64Array(m * n);
+  Q.fill(0);
   for (let i = 0; i < n; i++) Q[i * n + i] = 1;
-  for (let k = n - 1; k >= 0; k--) reflect(Q, m, n, k, finite ? k : 0, vs[k], null);
+  for (let k = n - 1; k >= 0; k--) reflectAt(Q, qOff, k, finite ? k : 0, k, null);
   // Make R's diagonal non-negative so the factorisation is unique.
   for (let i = 0; i < n; i++) {
     if (R.data[i * n + i] < 0) {
@@ -571,7 +602,7 @@ export function qr(a: Mat): { Q: Mat; R: Mat } {
       for (let r = 0; r < m; r++) Q[r * n + i] = -Q[r * n + i];
     }
   }
-  return { Q: new Mat(m, n, Q), R };
+  return { Q: new Mat(m, n, Qm ? Q.slice() : Q), R };
 }
 
 /**
