@@ -32,10 +32,11 @@
  * `--f32-kernel=tfjs|own` (tfjs engines only; `simd`, the default, always runs our kernels: the engine's
  * float32 products in this process, tfjs's, the default, or our f32x4 kernel, `setFloat32Kernel`; the
  * sweep's workers keep tfjs).
- * Output: DIR/latest.json and DIR/<date>-<engine>.json, plus a table on stdout.
+ * Output: DIR/latest.json and DIR/<date>-<engine>.json (…-<HHMMSS>.json when that day's file exists: a
+ * second run of the day never overwrites the first), plus a table on stdout.
  */
 import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, platform, arch, availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -545,8 +546,11 @@ async function main(): Promise<void> {
     mkdirSync(args.out, { recursive: true });
     const json = compactJson(result) + '\n';
     writeFileSync(join(args.out, 'latest.json'), json);
-    writeFileSync(join(args.out, `${date.slice(0, 10)}-${engine}.json`), json);
-    process.stderr.write(`wrote ${join(args.out, 'latest.json')}\n`);
+    // <date>-<engine>.json, or -HHMMSS after it when a run of that day is already there (never overwritten)
+    let dated = join(args.out, `${date.slice(0, 10)}-${engine}.json`);
+    if (existsSync(dated)) dated = join(args.out, `${date.slice(0, 10)}-${engine}-${date.slice(11, 13)}${date.slice(14, 16)}${date.slice(17, 19)}.json`);
+    writeFileSync(dated, json, { flag: 'wx' });
+    process.stderr.write(`wrote ${join(args.out, 'latest.json')} and ${dated}\n`);
   }
 }
 
