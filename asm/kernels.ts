@@ -229,46 +229,54 @@ export function llt8(l: usize, u: usize, panels: usize, np: u32, n: u32): void {
  * rot(v, cs, sn, l, m, ld): the plane rotations of one implicit-QL sweep, i = m−1 down to l, each on
  * rows (i, i+1) of V (row stride ld doubles, ld even, 16-byte aligned rows):
  * V[i+1, k] ← s_i·V[i, k] + c_i·V[i+1, k] and V[i, k] ← c_i·V[i, k] − s_i·V[i+1, k] (old values), as `tql2`.
- * Column k's entries depend only on column k, so the sweep runs column chunk by column chunk: within a
- * chunk, row i+1's current value (the new row i of rotation i+1, or row m) is carried in registers and
- * each row is loaded and stored once per sweep instead of twice per rotation. The operations on every
- * entry are the same, in the same order.
+ * Column k's entries depend only on column k, so the sweep runs in blocks of rows that fit in L2 (about
+ * 256 KiB) and, within a block, column chunk by column chunk: row i+1's current value (the new row i of
+ * rotation i+1, or the block's first row) is carried in registers, stored into the block's last row at
+ * the end of the chunk and loaded from there by the next block. Each row is loaded and stored once per
+ * sweep instead of twice per rotation, from L2 rather than memory when V is larger than the cache (whole
+ * column chunks over all of a large V, without the row blocks, were 3.4× slower than row-by-row
+ * rotations at n = 1024). The operations on every entry are the same, in the same order.
  */
 export function rot(v: usize, cs: usize, sn: usize, l: i32, m: i32, ld: u32): void {
-  const st = <usize>(ld * 8), top = v + <usize>(<u32>m) * st, vecs = ld >> 1;
-  let col: u32 = 0;
-  for (; col + 4 <= vecs; col += 4) {
-    let rp = top + <usize>(col * 16);
-    let h0 = v128.load(rp, 0), h1 = v128.load(rp, 16), h2 = v128.load(rp, 32), h3 = v128.load(rp, 48);
-    for (let i = m; i > l;) {
-      i--;
-      const c = v128.load64_splat(cs + <usize>(i * 8)), s = v128.load64_splat(sn + <usize>(i * 8));
-      const xp = rp - st;
-      const x0 = v128.load(xp, 0), x1 = v128.load(xp, 16), x2 = v128.load(xp, 32), x3 = v128.load(xp, 48);
-      v128.store(rp, f64x2.add(f64x2.mul(s, x0), f64x2.mul(c, h0)), 0);
-      v128.store(rp, f64x2.add(f64x2.mul(s, x1), f64x2.mul(c, h1)), 16);
-      v128.store(rp, f64x2.add(f64x2.mul(s, x2), f64x2.mul(c, h2)), 32);
-      v128.store(rp, f64x2.add(f64x2.mul(s, x3), f64x2.mul(c, h3)), 48);
-      h0 = f64x2.sub(f64x2.mul(c, x0), f64x2.mul(s, h0));
-      h1 = f64x2.sub(f64x2.mul(c, x1), f64x2.mul(s, h1));
-      h2 = f64x2.sub(f64x2.mul(c, x2), f64x2.mul(s, h2));
-      h3 = f64x2.sub(f64x2.mul(c, x3), f64x2.mul(s, h3));
-      rp = xp;
+  const st = <usize>(ld * 8), vecs = ld >> 1;
+  const block = max<i32>(8, <i32>(262144 / st));
+  for (let i0 = m; i0 > l;) {
+    const i1 = max<i32>(l, i0 - block), top = v + <usize>(<u32>i0) * st;
+    let col: u32 = 0;
+    for (; col + 4 <= vecs; col += 4) {
+      let rp = top + <usize>(col * 16);
+      let h0 = v128.load(rp, 0), h1 = v128.load(rp, 16), h2 = v128.load(rp, 32), h3 = v128.load(rp, 48);
+      for (let i = i0; i > i1;) {
+        i--;
+        const c = v128.load64_splat(cs + <usize>(i * 8)), s = v128.load64_splat(sn + <usize>(i * 8));
+        const xp = rp - st;
+        const x0 = v128.load(xp, 0), x1 = v128.load(xp, 16), x2 = v128.load(xp, 32), x3 = v128.load(xp, 48);
+        v128.store(rp, f64x2.add(f64x2.mul(s, x0), f64x2.mul(c, h0)), 0);
+        v128.store(rp, f64x2.add(f64x2.mul(s, x1), f64x2.mul(c, h1)), 16);
+        v128.store(rp, f64x2.add(f64x2.mul(s, x2), f64x2.mul(c, h2)), 32);
+        v128.store(rp, f64x2.add(f64x2.mul(s, x3), f64x2.mul(c, h3)), 48);
+        h0 = f64x2.sub(f64x2.mul(c, x0), f64x2.mul(s, h0));
+        h1 = f64x2.sub(f64x2.mul(c, x1), f64x2.mul(s, h1));
+        h2 = f64x2.sub(f64x2.mul(c, x2), f64x2.mul(s, h2));
+        h3 = f64x2.sub(f64x2.mul(c, x3), f64x2.mul(s, h3));
+        rp = xp;
+      }
+      v128.store(rp, h0, 0); v128.store(rp, h1, 16); v128.store(rp, h2, 32); v128.store(rp, h3, 48);
     }
-    v128.store(rp, h0, 0); v128.store(rp, h1, 16); v128.store(rp, h2, 32); v128.store(rp, h3, 48);
-  }
-  for (; col < vecs; col++) {
-    let rp = top + <usize>(col * 16);
-    let h = v128.load(rp);
-    for (let i = m; i > l;) {
-      i--;
-      const c = v128.load64_splat(cs + <usize>(i * 8)), s = v128.load64_splat(sn + <usize>(i * 8));
-      const xp = rp - st, x = v128.load(xp);
-      v128.store(rp, f64x2.add(f64x2.mul(s, x), f64x2.mul(c, h)));
-      h = f64x2.sub(f64x2.mul(c, x), f64x2.mul(s, h));
-      rp = xp;
+    for (; col < vecs; col++) {
+      let rp = top + <usize>(col * 16);
+      let h = v128.load(rp);
+      for (let i = i0; i > i1;) {
+        i--;
+        const c = v128.load64_splat(cs + <usize>(i * 8)), s = v128.load64_splat(sn + <usize>(i * 8));
+        const xp = rp - st, x = v128.load(xp);
+        v128.store(rp, f64x2.add(f64x2.mul(s, x), f64x2.mul(c, h)));
+        h = f64x2.sub(f64x2.mul(c, x), f64x2.mul(s, h));
+        rp = xp;
+      }
+      v128.store(rp, h);
     }
-    v128.store(rp, h);
+    i0 = i1;
   }
 }
 

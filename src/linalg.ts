@@ -244,7 +244,7 @@ export function eigSym(a: Mat): SymEig {
   // V[r*ld + c] holds the logical V(c, r) (transposed storage). With WebAssembly, V lives in the
   // module's memory with an even row stride (16-byte aligned rows) so QL's rotations run in f64x2.
   const w = n >= 16 ? wasm64() : null;
-  const ld = w ? n + (n & 1) : n;
+  const ld = w ? n + (n & 1) + ((n + (n & 1)) % 32 === 0 ? 8 : 0) : n;
   let V: Float64Array, d: Float64Array, e: Float64Array, rot: Rotations | null = null;
   if (w) {
     // Doubles: V, then cs, sn, d, e and two scratch vectors of ld each (rows stay 16-byte aligned).

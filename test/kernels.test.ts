@@ -146,7 +146,7 @@ for (const on of [true, false]) {
   });
 }
 
-test('eigSym with the WebAssembly tred2 and rot kernels is bit-for-bit ml-matrix at larger and degenerate sizes', () => {
+test('eigSym with the WebAssembly tred2 and rot kernels is bit-for-bit ml-matrix at larger and degenerate sizes (rot row blocks included)', () => {
   // The kernels rearrange JAMA's loops (whole symmetric working block, V transposed for the
   // accumulation, rotations column chunk by column chunk); every entry must still get the same IEEE
   // operations. Odd n (padded row stride), n past every vector and unroll remainder, and matrices that
@@ -155,7 +155,9 @@ test('eigSym with the WebAssembly tred2 and rot kernels is bit-for-bit ml-matrix
   const rng = new Rng(31);
   const randomSym = (n: number): Mat => symmetrize(rng.normalMat(n, n));
   const cases: Array<[string, Mat]> = [];
-  for (const n of [16, 17, 18, 19, 33, 64, 131, 200]) cases.push([`random ${n}`, randomSym(n)]);
+  // 64 and 256: the padded row stride (n a multiple of 32); 300 and 520: rot's row blocks (256 KiB: 109
+  // and 63 rows) end inside most QL sweeps
+  for (const n of [16, 17, 18, 19, 33, 64, 131, 200, 256, 300, 520]) cases.push([`random ${n}`, randomSym(n)]);
   const blocky = randomSym(41); // rows/columns 5, 20 … 24 and 40 zero: zero-scale steps in the middle and at the start
   for (const z of [5, 20, 21, 22, 23, 24, 40]) for (let i = 0; i < 41; i++) { blocky.data[z * 41 + i] = 0; blocky.data[i * 41 + z] = 0; }
   cases.push(['zero rows and columns', blocky]);
