@@ -329,6 +329,22 @@ function axpyRows(y: usize, x: usize, st: usize, ap: usize, cnt: i32, len: i32):
 }
 
 /**
+ * X_q[0..len) ← X_q − y·a_q for q < cnt (rows X_q at x + q·st bytes, coefficients a_q at ap): each
+ * entry fl(X − fl(y·a)), the update of `tred2`'s accumulation and of `reflect`.
+ */
+function subScaledRows(x: usize, st: usize, y: usize, ap: usize, cnt: i32, len: i32): void {
+  for (let q = 0; q < cnt; q++) {
+    const row = x + <usize>q * st, as = load<f64>(ap + (<usize>q << 3)), a = f64x2.splat(as);
+    let j = 0;
+    for (; j + 2 <= len; j += 2) {
+      const o = <usize>j << 3;
+      v128.store(row + o, f64x2.sub(v128.load(row + o), f64x2.mul(v128.load(y + o), a)));
+    }
+    if (j < len) { const o = <usize>j << 3; store<f64>(row + o, load<f64>(row + o) - load<f64>(y + o) * as); }
+  }
+}
+
+/**
  * tred2(v, d, e, x, g, n, ld): JAMA's `tred2` (src/linalg.ts, the reference it must equal bit for bit)
  * on V at v (n×n, row stride ld doubles, transposed storage as there), d and e (n doubles each) and
  * scratch x, g (n doubles each). Every entry gets the same IEEE operations in the same order as there;
@@ -424,18 +440,7 @@ export function tred2(v: usize, d: usize, e: usize, x: usize, g: usize, n: i32, 
       }
       for (let j = 0; j <= i; j++) store<f64>(g + (<usize>j << 3), 0);
       axpyRows(g, v, st, x, i + 1, i + 1);
-      for (let k = 0; k <= i; k++) {
-        const uk = v + <usize>k * st, dk = load<f64>(d + (<usize>k << 3)), dv = f64x2.splat(dk);
-        let j = 0;
-        for (; j + 2 <= i + 1; j += 2) {
-          const o = <usize>j << 3;
-          v128.store(uk + o, f64x2.sub(v128.load(uk + o), f64x2.mul(v128.load(g + o), dv)));
-        }
-        for (; j <= i; j++) {
-          const o = <usize>j << 3;
-          store<f64>(uk + o, load<f64>(uk + o) - load<f64>(g + o) * dk);
-        }
-      }
+      subScaledRows(v, st, g, d, i + 1, i + 1);
     }
     for (let k = 0; k <= i; k++) store<f64>(v + <usize>k * st + col, 0);
   }
@@ -453,7 +458,7 @@ export function tred2(v: usize, d: usize, e: usize, x: usize, g: usize, n: i32, 
  * reflect(x, m, n, k, j0, v, vn, s): one Householder reflection of `qr` (src/linalg.ts, the reference it
  * must equal bit for bit) on columns j0… of rows k… of X (m×n row-major at x): s_j = Σ_{i≥k} v_{i−k}·X_ij
  * in ascending i from +0 (`axpyRows`), then s_j ← (2·s_j)/vn, or 2·s_j when vn = 0 (the accumulation of
- * Q), then X_ij ← X_ij − s_j·v_{i−k}. Scratch s: n − j0 doubles.
+ * Q), then X_ij ← X_ij − s_j·v_{i−k} (`subScaledRows`). Scratch s: n − j0 doubles.
  */
 export function reflect(x: usize, m: i32, n: i32, k: i32, j0: i32, v: usize, vn: f64, s: usize): void {
   const w = n - j0, rs = <usize>n << 3;
@@ -462,15 +467,7 @@ export function reflect(x: usize, m: i32, n: i32, k: i32, j0: i32, v: usize, vn:
   axpyRows(s, x0, rs, v, m - k, w);
   if (vn != 0) for (let j = 0; j < w; j++) { const o = s + (<usize>j << 3); store<f64>(o, (2 * load<f64>(o)) / vn); }
   else for (let j = 0; j < w; j++) { const o = s + (<usize>j << 3); store<f64>(o, load<f64>(o) * 2); }
-  for (let i = k; i < m; i++) {
-    const row = x0 + <usize>(i - k) * rs, vis = load<f64>(v + (<usize>(i - k) << 3)), vi = f64x2.splat(vis);
-    let j = 0;
-    for (; j + 2 <= w; j += 2) {
-      const o = <usize>j << 3;
-      v128.store(row + o, f64x2.sub(v128.load(row + o), f64x2.mul(v128.load(s + o), vi)));
-    }
-    if (j < w) { const o = <usize>j << 3; store<f64>(row + o, load<f64>(row + o) - load<f64>(s + o) * vis); }
-  }
+  subScaledRows(x0, rs, s, v, m - k, w);
 }
 
 /** Transpose the n×n block at v (row stride st bytes) in place. */

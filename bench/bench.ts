@@ -548,7 +548,7 @@ async function main(): Promise<void> {
     writeFileSync(join(args.out, 'latest.json'), json);
     // <date>-<engine>.json, or -HHMMSS after it when a run of that day is already there (never overwritten)
     let dated = join(args.out, `${date.slice(0, 10)}-${engine}.json`);
-    if (existsSync(dated)) dated = join(args.out, `${date.slice(0, 10)}-${engine}-${date.slice(11, 13)}${date.slice(14, 16)}${date.slice(17, 19)}.json`);
+    if (existsSync(dated)) dated = join(args.out, `${date.slice(0, 10)}-${engine}-${date.slice(11, 19).replaceAll(':', '')}.json`);
     writeFileSync(dated, json, { flag: 'wx' });
     process.stderr.write(`wrote ${join(args.out, 'latest.json')} and ${dated}\n`);
   }

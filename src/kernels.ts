@@ -96,7 +96,7 @@ const up64 = (bytes: number) => (bytes + 63) & ~63;
  * is accumulated in ascending inner index from +0. A symmetric product computes the tiles holding the
  * upper triangle and mirrors it. C goes into `out` (m·n entries, returned) when given, else into a new
  * array: a hot loop that passes the same `out` each time writes into memory already mapped, where a new
- * array of megabytes costs a page fault per 4 KiB page (about 3 ms per MiB on our VMs; bench/README.md).
+ * array of megabytes costs a page fault per 4 KiB page (22–25 ms per 8 MiB on our VMs; bench/README.md).
  */
 export function packedGemm(
   w: PackedModule, gemm: GemmFn, mr: number, nr: number, f32: boolean,

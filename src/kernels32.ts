@@ -10,7 +10,7 @@
  * The float32 products of the `simd` engine (`matmulF32Core`), and of the tfjs engines when chosen with
  * `setFloat32Kernel('own')` (backend.ts; `matmulF32`, relaxed SIMD where available).
  */
-import { into, packedGemm } from './kernels.js';
+import { packedGemm } from './kernels.js';
 import { MR32, NR32, wasm32, wasm32Core, type Wasm32 } from './wasm64.js';
 
 /** op(A)·op(B) with module `w`'s float32 GEMM (packed, narrowed while packing), widened to float64. */
@@ -18,7 +18,7 @@ function gemm32(
   w: Wasm32, a: Float64Array, ar: number, ac: number, ta: boolean, b: Float64Array, br: number, bc: number, tb: boolean,
   m: number, k: number, n: number, out?: Float64Array,
 ): Float64Array {
-  if (m === 0 || n === 0 || k === 0) return into(out, new Float64Array(m * n));
+  if (m === 0 || n === 0 || k === 0) return out ? out.fill(0) : new Float64Array(m * n);
   return packedGemm(w, w.gemm32, MR32, NR32, true, a, ar, ac, ta, b, br, bc, tb, m, k, n, a === b && ta !== tb && m === n, out);
 }
 

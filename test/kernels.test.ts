@@ -116,7 +116,7 @@ for (const on of [true, false]) {
         const want = refMatmul(A.data, A.rows, A.cols, ta, B.data, B.rows, B.cols, tb, m, k, n);
         assert.equal(firstDiff(got, want), -1, `matmul ${m}x${k}x${n} ta=${ta} tb=${tb} sym=${sym}`);
       }
-      for (const n of [1, 3, 8, 17, 40, 77]) {
+      for (const n of [1, 3, 8, 17, 40, 64, 77]) { // 64: the padded row stride of `rowStride`
         const S = spd(rng, n), L = cholesky(S);
         assert.equal(firstDiff(L.data, refCholesky(S.data, n)), -1, `cholesky ${n}`);
         for (const m of [1, 5, 8, 19]) {
@@ -148,7 +148,7 @@ for (const on of [true, false]) {
 
 test('eigSym with the WebAssembly tred2 and rot kernels is bit-for-bit ml-matrix at larger and degenerate sizes (rot row blocks included)', () => {
   // The kernels rearrange JAMA's loops (whole symmetric working block, V transposed for the
-  // accumulation, rotations column chunk by column chunk); every entry must still get the same IEEE
+  // accumulation, rotations in row blocks, column chunk by column chunk); every entry must still get the same IEEE
   // operations. Odd n (padded row stride), n past every vector and unroll remainder, and matrices that
   // take tred2's zero-scale branch (zero rows and columns, diagonal, zero) and repeated eigenvalues.
   assert.ok(wasm64() !== null);
