@@ -669,3 +669,78 @@ export function gemm32_4x8(a: usize, b: usize, c: usize, it0: i32, it1: i32, nt:
   }
 }
 
+// ---------------------------------------------------------------- normals
+
+/**
+ * e^t for −700 ≤ t ≤ 0 by fdlibm's `__ieee754_exp` (argument reduction t = k·ln 2 + r, |r| ≤ ln 2 / 2, and
+ * its rational approximation; error below 1 ulp), with constants only. AssemblyScript's own Math.exp
+ * reads tables from the module's static data, and this module has none: JavaScript owns its memory.
+ */
+// @ts-ignore: decorator
+@inline function expNeg(t: f64): f64 {
+  const hx = <u32>(reinterpret<u64>(t) >> 32) & 0x7fffffff;
+  let k: i32 = 0, hi: f64 = 0, lo: f64 = 0, x = t;
+  if (hx > 0x3fd62e42) { // |t| > ln 2 / 2
+    if (hx < 0x3ff0a2b2) { hi = t + 6.93147180369123816490e-01; lo = -1.90821492927058770002e-10; k = -1; }
+    else {
+      k = <i32>(1.44269504088896338700e+00 * t - 0.5);
+      const kf = <f64>k;
+      hi = t - kf * 6.93147180369123816490e-01; lo = kf * 1.90821492927058770002e-10;
+    }
+    x = hi - lo;
+  } else if (hx < 0x3e300000) return 1 + t; // |t| < 2⁻²⁸
+  const q = x * x;
+  const c = x - q * (1.66666666666666019037e-01 + q * (-2.77777777770155933842e-03 + q * (6.61375632143793436117e-05 + q * (-1.65339022054652515390e-06 + q * 4.13813679705723846039e-08))));
+  if (k == 0) return 1 - ((x * c) / (c - 2) - x);
+  const y = 1 - ((lo - (x * c) / (2 - c)) - hi);
+  return y * reinterpret<f64>(<u64>(0x3ff + k) << 52);
+}
+
+/** `expNeg` exported, for its test against Math.exp. */
+export function expneg(t: f64): f64 { return expNeg(t); }
+
+/**
+ * zigFill(st, kn, wn, fn, out, i0, n, guard): `Rng.fillNormal` (src/rng.ts) for out[i0 .. n) (float64 at out),
+ * with the same integer and IEEE operations as the JavaScript loop: xoshiro128** on the state words at
+ * st (4 × i32), the 32-bit draw hz, its layer iz = hz & 127, hz·WN[iz] when |hz| < KN[iz] (KN: 128 u32
+ * at kn, WN and FN: 128 f64 at wn and fn). Off that fast path, in a layer iz > 0, the wedge test
+ * FN[iz] + u·(FN[iz−1] − FN[iz]) < e^(−x²/2) with x = hz·WN[iz] and u a 53-bit uniform from the next two
+ * draws: decided here where the two sides differ by more than `guard` relative (JavaScript passes
+ * 1e-12: Math.exp and `expNeg` are each within 1 ulp, 2.2e-16 relative, of e^x, so Math.exp could not
+ * decide it otherwise), accepted x or a new draw for the same entry when rejected, as `normal()`
+ * loops. Where it cannot decide (the base layer iz = 0, which needs Math.log; a wedge test within the
+ * guard) it stops before the uniforms: the state (after hz's draw) goes back to st, hz to st + 16, and
+ * it returns the entry's index, for JavaScript's `normalTail`; else it returns n.
+ */
+export function zigFill(st: usize, kn: usize, wn: usize, fn: usize, out: usize, i0: i32, n: i32, guard: f64): i32 {
+  let a = load<i32>(st, 0), b = load<i32>(st, 4), c = load<i32>(st, 8), d = load<i32>(st, 12);
+  let i = i0, p = out + (<usize>i0 << 3);
+  while (i < n) {
+    const hz = rotl<i32>(b * 5, 7) * 9;
+    let t = b << 9;
+    c ^= a; d ^= b; b ^= c; a ^= d;
+    c ^= t;
+    d = rotl<i32>(d, 11);
+    const iz = <usize>(hz & 127);
+    const m = hz >> 31, ahz = <u32>((hz ^ m) - m); // |hz| as unsigned: 2³¹ for hz = −2³¹, as Math.abs gives
+    const x = <f64>hz * load<f64>(wn + (iz << 3));
+    if (ahz < load<u32>(kn + (iz << 2))) { store<f64>(p, x); p += 8; i++; continue; }
+    if (iz == 0) { store<i32>(st, hz, 16); break; }
+    // the wedge: u from two more draws, ((u1 >>> 5)·2²⁶ + (u2 >>> 6)) / 2⁵³, as Rng.uniform
+    const a0 = a, b0 = b, c0 = c, d0 = d;
+    const u1 = <u32>(rotl<i32>(b * 5, 7) * 9);
+    t = b << 9; c ^= a; d ^= b; b ^= c; a ^= d; c ^= t; d = rotl<i32>(d, 11);
+    const u2 = <u32>(rotl<i32>(b * 5, 7) * 9);
+    t = b << 9; c ^= a; d ^= b; b ^= c; a ^= d; c ^= t; d = rotl<i32>(d, 11);
+    const u = (<f64>(u1 >>> 5) * 67108864 + <f64>(u2 >>> 6)) / 9007199254740992;
+    const f1 = load<f64>(fn + (iz << 3)), lhs = f1 + u * (load<f64>(fn + ((iz - 1) << 3)) - f1);
+    const e = expNeg(-0.5 * x * x);
+    if (lhs < e * (1 - guard)) { store<f64>(p, x); p += 8; i++; continue; }
+    if (lhs > e * (1 + guard)) continue; // rejected: a new draw for the same entry
+    a = a0; b = b0; c = c0; d = d0; // undecided here: JavaScript redraws u and decides
+    store<i32>(st, hz, 16);
+    break;
+  }
+  store<i32>(st, a, 0); store<i32>(st, b, 4); store<i32>(st, c, 8); store<i32>(st, d, 12);
+  return i;
+}

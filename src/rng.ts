@@ -7,6 +7,7 @@
  * sweep's cells get seeds that do not depend on the order in which they run.
  */
 import { Mat } from './mat.js';
+import { wasm64 } from './wasm64.js';
 
 function splitmix32(state: number): [number, number] {
   state = (state + 0x9e3779b9) | 0;
@@ -41,6 +42,20 @@ const KN = new Uint32Array(128), WN = new Float64Array(128), FN = new Float64Arr
   }
 })();
 const ZIG_R = 3.442619855899;
+/** Draws from which `fillNormal` uses the WebAssembly fast path (below, the call costs more than it saves). */
+const ZIG_WASM_MIN = 64;
+/** Draws per pass through the module's memory (512 KiB of float64). */
+const ZIG_CHUNK = 1 << 16;
+/** Byte offsets in the module's memory: state and hz at 0, KN, WN, the output chunk. */
+const ZIG_KN = 64, ZIG_WN = 576, ZIG_FN = 1600, ZIG_OUT = 4096;
+/**
+ * The relative margin by which the two sides of a wedge test must differ for WebAssembly to decide it
+ * (Math.exp and the module's exponential are each within 1 ulp of e^x; 1e-12 leaves a factor of 4500).
+ */
+const WEDGE_GUARD = 1e-12;
+let wedgeGuard = WEDGE_GUARD;
+/** For tests: a larger guard (∞: every wedge test goes to JavaScript) exercises the hand-back path; `undefined` restores the default. */
+export function setWedgeGuardForTests(guard?: number): void { wedgeGuard = guard ?? WEDGE_GUARD; }
 
 /**
  * Seeds. A seed is an integer in [0, 2⁵³ − 1] (`Number.MAX_SAFE_INTEGER`); anything else (negative,
@@ -103,11 +118,46 @@ export class Rng {
     }
   }
   /**
-   * Fill with standard normals: the numbers of `out.length` calls of `normal()`, bit for bit, with the
-   * generator's state held in locals and the ziggurat's fast path (about 99 % of draws) inlined; a
-   * draw that leaves the fast path stores the state back and finishes in `normalTail`.
+   * Fill with standard normals: the numbers of `out.length` calls of `normal()`, bit for bit. From
+   * `ZIG_WASM_MIN` draws on, the ziggurat runs in WebAssembly (`zigFill`, asm/kernels.ts) in chunks of
+   * the module's memory: the fast path (about 99 % of draws: the generator and a table look-up) and the
+   * wedge tests that an exponential decides whatever its last-ulp rounding; the few draws it cannot
+   * decide (the base layer's tail, which needs Math.log; a wedge test too close to call) finish here in
+   * `normalTail`. Elsewhere (no WebAssembly SIMD, kernels turned off, short fills) the same loop runs in
+   * JavaScript (`fillNormalJs`).
    */
   fillNormal(out: Float64Array): Float64Array {
+    const w = out.length >= ZIG_WASM_MIN ? wasm64() : null;
+    return w ? this.fillNormalWasm(w, out) : this.fillNormalJs(out);
+  }
+  private fillNormalWasm(w: NonNullable<ReturnType<typeof wasm64>>, out: Float64Array): Float64Array {
+    const total = out.length, chunk = total < ZIG_CHUNK ? total : ZIG_CHUNK;
+    w.reserve(ZIG_OUT + chunk * 8);
+    // the module's memory is scratch between calls (GEMM operands live there too): tables every call
+    const buf = w.memory.buffer, I = new Int32Array(buf, 0, 5), F = w.f64(), o = ZIG_OUT / 8;
+    new Uint32Array(buf, ZIG_KN, 128).set(KN);
+    F.set(WN, ZIG_WN / 8); F.set(FN, ZIG_FN / 8);
+    I[0] = this.a; I[1] = this.b; I[2] = this.c; I[3] = this.d;
+    for (let s = 0; s < total; s += chunk) {
+      const len = total - s < chunk ? total - s : chunk;
+      for (let i = 0; ; i++) {
+        i = w.zigFill(0, ZIG_KN, ZIG_WN, ZIG_FN, ZIG_OUT, i, len, wedgeGuard);
+        if (i === len) break;
+        // the draw at i left the fast path: the state after it and its hz are at 0 and 16
+        this.a = I[0]; this.b = I[1]; this.c = I[2]; this.d = I[3];
+        const hz = I[4];
+        let x = this.normalTail(hz, hz & 127);
+        if (x !== x) x = this.normal(); // rejected: the next draw starts over, as in normal()'s loop
+        F[o + i] = x;
+        I[0] = this.a; I[1] = this.b; I[2] = this.c; I[3] = this.d;
+      }
+      out.set(F.subarray(o, o + len), s);
+    }
+    this.a = I[0]; this.b = I[1]; this.c = I[2]; this.d = I[3];
+    return out;
+  }
+  /** `fillNormal` in JavaScript: the generator's state held in locals, the fast path inlined; a draw that leaves it stores the state back and finishes in `normalTail`. */
+  private fillNormalJs(out: Float64Array): Float64Array {
     let a = this.a, b = this.b, c = this.c, d = this.d;
     const n = out.length;
     for (let i = 0; i < n; i++) {

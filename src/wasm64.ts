@@ -52,6 +52,10 @@ export interface Wasm64 {
   /** The same tiles on operands read in place: A entry (4·it + r, q) at a + it·ats + r·ars + q·aps, B's 4 of index q in column tile jt at b + jt·bts + q·bps. */
   gemm64s(a: number, ars: number, aps: number, ats: number, b: number, bps: number, bts: number, c: number, it0: number, it1: number, nt: number, kc: number, ldc: number, sym: number, init: number): void;
   gemm64(a: number, b: number, c: number, it0: number, it1: number, nt: number, kc: number, ldc: number, sym: number, init: number): void;
+  /** `Rng.fillNormal`'s ziggurat (state at st, tables KN, WN, FN at kn, wn, fn, out[i0..n) at out, the wedge tests' relative guard); returns the entry it left to JavaScript, or n; see asm/kernels.ts. */
+  zigFill(st: number, kn: number, wn: number, fn: number, out: number, i0: number, n: number, guard: number): number;
+  /** The module's e^t for −700 ≤ t ≤ 0 (fdlibm's algorithm), which zigFill's wedge tests use. */
+  expneg(t: number): number;
 }
 
 export interface Wasm32 {
@@ -105,6 +109,7 @@ const as64 = (l: Loaded | null): Wasm64 | null => l && {
   f64: l.f64, f32: l.f32, reserve: l.reserve, memory: l.memory,
   gemm4x4: l.ex.gemm4x4 as Fn, llt8: l.ex.llt8 as Fn, rot: l.ex.rot as Fn, tred2: l.ex.tred2 as Fn, reflect: l.ex.reflect as Fn, cholcol: l.ex.cholcol as Fn,
   packA: l.ex.packA as Fn, packB: l.ex.packB as Fn, narrow: l.ex.narrow as Fn, gemm64s: l.ex.gemm64s as Fn, gemm64: l.ex[`gemm64_${MR64}x${NR64}`] as Fn,
+  zigFill: l.ex.zigFill as (...args: number[]) => number, expneg: l.ex.expneg as (t: number) => number,
 };
 const as32 = (l: Loaded | null): Wasm32 | null => l && {
   f64: l.f64, reserve: l.reserve, memory: l.memory, packA: l.ex.packA as Fn, packB: l.ex.packB as Fn,

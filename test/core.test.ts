@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng } from '../src/rng.js';
+import { Rng, setWedgeGuardForTests } from '../src/rng.js';
 import { diag, eye, matmul, matmulNT, matmulTN, slice, transpose } from '../src/mat.js';
 import { cholSolve, eigSym, invSPD, mm64, newtonSchulz, orthonormalRows, qr, svd, symPow } from '../src/linalg.js';
 import { activeBackend, initBackend } from '../src/backend.js';
 import { maxDiff } from './fixtures.js';
 import { haarOrthogonal } from '../src/data/covariance.js';
-import { wasm64 } from '../src/wasm64.js';
+import { setWasm64Enabled, wasm64 } from '../src/wasm64.js';
 
 test('same seed, same numbers; different seeds and forks differ', () => {
   const a = new Rng(42).normalMat(5, 7), b = new Rng(42).normalMat(5, 7), c = new Rng(43).normalMat(5, 7);
@@ -31,25 +31,58 @@ test('ziggurat normals have the N(0,1) moments and tail mass (10⁶ draws, 5 sta
   assert.ok(Math.abs(tail / n - p3) < 5 * Math.sqrt(p3 / n));
 });
 
-test('fillNormal gives exactly the numbers of repeated normal() calls, slow paths included, and leaves the same state', () => {
-  for (const seed of [1, 2 ** 40 + 3]) {
-    const n = 300_000, a = new Rng(seed), b = new Rng(seed);
-    const filled = a.fillNormal(new Float64Array(n));
-    let tails = 0, outer = 0;
-    for (let i = 0; i < n; i++) {
-      const x = b.normal();
-      if (!Object.is(x, filled[i])) assert.fail(`seed ${seed}: draw ${i} differs (${filled[i]} vs ${x})`);
-      if (Math.abs(x) > 3.442619855899) outer++; // beyond the base layer's edge r: only the iz = 0 tail gives these
-      if (Math.abs(x) > 2.5) tails++;
+test('fillNormal gives exactly the numbers of repeated normal() calls, slow paths included, and leaves the same state (WebAssembly and JavaScript paths)', () => {
+  assert.ok(wasm64(), 'WebAssembly SIMD is available here, so the WebAssembly path is the one tested first');
+  try {
+    // WebAssembly deciding the wedge tests, WebAssembly handing every wedge test back (guard ∞), JavaScript
+    for (const [useWasm, guard] of [[true, undefined], [true, Infinity], [false, undefined]] as const) {
+      setWasm64Enabled(useWasm); setWedgeGuardForTests(guard);
+      for (const seed of [1, 2 ** 40 + 3]) {
+        // 300 000 draws: five chunks of the module's memory (65 536 each), the last one partial
+        const n = 300_000, a = new Rng(seed), b = new Rng(seed);
+        const filled = a.fillNormal(new Float64Array(n));
+        let tails = 0, outer = 0;
+        for (let i = 0; i < n; i++) {
+          const x = b.normal();
+          if (!Object.is(x, filled[i])) assert.fail(`${useWasm ? `wasm, guard ${guard ?? 'default'}` : 'js'} seed ${seed}: draw ${i} differs (${filled[i]} vs ${x})`);
+          if (Math.abs(x) > 3.442619855899) outer++; // beyond the base layer's edge r: only the iz = 0 tail gives these
+          if (Math.abs(x) > 2.5) tails++; // most of these come from the wedge tests of the outer layers
+        }
+        assert.ok(outer > 50 && tails > 1000, `the draws exercise the slow paths (${outer} beyond r, ${tails} beyond 2.5)`);
+        assert.equal(a.nextU32(), b.nextU32());
+        assert.equal(a.uniform(), b.uniform());
+        // lengths 0 and 1, around the WebAssembly threshold (64) and a chunk, interleaved with single draws
+        assert.equal(a.fillNormal(new Float64Array(0)).length, 0);
+        assert.ok(Object.is(a.fillNormal(new Float64Array(1))[0], b.normal()));
+        assert.ok(Object.is(a.normal(), b.fillNormal(new Float64Array(1))[0]));
+        for (const len of [63, 64, 65, 65_535, 65_536, 65_537]) {
+          const f = a.fillNormal(new Float64Array(len));
+          for (let i = 0; i < len; i++) if (!Object.is(f[i], b.normal())) assert.fail(`${useWasm ? 'wasm' : 'js'} length ${len}: draw ${i} differs`);
+          // a product in between overwrites the module's memory, where fillNormal keeps its tables and state
+          matmul(new Rng(len).normalMat(64, 64), new Rng(len + 1).normalMat(64, 64));
+        }
+        assert.equal(a.nextU32(), b.nextU32());
+      }
     }
-    assert.ok(outer > 50 && tails > 1000, `the draws exercise the slow paths (${outer} beyond r, ${tails} beyond 2.5)`);
-    assert.equal(a.nextU32(), b.nextU32());
-    assert.equal(a.uniform(), b.uniform());
-    // lengths 0 and 1, and an interleaving with single draws
-    assert.equal(a.fillNormal(new Float64Array(0)).length, 0);
-    assert.ok(Object.is(a.fillNormal(new Float64Array(1))[0], b.normal()));
-    assert.ok(Object.is(a.normal(), b.fillNormal(new Float64Array(1))[0]));
+  } finally {
+    setWasm64Enabled(true); setWedgeGuardForTests();
   }
+});
+
+test("the module's exponential (fdlibm's algorithm) is within 2 ulp of Math.exp on [-700, 0], so a wedge test that differs by 1e-12 relative is decided alike", () => {
+  const w = wasm64();
+  assert.ok(w);
+  let worst = 0;
+  const r = new Rng(5);
+  const ts = [0, -0, -1e-300, -(2 ** -29), -(2 ** -27), -0.34657359027997264, -0.35, -1.0397, -1.04, -Math.LN2, -5.9, -700];
+  for (let i = 0; i < 200_000; i++) ts.push(-6 * r.uniform()); // the wedge tests' range: x²/2 ≤ r²/2 ≈ 5.93
+  for (let i = 0; i < 20_000; i++) ts.push(-700 * r.uniform());
+  for (const t of ts) {
+    const e = Math.exp(t), got = w.expneg(t);
+    worst = Math.max(worst, Math.abs(got - e) / e);
+  }
+  // each is within 1 ulp of e^t: 2 ulp of the larger is 2⁻⁵¹ relative at most
+  assert.ok(worst <= 2 ** -51, `largest relative difference ${worst}`);
 });
 
 test('uniforms and signs are balanced', () => {
