@@ -57,7 +57,8 @@ export function gemm4x4(a: usize, b: usize, c: usize, mt: u32, nt: u32, kc: u32,
  * of w lines (the line count padded to cp, a multiple of w, with zeros): panel t holds, for each q < kc,
  * the w entries (line t·w + r, index p0 + q), r < w. Entry (l, p) is the float64 at src + l·ls + p·ps
  * (bytes). With `narrow` ≠ 0 the panels hold float32 (rounded to nearest). Full panels take SIMD copies
- * where lines are adjacent (ls = 8) and 2×2 transposes where indices are (ps = 8, w = 4, float64).
+ * where lines are adjacent (ls = 8), 2×2 transposes where indices are (ps = 8, w = 4, float64), and
+ * narrowing 4×2 transposes where indices are (ps = 8, w a multiple of 4, float32).
  */
 function pack(src: usize, dst: usize, count: i32, w: i32, cp: i32, p0: i32, kc: i32, ls: usize, ps: usize, narrow: i32): void {
   const es: usize = narrow ? 4 : 8;
@@ -99,6 +100,28 @@ function pack(src: usize, dst: usize, count: i32, w: i32, cp: i32, p0: i32, kc: 
         store<f64>(dst, load<f64>(l2 + o), 16); store<f64>(dst, load<f64>(l3 + o), 24);
         dst += 32;
       }
+    } else if (l0 < full && ps == 8 && narrow && (w & 3) == 0) { // lines' entries adjacent, float32: 4×2 blocks narrowed and transposed
+      const stride = <usize>w * 4;
+      for (let r0 = 0; r0 < w; r0 += 4) {
+        const l0p = base + <usize>r0 * ls, l1 = l0p + ls, l2 = l1 + ls, l3 = l2 + ls;
+        let o = dst + <usize>r0 * 4, q = 0;
+        for (; q + 2 <= kc; q += 2) {
+          const e = <usize>q * 8;
+          // d_r = (line r at q, at q + 1, 0, 0) in float32, rounded to nearest as one entry at a time
+          const d0 = f32x4.demote_f64x2_zero(v128.load(l0p + e)), d1 = f32x4.demote_f64x2_zero(v128.load(l1 + e));
+          const d2 = f32x4.demote_f64x2_zero(v128.load(l2 + e)), d3 = f32x4.demote_f64x2_zero(v128.load(l3 + e));
+          const a = v128.shuffle<f32>(d0, d1, 0, 4, 1, 5), b = v128.shuffle<f32>(d2, d3, 0, 4, 1, 5);
+          v128.store(o, v128.shuffle<f32>(a, b, 0, 1, 4, 5));
+          v128.store(o + stride, v128.shuffle<f32>(a, b, 2, 3, 6, 7));
+          o += 2 * stride;
+        }
+        if (q < kc) {
+          const e = <usize>q * 8;
+          store<f32>(o, <f32>load<f64>(l0p + e)); store<f32>(o, <f32>load<f64>(l1 + e), 4);
+          store<f32>(o, <f32>load<f64>(l2 + e), 8); store<f32>(o, <f32>load<f64>(l3 + e), 12);
+        }
+      }
+      dst += <usize>kc * stride;
     } else if (l0 < full) { // strided in both: one entry at a time, no bounds test
       for (let q = 0; q < kc; q++) {
         const s = base + <usize>q * ps;
