@@ -217,6 +217,9 @@ export async function runNotebook(path: string, o: RunOptions = {}): Promise<Run
     const previous = existsSync(out) ? readNotebook(out) : nb;
     pngsKept = keepCommittedImages(done, previous);
   } else {
+    // With Chromium: unchanged figures keep their committed PNG too (`keepCommittedImages`), and only new
+    // or changed ones are drawn.
+    if (existsSync(out)) pngsKept = keepCommittedImages(done, readNotebook(out));
     const own = !o.renderer;
     const renderer = o.renderer ?? await PlotRenderer.start();
     try {
@@ -360,7 +363,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     for (const f of files) {
       const r = await runNotebook(f, { overrides, profile, out, timeoutS, renderer, log: (s) => process.stderr.write(`${s}\n`) });
-      const png = renderer ? `${r.plots} plots` : `${r.pngsKept} committed PNGs kept`;
+      const png = renderer ? `${r.plots + r.pngsKept} plots (${r.plots} drawn, ${r.pngsKept} committed PNGs kept)` : `${r.pngsKept} committed PNGs kept`;
       log(`${relative(ROOT, f)}: ${r.cells} code cells, ${png}, ${(r.ms / 1000).toFixed(1)} s -> ${shown(r.out)}`);
     }
   } finally {

@@ -64,7 +64,7 @@ async function main(argv: string[]): Promise<number> {
       try {
         const r = await runNotebook(f, { renderer, profile, log: (s) => process.stderr.write(`${s}\n`) });
         outcomes.push({ notebook: label, ok: true, seconds: r.ms / 1000, claims: parseClaims(printedText(readNotebook(r.out))) });
-        console.log(`${label}: executed in ${(r.ms / 1000).toFixed(1)} s${renderer ? '' : ` (${r.pngsKept} committed PNGs kept)`}`);
+        console.log(`${label}: executed in ${(r.ms / 1000).toFixed(1)} s (${renderer ? `${r.plots} plots drawn, ` : ''}${r.pngsKept} committed PNGs kept)`);
       } catch (e) {
         const msg = (e as Error).message ?? String(e);
         const written = e instanceof RunError ? e.written : undefined;

@@ -74,3 +74,25 @@ test('without Chromium a run keeps the committed PNG of every unchanged figure, 
     assert.equal(typeof o.data['text/plain'], 'string');
   }
 });
+
+test('with Chromium a run draws only the new or changed figures: unchanged ones keep the committed PNG whatever the Chromium build', async () => {
+  const { readNotebook, PLOTLY_MIME } = await import('../../tools/lib/ipynb.js');
+  const { keepCommittedImages, addStaticImages } = await import('../../tools/lib/static-plots.js');
+  const { join } = await import('node:path');
+  const { ROOT } = await import('../../tools/lib/jupyter.js');
+  const committed = readNotebook(join(ROOT, 'notebooks', '00-platform-demo.ipynb'));
+  const fresh = structuredClone(committed);
+  const freshPlots = fresh.cells.flatMap((c) => (c.cell_type === 'code' ? c.outputs : []))
+    .filter((o) => (o.output_type === 'display_data' || o.output_type === 'execute_result') && PLOTLY_MIME in o.data) as { data: Record<string, unknown> }[];
+  const old = freshPlots.map((o) => o.data['image/png']);
+  for (const o of freshPlots) delete o.data['image/png'];
+  (freshPlots[0]!.data[PLOTLY_MIME] as { layout: Record<string, unknown> }).layout.title = { text: 'changed' };
+  const drawn: unknown[] = [];
+  // a renderer standing in for Chromium: it records what it is asked to draw
+  const renderer = { png: async (fig: unknown) => { drawn.push(fig); return 'DRAWN'; } } as unknown as Parameters<typeof addStaticImages>[1];
+  assert.equal(keepCommittedImages(fresh, committed), freshPlots.length - 1);
+  assert.equal(await addStaticImages(fresh, renderer), 1);
+  assert.equal(drawn.length, 1);
+  assert.equal(freshPlots[0]!.data['image/png'], 'DRAWN');
+  for (let i = 1; i < freshPlots.length; i++) assert.equal(freshPlots[i]!.data['image/png'], old[i]);
+});

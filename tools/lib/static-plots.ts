@@ -64,9 +64,12 @@ function plotOutputs(nb: Notebook): (Output & { data: Record<string, unknown> })
 
 export function countPlots(nb: Notebook): number { return plotOutputs(nb).length; }
 
-/** Add `image/png` to every plotly output of the notebook (in place); returns the number of figures. */
+/**
+ * Add `image/png` to every plotly output of the notebook (in place) that has none yet (all of them, or
+ * those `keepCommittedImages` left without one: new or changed figures); returns the number drawn.
+ */
 export async function addStaticImages(nb: Notebook, renderer: PlotRenderer): Promise<number> {
-  const outs = plotOutputs(nb);
+  const outs = plotOutputs(nb).filter((o) => typeof o.data['image/png'] !== 'string');
   for (const o of outs) {
     o.data['image/png'] = await renderer.png(o.data[PLOTLY_MIME] as Fig);
     if (o.data['text/plain'] === undefined) o.data['text/plain'] = describeFigure(o.data[PLOTLY_MIME] as Figure);
@@ -75,8 +78,12 @@ export async function addStaticImages(nb: Notebook, renderer: PlotRenderer): Pro
 }
 
 /**
- * Without Chromium: give every plotly output of `nb` the PNG that `previous` (the committed notebook)
- * holds for the same figure (same plotly JSON), so a run never strips the PNGs of a tracked notebook.
+ * Give every plotly output of `nb` the PNG that `previous` (the committed notebook) holds for the same
+ * figure (same plotly JSON). Without Chromium, so that a run never strips the PNGs of a tracked notebook;
+ * with it, before `addStaticImages` draws the rest, because the same figure is not drawn into the same bytes
+ * on every machine (2026-12-02: Debian's chromium 156.0.8078.114 drew every committed figure, unchanged
+ * plotly JSON, into other PNG bytes), and a run that changes no number must leave the committed
+ * notebooks as they are.
  * Returns the number of PNGs kept; a figure that changed gets none (and its `text/plain` only).
  */
 export function keepCommittedImages(nb: Notebook, previous: Notebook): number {
