@@ -42,7 +42,7 @@ const KN = new Uint32Array(128), WN = new Float64Array(128), FN = new Float64Arr
   }
 })();
 const ZIG_R = 3.442619855899;
-/** Draws from which `fillNormal` uses the WebAssembly fast path (below, the call costs more than it saves). */
+/** Draws from which `fillNormal` runs in WebAssembly (below, the call costs more than it saves). */
 const ZIG_WASM_MIN = 64;
 /** Draws per pass through the module's memory (512 KiB of float64). */
 const ZIG_CHUNK = 1 << 16;
@@ -143,7 +143,7 @@ export class Rng {
       for (let i = 0; ; i++) {
         i = w.zigFill(0, ZIG_KN, ZIG_WN, ZIG_FN, ZIG_OUT, i, len, wedgeGuard);
         if (i === len) break;
-        // the draw at i left the fast path: the state after it and its hz are at 0 and 16
+        // the draw at i was handed back: the state after its hz (before any uniform) and hz are at 0 and 16
         this.a = I[0]; this.b = I[1]; this.c = I[2]; this.d = I[3];
         const hz = I[4];
         let x = this.normalTail(hz, hz & 127);
