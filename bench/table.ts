@@ -9,12 +9,13 @@
  * with its range across runs, and the sweep ratio of each run.
  */
 import { readFileSync } from 'node:fs';
+import { stats } from './summary.js';
 
 const f = (x: number | null | undefined, d = 2) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(d) : x.toPrecision(d + 1));
 const files = process.argv.slice(2);
 if (files.length > 1) {
   const runs = files.map((p) => JSON.parse(readFileSync(p, 'utf8')));
-  const median = (xs: number[]) => { const v = [...xs].sort((a, b) => a - b), h = v.length >> 1; return v.length % 2 ? v[h] : 0.5 * (v[h - 1] + v[h]); };
+  const median = (xs: number[]) => stats(xs).medianMs;
   const cell = (xs: (number | null | undefined)[]) => {
     const v = xs.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
     return v.length ? `${f(median(v))} (${f(Math.min(...v))}–${f(Math.max(...v))})` : '—';

@@ -57,8 +57,9 @@ export function cholesky(a: Mat): Mat {
  * Row stride, in doubles, of an n-wide matrix in the WebAssembly module's memory: n rounded up to
  * `multiple` (the kernel's alignment), plus 8 when that is a multiple of 32. A stride of a multiple of
  * 256 bytes puts entry k of every row in the same cache sets, and the kernels that walk down columns
- * (cholcol, rot) then miss on every row: measured at n = 1024, eigSym 1.29 → 0.78 s and cholesky
- * 118–125 → 64–66 ms with the padding. Layout only: the results are the same bits.
+ * (cholcol, rot) then miss on every row: measured at n = 1024 (2026-12-02, one core, without → with the
+ * padding, two alternated runs), eigSym 1.14–1.22 → 0.69–0.80 s and cholesky 118–126 → 65–70 ms. Layout
+ * only: the results are the same bits.
  */
 function rowStride(n: number, multiple: number): number {
   const ld = Math.ceil(n / multiple) * multiple;

@@ -7,7 +7,7 @@
  * sweep's cells get seeds that do not depend on the order in which they run.
  */
 import { Mat } from './mat.js';
-import { wasm64 } from './wasm64.js';
+import { wasm64, type Wasm64 } from './wasm64.js';
 
 function splitmix32(state: number): [number, number] {
   state = (state + 0x9e3779b9) | 0;
@@ -130,7 +130,7 @@ export class Rng {
     const w = out.length >= ZIG_WASM_MIN ? wasm64() : null;
     return w ? this.fillNormalWasm(w, out) : this.fillNormalJs(out);
   }
-  private fillNormalWasm(w: NonNullable<ReturnType<typeof wasm64>>, out: Float64Array): Float64Array {
+  private fillNormalWasm(w: Wasm64, out: Float64Array): Float64Array {
     const total = out.length, chunk = total < ZIG_CHUNK ? total : ZIG_CHUNK;
     w.reserve(ZIG_OUT + chunk * 8);
     // the module's memory is scratch between calls (GEMM operands live there too): tables every call

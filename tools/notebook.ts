@@ -211,15 +211,11 @@ export async function runNotebook(path: string, o: RunOptions = {}): Promise<Run
     throw new RunError(`${head}${body}\nThe notebook executed up to and including that cell: ${shown(written)}\nRun log: ${shown(logFile)}`, written, f);
   }
 
-  let plots = 0, pngsKept = 0;
-  if (o.renderer === null) {
-    // No Chromium: keep the PNGs of the notebook being replaced wherever its figure is unchanged.
-    const previous = existsSync(out) ? readNotebook(out) : nb;
-    pngsKept = keepCommittedImages(done, previous);
-  } else {
-    // With Chromium: unchanged figures keep their committed PNG too (`keepCommittedImages`), and only new
-    // or changed ones are drawn.
-    if (existsSync(out)) pngsKept = keepCommittedImages(done, readNotebook(out));
+  // Every unchanged figure keeps the PNG of the notebook being replaced (or of the source notebook);
+  // with Chromium, the new and changed ones are then drawn.
+  let plots = 0;
+  const pngsKept = keepCommittedImages(done, existsSync(out) ? readNotebook(out) : nb);
+  if (o.renderer !== null) {
     const own = !o.renderer;
     const renderer = o.renderer ?? await PlotRenderer.start();
     try {

@@ -17,6 +17,7 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { stats } from '../bench/summary.js';
 
 type Workloads = Record<string, [op: () => void, reps: number]>;
 
@@ -64,9 +65,11 @@ const roots = args.filter((a) => !a.startsWith('--'));
 if (roots.length !== 2) throw new RangeError('pair-ab: give two checkout directories, A (before) and B (after)');
 const opt = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const rounds = Number(opt('rounds') ?? 15), only = opt('only')?.split(',');
+// one directory twice would load one module graph (the import cache), so both sides would be the same code
+if (resolve(roots[0]) === resolve(roots[1])) throw new RangeError('pair-ab: A and B must be two different checkouts');
 if (!(Number.isInteger(rounds) && rounds >= 3)) throw new RangeError(`pair-ab: --rounds must be an integer >= 3, got ${opt('rounds')}`);
 const [wa, wb] = [await load(roots[0]), await load(roots[1])];
-const med = (x: number[]) => { const y = [...x].sort((u, v) => u - v); return y[y.length >> 1]; };
+const med = (x: number[]) => stats(x).medianMs;
 const rows: Record<string, { aMs: number; bMs: number; ratio: number; q1: number; q3: number; rounds: number }> = {};
 for (const key of Object.keys(wa)) {
   if (only && !only.some((o) => key.includes(o))) continue;

@@ -47,18 +47,21 @@ test('Chromium is looked for at CHROMIUM_PATH, Debian/Ubuntu paths, the macOS ap
   assert.equal(chromiumPath({ CHROMIUM_PATH: '/nonexistent/chrome' }, 'linux'), undefined, 'a CHROMIUM_PATH that does not exist is not replaced by a guess');
 });
 
-test('without Chromium a run keeps the committed PNG of every unchanged figure, and only of those', async () => {
+/** The committed notebook 00 and a copy of it, with the plot outputs of the copy (`plotOutputs`). */
+async function committedAndCopy() {
   const { readNotebook, PLOTLY_MIME } = await import('../../tools/lib/ipynb.js');
-  const { keepCommittedImages, countPlots } = await import('../../tools/lib/static-plots.js');
+  const sp = await import('../../tools/lib/static-plots.js');
   const { join } = await import('node:path');
   const { ROOT } = await import('../../tools/lib/jupyter.js');
   const committed = readNotebook(join(ROOT, 'notebooks', '00-platform-demo.ipynb'));
-  const plots = () => committed.cells.flatMap((c) => (c.cell_type === 'code' ? c.outputs : []))
-    .filter((o) => (o.output_type === 'display_data' || o.output_type === 'execute_result') && PLOTLY_MIME in o.data) as { data: Record<string, unknown> }[];
-  assert.ok(countPlots(committed) >= 2);
   const fresh = structuredClone(committed);
-  const freshPlots = fresh.cells.flatMap((c) => (c.cell_type === 'code' ? c.outputs : []))
-    .filter((o) => (o.output_type === 'display_data' || o.output_type === 'execute_result') && PLOTLY_MIME in o.data) as { data: Record<string, unknown> }[];
+  return { PLOTLY_MIME, sp, committed, fresh, freshPlots: sp.plotOutputs(fresh) };
+}
+
+test('without Chromium a run keeps the committed PNG of every unchanged figure, and only of those', async () => {
+  const { PLOTLY_MIME, sp: { keepCommittedImages, countPlots, plotOutputs }, committed, fresh, freshPlots } = await committedAndCopy();
+  const plots = () => plotOutputs(committed);
+  assert.ok(countPlots(committed) >= 2);
   for (const o of freshPlots) {
     delete o.data['image/png']; delete o.data['text/plain'];
     // As the kernel sends it: keys in insertion order, not the sorted order of the file.
@@ -76,14 +79,7 @@ test('without Chromium a run keeps the committed PNG of every unchanged figure, 
 });
 
 test('with Chromium a run draws only the new or changed figures: unchanged ones keep the committed PNG whatever the Chromium build', async () => {
-  const { readNotebook, PLOTLY_MIME } = await import('../../tools/lib/ipynb.js');
-  const { keepCommittedImages, addStaticImages } = await import('../../tools/lib/static-plots.js');
-  const { join } = await import('node:path');
-  const { ROOT } = await import('../../tools/lib/jupyter.js');
-  const committed = readNotebook(join(ROOT, 'notebooks', '00-platform-demo.ipynb'));
-  const fresh = structuredClone(committed);
-  const freshPlots = fresh.cells.flatMap((c) => (c.cell_type === 'code' ? c.outputs : []))
-    .filter((o) => (o.output_type === 'display_data' || o.output_type === 'execute_result') && PLOTLY_MIME in o.data) as { data: Record<string, unknown> }[];
+  const { PLOTLY_MIME, sp: { keepCommittedImages, addStaticImages }, committed, fresh, freshPlots } = await committedAndCopy();
   const old = freshPlots.map((o) => o.data['image/png']);
   for (const o of freshPlots) delete o.data['image/png'];
   (freshPlots[0]!.data[PLOTLY_MIME] as { layout: Record<string, unknown> }).layout.title = { text: 'changed' };

@@ -51,7 +51,8 @@ export class PlotRenderer {
   async close(): Promise<void> { await this.chrome.close(); }
 }
 
-function plotOutputs(nb: Notebook): (Output & { data: Record<string, unknown> })[] {
+/** The outputs of the notebook's code cells that carry a plotly figure, in order. */
+export function plotOutputs(nb: Notebook): (Output & { data: Record<string, unknown> })[] {
   const out: (Output & { data: Record<string, unknown> })[] = [];
   for (const c of nb.cells) {
     if (c.cell_type !== 'code') continue;
