@@ -161,7 +161,8 @@ export function packedGemm(
 /**
  * Slots of a GEMM plan (`packRange`, `gemmRows`, `splitRows`): a Float64Array of integers that a kernel
  * thread reads from shared memory. KIND 0 float64, 1 float32 core, 2 float32 relaxed; PHASE 0 packing,
- * 1 multiplying; DA/DB operand read in place; A, B, PA, PB, C byte addresses of the operands, their
+ * 1 multiplying, 2 QL rotations (`rotateSweeps`: A = V, B = the rotations, PA = the sweeps, M = their
+ * count, N = ld); DA/DB operand read in place; A, B, PA, PB, C byte addresses of the operands, their
  * panels and C; MP, NP padded sizes; NT column tiles; KCB inner-index block; ES element bytes; LDC C's row
  * stride; MB row tiles per block of C; SYM symmetric; RSA … CSB byte strides.
  */
@@ -239,6 +240,29 @@ export function splitRows(plan: Float64Array, mt: number, parts: number): number
   }
   b.push(mt);
   return b;
+}
+
+/**
+ * The recorded QL sweeps of `eigSym` (`rotSweeps` in asm/kernels.ts: nsw sweeps at sw, their rotations
+ * at coef, byte addresses) applied to all of V (at v, row stride ld doubles, ld even). With kernel
+ * threads and at least `PAR_MIN_WORK` rotation-column pairs, V's columns are split between the threads
+ * in multiples of 16 (the kernel's strip): each column gets the same operations in the same order
+ * whichever thread runs it, so the result is the same bit for bit.
+ */
+export function rotateSweeps(w: Wasm64, v: number, coef: number, sw: number, nsw: number, rotations: number, ld: number): void {
+  const vecs = ld >> 1, threads = gemmThreads;
+  if (threads && threads.memory === w.memory && rotations * ld >= PAR_MIN_WORK && vecs >= 8) {
+    const plan = PLAN, bounds = [0];
+    plan[P.KIND] = 0; plan[P.PHASE] = 2; plan[P.A] = v; plan[P.B] = coef; plan[P.PA] = sw; plan[P.M] = nsw; plan[P.N] = ld;
+    for (let i = 1; i < threads.count; i++) bounds.push(Math.min(vecs, 8 * Math.round((vecs * i) / threads.count / 8)));
+    bounds.push(vecs);
+    threads.run(plan, bounds, () => rotSweepsRange(w, plan, bounds[0], bounds[1]));
+  } else w.rotSweeps(v, coef, sw, nsw, ld, 0, vecs);
+}
+
+/** A kernel thread's share of `rotateSweeps` (plan PHASE 2): the column vectors v0 ≤ q < v1. */
+export function rotSweepsRange(w: Wasm64, plan: Float64Array, v0: number, v1: number): void {
+  if (v1 > v0) w.rotSweeps(plan[P.A], plan[P.B], plan[P.PA], plan[P.M], plan[P.N], v0, v1);
 }
 
 /**

@@ -9,7 +9,7 @@
  */
 import { Matrix, SingularValueDecomposition } from 'ml-matrix';
 import { Mat, transpose, symmetrize, eye } from './mat.js';
-import { matmulF64, transposeF64 } from './kernels.js';
+import { matmulF64, rotateSweeps, transposeF64 } from './kernels.js';
 import { wasm64 } from './wasm64.js';
 
 /** Float64 product regardless of the active engine. */
@@ -57,9 +57,10 @@ export function cholesky(a: Mat): Mat {
  * Row stride, in doubles, of an n-wide matrix in the WebAssembly module's memory: n rounded up to
  * `multiple` (the kernel's alignment), plus 8 when that is a multiple of 32. A stride of a multiple of
  * 256 bytes puts entry k of every row in the same cache sets, and the kernels that walk down columns
- * (cholcol, rot) then miss on every row: measured at n = 1024 (2026-12-02, one core, without → with the
- * padding, two alternated runs), eigSym 1.14–1.22 → 0.69–0.80 s and cholesky 118–126 → 65–70 ms. Layout
- * only: the results are the same bits.
+ * (cholcol, QL's rotations) then miss on every row: measured at n = 1024 (2026-12-02, one core, without
+ * → with the padding, two alternated runs), cholesky 118–126 → 65–70 ms, and eigSym 1.14–1.22 → 0.69–0.80 s
+ * with the per-sweep rotation kernel, 0.98–1.09 → 0.82–0.95 s with `rotSweeps`. Layout only: the
+ * results are the same bits.
  */
 function rowStride(n: number, multiple: number): number {
   const ld = Math.ceil(n / multiple) * multiple;
@@ -247,8 +248,10 @@ export interface SymEig { values: Float64Array; vectors: Mat } // ascending valu
  * Householder tridiagonalisation and implicit QL (the JAMA `tred2`/`tql2` of `ml-matrix` 6.15, operation
  * for operation, so the results are bit-for-bit ml-matrix's) on one flat Float64Array holding Vᵀ, so
  * the hot loops of both phases scan contiguous memory. With WebAssembly (n ≥ 16), tridiagonalisation
- * runs in the `tred2` kernel of asm/kernels.ts and QL's rotations in its `rot` kernel: the same
- * operations in the same order, in f64x2 lanes.
+ * runs in the `tred2` kernel of asm/kernels.ts, QL's iteration in its `ql` kernel, which records each
+ * sweep's rotations (they depend only on the tridiagonal matrix), and the recorded rotations are applied
+ * to V afterwards by `rotSweeps` (`rotateSweeps`: split by columns between the kernel threads when they
+ * run): the same operations in the same order, in f64x2 lanes.
  */
 export function eigSym(a: Mat): SymEig {
   const n = square(a, 'eigSym');
@@ -258,11 +261,13 @@ export function eigSym(a: Mat): SymEig {
   // module's memory with an even row stride (16-byte aligned rows, `rowStride`) so QL's rotations run in f64x2.
   const w = n >= 16 ? wasm64() : null;
   const ld = w ? rowStride(n, 2) : n;
-  let V: Float64Array, d: Float64Array, e: Float64Array, rot: Rotations | null = null;
+  let V: Float64Array, d: Float64Array, e: Float64Array;
   if (w) {
-    // Doubles: V, then cs, sn, d, e and two scratch vectors of ld each (rows stay 16-byte aligned).
-    const csOff = ld * n, snOff = csOff + ld, dOff = snOff + ld, eOff = dOff + ld, xOff = eOff + ld, gOff = xOff + ld;
-    w.reserve((gOff + ld) * 8);
+    // Doubles: V, then d, e and two scratch vectors of ld each (rows stay 16-byte aligned), QL's state
+    // (8), then the record of its sweeps (two i32 each) and their rotations (c, s): room for `cap`.
+    const dOff = ld * n, eOff = dOff + ld, xOff = eOff + ld, gOff = xOff + ld, stOff = gOff + ld, swOff = stOff + 8;
+    const cap = Math.max(n, Math.min(4 * n * n, rotationsMax)), coefOff = swOff + cap;
+    w.reserve((coefOff + 2 * cap) * 8);
     const M = w.f64();
     V = M.subarray(0, ld * n);
     V.fill(0);
@@ -270,14 +275,21 @@ export function eigSym(a: Mat): SymEig {
     d = M.subarray(dOff, dOff + n);
     e = M.subarray(eOff, eOff + n);
     w.tred2(0, dOff * 8, eOff * 8, xOff * 8, gOff * 8, n, ld);
-    rot = { cs: M.subarray(csOff, csOff + n), sn: M.subarray(snOff, snOff + n), apply: (l, m) => w.rot(0, csOff * 8, snOff * 8, l, m, ld) };
+    for (let i = 1; i < n; i++) e[i - 1] = e[i];
+    e[n - 1] = 0;
+    M.fill(0, stOff, stOff + 8);
+    do {
+      const sweeps = w.ql(dOff * 8, eOff * 8, n, coefOff * 8, swOff * 8, cap, stOff * 8);
+      if (sweeps) rotateSweeps(w, 0, coefOff * 8, swOff * 8, sweeps, M[stOff + 5], ld);
+    } while (M[stOff] < n);
   } else {
     V = sym;
     d = new Float64Array(n);
     e = new Float64Array(n);
     tred2(n, ld, e, d, V);
+    tql2(n, ld, e, d, V);
   }
-  tql2(n, ld, e, d, V, rot);
+  sortEig(n, ld, d, V);
   const order = Array.from(d, (_, i) => i).sort((i, j) => d[i] - d[j]);
   const out = new Mat(n, n), values = new Float64Array(n), o = out.data;
   for (let dst = 0; dst < n; dst++) {
@@ -288,8 +300,11 @@ export function eigSym(a: Mat): SymEig {
   return { values, vectors: out };
 }
 
-/** Where a QL sweep's rotation coefficients go, and the kernel that applies them to V. */
-interface Rotations { cs: Float64Array; sn: Float64Array; apply(l: number, m: number): void }
+/** Most QL rotations recorded before they are applied to V (16 bytes each: 16 MiB). */
+const ROTATIONS_MAX = 1 << 20;
+let rotationsMax = ROTATIONS_MAX;
+/** For tests: record at most max(n, `max`) QL rotations before applying them, so that the record fills and QL resumes; no argument restores the default. */
+export function setRotationRecordForTests(max = ROTATIONS_MAX): void { rotationsMax = max; }
 
 /** ml-matrix 6.15's `hypotenuse`: √(a² + b²) without overflow, the same operations. */
 function hypot(a: number, b: number): number {
@@ -449,7 +464,7 @@ function tred2(n: number, ld: number, e: Float64Array, d: Float64Array, V: Float
  * `rot`, each sweep's rotations are recorded and applied by the WebAssembly kernel after the sweep
  * (rows i, i+1 for i = m−1 … l, the same order), else applied as they are computed.
  */
-function tql2(n: number, ld: number, e: Float64Array, d: Float64Array, V: Float64Array, rot: Rotations | null): void {
+function tql2(n: number, ld: number, e: Float64Array, d: Float64Array, V: Float64Array): void {
   let g: number, h: number, p: number, r: number, dl1: number, c: number, c2: number, c3: number;
   let el1: number, s: number, s2: number;
   for (let i = 1; i < n; i++) e[i - 1] = e[i];
@@ -494,7 +509,6 @@ function tql2(n: number, ld: number, e: Float64Array, d: Float64Array, V: Float6
           c = p / r;
           p = c * d[i] - s * g;
           d[i + 1] = h + s * (c * g + s * d[i]);
-          if (rot) { rot.cs[i] = c; rot.sn[i] = s; continue; }
           const ri = i * ld, ri1 = ri + ld;
           for (let k = 0; k < n; k++) {
             const hk = V[ri1 + k], vk = V[ri + k];
@@ -502,7 +516,6 @@ function tql2(n: number, ld: number, e: Float64Array, d: Float64Array, V: Float6
             V[ri + k] = c * vk - s * hk;
           }
         }
-        if (rot) rot.apply(l, m);
         p = (-s * s2 * c3 * el1 * e[l]) / dl1;
         e[l] = s * p;
         d[l] = c * p;
@@ -511,6 +524,11 @@ function tql2(n: number, ld: number, e: Float64Array, d: Float64Array, V: Float6
     d[l] = d[l] + f;
     e[l] = 0;
   }
+}
+
+/** tql2's last step: eigenvalues ascending by selection, V's rows (its eigenvectors) swapped with them. */
+function sortEig(n: number, ld: number, d: Float64Array, V: Float64Array): void {
+  let p: number;
   for (let i = 0; i < n - 1; i++) {
     let k = i;
     p = d[i];

@@ -36,7 +36,10 @@ export interface Wasm64 {
   reserve(bytes: number): void;
   gemm4x4(a: number, b: number, c: number, mt: number, nt: number, kc: number, ldc: number, sym: number): void;
   llt8(l: number, u: number, panels: number, np: number, n: number): void;
-  rot(v: number, cs: number, sn: number, l: number, m: number, ld: number): void;
+  /** tql2's implicit-QL iteration on (d, e), its rotations recorded (at most cap) for rotSweeps, resumable from st; see asm/kernels.ts. */
+  ql(d: number, e: number, n: number, coef: number, sw: number, cap: number, st: number): number;
+  /** Recorded QL sweeps (i32 pairs l, m at sw; their (c, s) pairs at coef) applied to the column vectors [v0, v1) of V; see asm/kernels.ts. */
+  rotSweeps(v: number, coef: number, sw: number, nsw: number, ld: number, v0: number, v1: number): void;
   /** JAMA tred2 on V at v (row stride ld doubles), d, e and two scratch vectors (byte offsets); see asm/kernels.ts. */
   tred2(v: number, d: number, e: number, x: number, g: number, n: number, ld: number): void;
   /** One Householder reflection of `qr` on X at x (m×n), vector v, vn (0: Q's accumulation), scratch s (byte offsets); see asm/kernels.ts. */
@@ -107,7 +110,7 @@ let enabled = true;
 
 const as64 = (l: Loaded | null): Wasm64 | null => l && {
   f64: l.f64, f32: l.f32, reserve: l.reserve, memory: l.memory,
-  gemm4x4: l.ex.gemm4x4 as Fn, llt8: l.ex.llt8 as Fn, rot: l.ex.rot as Fn, tred2: l.ex.tred2 as Fn, reflect: l.ex.reflect as Fn, cholcol: l.ex.cholcol as Fn,
+  gemm4x4: l.ex.gemm4x4 as Fn, llt8: l.ex.llt8 as Fn, ql: l.ex.ql as (...args: number[]) => number, rotSweeps: l.ex.rotSweeps as Fn, tred2: l.ex.tred2 as Fn, reflect: l.ex.reflect as Fn, cholcol: l.ex.cholcol as Fn,
   packA: l.ex.packA as Fn, packB: l.ex.packB as Fn, narrow: l.ex.narrow as Fn, gemm64s: l.ex.gemm64s as Fn, gemm64: l.ex[`gemm64_${MR64}x${NR64}`] as Fn,
   zigFill: l.ex.zigFill as (...args: number[]) => number, expneg: l.ex.expneg as (t: number) => number,
 };

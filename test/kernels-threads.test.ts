@@ -6,13 +6,16 @@
  * 2-core machine still exercises uneven splits), float64 against `matmulJs` (the textbook loop's
  * order) and float32 (core and, where the runtime has it, relaxed SIMD) against the one-thread kernel,
  * on odd sizes, every transpose combination, sizes not a multiple of the tile or the panel depth, the
- * operands read in place, and the symmetric path (whose rows are split by work, not by count).
+ * operands read in place, and the symmetric path (whose rows are split by work, not by count); and
+ * eigSym, whose QL rotations are applied to ranges of V's columns in the threads.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { gemmThreadsInstalled, matmulF64, matmulJs, P, PAR_MIN_WORK, PLAN_LENGTH, setGemmThreads, splitRows } from '../src/kernels.js';
 import { matmulF32 } from '../src/kernels32.js';
 import { relaxedSimdAvailable, setRelaxedSimd } from '../src/wasm64.js';
+import { eigSym, setRotationRecordForTests } from '../src/linalg.js';
+import { symmetrize } from '../src/mat.js';
 import { Rng } from '../src/rng.js';
 import { kernelThreadCount, startKernelThreads, stopKernelThreads } from '../src/node/threads.js';
 import { EngineError, threadsFromEnv } from '../src/node/backend.js';
@@ -82,6 +85,31 @@ test('kernel threads: float32 products (core and relaxed SIMD) are bit-for-bit t
     par.forEach((c, i) => assert.equal(firstDiff(c, one[i]), -1, `float32 (${relaxed ? 'relaxed' : 'core'}) product ${i} differs at entry ${firstDiff(c, one[i])}`));
   }
   setRelaxedSimd(true);
+});
+
+test('kernel threads: eigSym with its QL rotations split between 2 and 3 threads is bit-for-bit the one-thread eigSym', async () => {
+  // rotateSweeps gives each thread a range of V's columns (strips of eight); the record limit of 1 makes
+  // QL stop and resume before most sweeps, so every eigendecomposition hands many records to the threads.
+  const sizes = [16, 33, 70, 200];
+  const run = () => {
+    const rng = new Rng(13), out: Float64Array[] = [];
+    for (const limit of [undefined, 1]) {
+      setRotationRecordForTests(limit);
+      for (const n of sizes) { const e = eigSym(symmetrize(rng.normalMat(n, n))); out.push(e.values, e.vectors.data); }
+    }
+    setRotationRecordForTests();
+    return out;
+  };
+  for (const count of [2, 3]) {
+    assert.equal(await startKernelThreads(count), count);
+    const threads = gemmThreadsInstalled()!;
+    setGemmThreads(threads, 0); // split every record, however small
+    const par = run();
+    setGemmThreads(null);
+    const one = run();
+    setGemmThreads(threads, minWork0);
+    par.forEach((x, i) => assert.equal(firstDiff(x, one[i]), -1, `eigSym ${i >> 1} (${i % 2 ? 'vectors' : 'values'}) with ${count} threads differs at entry ${firstDiff(x, one[i])}`));
+  }
 });
 
 test('kernel threads: non-finite entries propagate as in one thread', async () => {

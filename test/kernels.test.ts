@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { Mat, symmetrize } from '../src/mat.js';
 import { matmulF64 } from '../src/kernels.js';
-import { cholesky, cholSolveL, solveRightL, eigSym, qr } from '../src/linalg.js';
+import { cholesky, cholSolveL, solveRightL, eigSym, qr, setRotationRecordForTests } from '../src/linalg.js';
 import { setWasm64Enabled, wasm64 } from '../src/wasm64.js';
 import { Rng } from '../src/rng.js';
 
@@ -146,17 +146,17 @@ for (const on of [true, false]) {
   });
 }
 
-test('eigSym with the WebAssembly tred2 and rot kernels is bit-for-bit ml-matrix at larger and degenerate sizes (rot row blocks included)', () => {
+test('eigSym with the WebAssembly tred2, ql and rotSweeps kernels is bit-for-bit ml-matrix at larger and degenerate sizes', () => {
   // The kernels rearrange JAMA's loops (whole symmetric working block, V transposed for the
-  // accumulation, rotations in row blocks, column chunk by column chunk); every entry must still get the same IEEE
-  // operations. Odd n (padded row stride), n past every vector and unroll remainder, and matrices that
+  // accumulation, QL's rotations recorded and applied afterwards, strip of columns by strip); every entry
+  // must still get the same IEEE operations. Odd n (padded row stride), n past every vector and unroll remainder, and matrices that
   // take tred2's zero-scale branch (zero rows and columns, diagonal, zero) and repeated eigenvalues.
   assert.ok(wasm64() !== null);
   const rng = new Rng(31);
   const randomSym = (n: number): Mat => symmetrize(rng.normalMat(n, n));
   const cases: Array<[string, Mat]> = [];
-  // 64 and 256: the padded row stride (n a multiple of 32); 300 and 520: rot's row blocks (256 KiB: 109
-  // and 63 rows) end inside most QL sweeps
+  // 64 and 256: the padded row stride (n a multiple of 32); 18, 19, 33, 131: column strips of eight
+  // with one to three vectors left over
   for (const n of [16, 17, 18, 19, 33, 64, 131, 200, 256, 300, 520]) cases.push([`random ${n}`, randomSym(n)]);
   const blocky = randomSym(41); // rows/columns 5, 20 … 24 and 40 zero: zero-scale steps in the middle and at the start
   for (const z of [5, 20, 21, 22, 23, 24, 40]) for (let i = 0; i < 41; i++) { blocky.data[z * 41 + i] = 0; blocky.data[i * 41 + z] = 0; }
@@ -166,11 +166,33 @@ test('eigSym with the WebAssembly tred2 and rot kernels is bit-for-bit ml-matrix
   cases.push(['diagonal with repeats', diag], ['zero', new Mat(20, 20)]);
   const X = rng.normalMat(6, 50); // rank 6: a 44-fold zero eigenvalue
   cases.push(['rank 6 of 50', new Mat(50, 50, refMatmul(X.data, 6, 50, true, X.data, 6, 50, false, 50, 6, 50))]);
-  for (const [label, M] of cases) {
-    const n = M.rows, e = eigSym(M), r = refEig(M), order = r.values.map((_, i) => i).sort((i, j) => r.values[i] - r.values[j]);
-    assert.equal(firstDiff(e.values, order.map((i) => r.values[i])), -1, `eigSym values: ${label}`);
-    const V = new Float64Array(n * n);
-    order.forEach((src, dst) => { for (let i = 0; i < n; i++) V[i * n + dst] = r.vectors[i][src]; });
-    assert.equal(firstDiff(e.vectors.data, V), -1, `eigSym vectors: ${label}`);
+  for (const [label, M] of cases) assertEigIsReference(M, label);
+});
+
+test('eigSym: a full record of QL rotations is applied and QL resumes where it stopped, bit-for-bit ml-matrix', () => {
+  // The record holds at most max(n, 4n², limit) rotations; with the limit at 1 it holds n (a sweep has at
+  // most n − 1), so QL stops and resumes before many sweeps: in the first iterations of an eigenvalue and
+  // in later ones, and with rotations of the last sweep exactly filling the record.
+  assert.ok(wasm64() !== null);
+  const rng = new Rng(32);
+  try {
+    for (const limit of [1, 97, 1000]) {
+      setRotationRecordForTests(limit);
+      for (const n of [16, 37, 64, 150]) assertEigIsReference(symmetrize(rng.normalMat(n, n)), `n = ${n}, record limit ${limit}`);
+      const diag = new Mat(20, 20);
+      for (let i = 0; i < 20; i++) diag.data[i * 20 + i] = i % 3;
+      assertEigIsReference(diag, `diagonal, record limit ${limit}`);
+    }
+  } finally {
+    setRotationRecordForTests();
   }
 });
+
+/** eigSym(M) against ml-matrix's EigenvalueDecomposition, values and vectors bit for bit (ascending order). */
+function assertEigIsReference(M: Mat, label: string): void {
+  const n = M.rows, e = eigSym(M), r = refEig(M), order = r.values.map((_, i) => i).sort((i, j) => r.values[i] - r.values[j]);
+  assert.equal(firstDiff(e.values, order.map((i) => r.values[i])), -1, `eigSym values: ${label}`);
+  const V = new Float64Array(n * n);
+  order.forEach((src, dst) => { for (let i = 0; i < n; i++) V[i * n + dst] = r.vectors[i][src]; });
+  assert.equal(firstDiff(e.vectors.data, V), -1, `eigSym vectors: ${label}`);
+}

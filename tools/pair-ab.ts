@@ -10,9 +10,9 @@
  *   LPFL_THREADS=1 npx tsx tools/pair-ab.ts /tmp/old . [--rounds=15] [--only=cell,A-sgd] [--out=FILE.json]
  *
  * Workloads: the bench's Model A items at d = 200, k = 8, d_y = 16 (loss on a held-out batch of 512,
- * fresh batches of 256 and 1024, batch of 1024 + one SGD / K-FAC / Shampoo step), its Model B steps
+ * fresh batches of 256 and 1024, batch of 1024 + one SGD / K-FAC / Shampoo / Gauss–Newton step), its Model B steps
  * (d = 512, N = 1024, n = 2048) and one linear-iterations sweep cell (d = 200, n = 256, SGD, κ(Σ) = 100,
- * ≤ 250 steps). Run with LPFL_THREADS=1 for one core.
+ * ≤ 250 steps), and eigSym of Wishart matrices at n = 200 and 1024. Run with LPFL_THREADS=1 for one core.
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -31,6 +31,7 @@ async function load(root: string): Promise<Workloads> {
   const { initSingleIndexNet, oneStep } = await at('src/models/singleIndex.ts');
   const { makeOptimizer } = await at('src/optim/index.ts');
   const linearIterations = (await at('src/experiments/linear-iterations.ts')).default;
+  const { eigSym, mm64 } = await at('src/linalg.ts');
   await startBackend({ quiet: true });
   const rng = new Rng(1);
   const d = 200, k = 8, dy = 16;
@@ -41,8 +42,10 @@ async function load(root: string): Promise<Workloads> {
   const r = rng.fork('b');
   const step = (name: string): [() => void, number] => {
     const opt = makeOptimizer(name), s = opt.init({ F, G });
-    return [() => { opt.step({ F, G }, sampleLinear(teacher, 1024, r), s, linearNet); }, name === 'shampoo' ? 8 : 20];
+    return [() => { opt.step({ F, G }, sampleLinear(teacher, 1024, r), s, linearNet); }, name === 'shampoo' || name === 'gauss-newton' ? 8 : 20];
   };
+  const spd = (n: number) => { const Z = rng.normalMat(2 * n, n); return mm64(Z, Z, true); };
+  const E200 = spd(200), E1024 = spd(1024);
   const b = { d: 512, N: 1024, n: 2048, kappa: 100 };
   const covB = makeCovariance({ family: 'geometric', d: b.d, kappa: b.kappa, rotation: 'haar' }, rng.fork('covB'));
   const tB = makeSingleIndexTeacher({ cov: covB, link: 'relu' }, rng.fork('teacherB'));
@@ -54,7 +57,8 @@ async function load(root: string): Promise<Workloads> {
     loss512: [() => { linearNet.loss({ F, G }, heldOut); }, 100],
     batch256: [() => { sampleLinear(teacher, 256, r); }, 60],
     batch1024: [() => { sampleLinear(teacher, 1024, r); }, 20],
-    'A-sgd': step('sgd'), 'A-kfac': step('kfac'), 'A-shampoo': step('shampoo'),
+    'A-sgd': step('sgd'), 'A-kfac': step('kfac'), 'A-shampoo': step('shampoo'), 'A-gauss-newton': step('gauss-newton'),
+    eig200: [() => { eigSym(E200); }, 10], eig1024: [() => { eigSym(E1024); }, 1],
     'B-plain': bStep('plain'), 'B-preconditioned': bStep('preconditioned'),
     cell: [() => { const s = seed++; linearIterations.run(cell, new Rng(s), { experiment: 'linear-iterations', replicate: s, seed: s }); }, 1],
   };

@@ -8,7 +8,8 @@
  * to `run`: the calling thread writes the product's plan into shared memory, wakes the workers, computes
  * its own range of C's row tiles and waits until every worker has computed its range. Each tile is
  * computed by exactly the code and in exactly the order of the one-thread path, so results are
- * bit-for-bit the same for any number of threads (test/kernels-threads.test.ts).
+ * bit-for-bit the same for any number of threads (test/kernels-threads.test.ts). eigSym hands its
+ * recorded QL rotations the same way (`rotateSweeps`: each thread a range of V's columns).
  *
  * The sweep runner's worker threads never start kernel threads (one cell per core already fills the
  * machine); `startBackend` starts them in the main thread of a single run (`LPFL_THREADS`).
