@@ -23,7 +23,8 @@ type Workloads = Record<string, [op: () => void, reps: number]>;
 
 async function load(root: string): Promise<Workloads> {
   const at = (p: string) => import(pathToFileURL(resolve(root, p)).href);
-  const { startBackend } = await at('src/node/backend.ts');
+  const { startBackend, threadsFromEnv } = await at('src/node/backend.ts');
+  const { startKernelThreads } = await at('src/node/threads.ts');
   const { Rng } = await at('src/rng.ts');
   const { makeCovariance } = await at('src/data/covariance.ts');
   const { makeLinearTeacher, sampleLinear, makeSingleIndexTeacher, sampleSingleIndex } = await at('src/data/teachers.ts');
@@ -33,6 +34,9 @@ async function load(root: string): Promise<Workloads> {
   const linearIterations = (await at('src/experiments/linear-iterations.ts')).default;
   const { eigSym, mm64 } = await at('src/linalg.ts');
   await startBackend({ quiet: true });
+  // startBackend starts the kernel threads in the background; the timed loops never yield to the event
+  // loop, so wait here until they run (else both sides would be timed on one thread)
+  await startKernelThreads(threadsFromEnv());
   const rng = new Rng(1);
   const d = 200, k = 8, dy = 16;
   const cov = makeCovariance({ family: 'geometric', d, kappa: 100, rotation: 'haar' }, rng.fork('c'));
