@@ -459,7 +459,28 @@ function axpyRows(y: usize, x: usize, st: usize, ap: usize, cnt: i32, len: i32):
  * entry fl(X − fl(y·a)), the update of `tred2`'s accumulation and of `reflect`.
  */
 function subScaledRows(x: usize, st: usize, y: usize, ap: usize, cnt: i32, len: i32): void {
-  for (let q = 0; q < cnt; q++) {
+  let q = 0;
+  for (; q + 4 <= cnt; q += 4) { // four rows per pass: y is loaded once for the four
+    const r0 = x + <usize>q * st, r1 = r0 + st, r2 = r1 + st, r3 = r2 + st, qa = ap + (<usize>q << 3);
+    const a0s = load<f64>(qa), a1s = load<f64>(qa, 8), a2s = load<f64>(qa, 16), a3s = load<f64>(qa, 24);
+    const a0 = f64x2.splat(a0s), a1 = f64x2.splat(a1s), a2 = f64x2.splat(a2s), a3 = f64x2.splat(a3s);
+    let j = 0;
+    for (; j + 2 <= len; j += 2) {
+      const o = <usize>j << 3, yv = v128.load(y + o);
+      v128.store(r0 + o, f64x2.sub(v128.load(r0 + o), f64x2.mul(yv, a0)));
+      v128.store(r1 + o, f64x2.sub(v128.load(r1 + o), f64x2.mul(yv, a1)));
+      v128.store(r2 + o, f64x2.sub(v128.load(r2 + o), f64x2.mul(yv, a2)));
+      v128.store(r3 + o, f64x2.sub(v128.load(r3 + o), f64x2.mul(yv, a3)));
+    }
+    if (j < len) {
+      const o = <usize>j << 3, ys = load<f64>(y + o);
+      store<f64>(r0 + o, load<f64>(r0 + o) - ys * a0s);
+      store<f64>(r1 + o, load<f64>(r1 + o) - ys * a1s);
+      store<f64>(r2 + o, load<f64>(r2 + o) - ys * a2s);
+      store<f64>(r3 + o, load<f64>(r3 + o) - ys * a3s);
+    }
+  }
+  for (; q < cnt; q++) {
     const row = x + <usize>q * st, as = load<f64>(ap + (<usize>q << 3)), a = f64x2.splat(as);
     let j = 0;
     for (; j + 2 <= len; j += 2) {
@@ -467,6 +488,50 @@ function subScaledRows(x: usize, st: usize, y: usize, ap: usize, cnt: i32, len: 
       v128.store(row + o, f64x2.sub(v128.load(row + o), f64x2.mul(v128.load(y + o), a)));
     }
     if (j < len) { const o = <usize>j << 3; store<f64>(row + o, load<f64>(row + o) - load<f64>(y + o) * as); }
+  }
+}
+
+/**
+ * The rank-2 update of `tred2`'s reduction: row j < cnt of the block at v (row stride st bytes) gets
+ * V[j, k] ← V[j, k] − (f_j e_k + g_j d_k) for k < len, with f = d and g = e (each product rounded, then
+ * the sum, then the difference, as JavaScript). Two rows per pass, so e and d are loaded once for both.
+ */
+function rank2Rows(v: usize, st: usize, d: usize, e: usize, cnt: i32, len: i32): void {
+  let j = 0;
+  for (; j + 4 <= cnt; j += 4) {
+    const r0 = v + <usize>j * st, r1 = r0 + st, r2 = r1 + st, r3 = r2 + st, jo = <usize>j << 3;
+    const f0 = load<f64>(d + jo), g0 = load<f64>(e + jo), f1 = load<f64>(d + jo, 8), g1 = load<f64>(e + jo, 8);
+    const f2 = load<f64>(d + jo, 16), g2 = load<f64>(e + jo, 16), f3 = load<f64>(d + jo, 24), g3 = load<f64>(e + jo, 24);
+    const f0v = f64x2.splat(f0), g0v = f64x2.splat(g0), f1v = f64x2.splat(f1), g1v = f64x2.splat(g1);
+    const f2v = f64x2.splat(f2), g2v = f64x2.splat(g2), f3v = f64x2.splat(f3), g3v = f64x2.splat(g3);
+    let k = 0;
+    for (; k + 2 <= len; k += 2) {
+      const o = <usize>k << 3, ev = v128.load(e + o), dv = v128.load(d + o);
+      v128.store(r0 + o, f64x2.sub(v128.load(r0 + o), f64x2.add(f64x2.mul(f0v, ev), f64x2.mul(g0v, dv))));
+      v128.store(r1 + o, f64x2.sub(v128.load(r1 + o), f64x2.add(f64x2.mul(f1v, ev), f64x2.mul(g1v, dv))));
+      v128.store(r2 + o, f64x2.sub(v128.load(r2 + o), f64x2.add(f64x2.mul(f2v, ev), f64x2.mul(g2v, dv))));
+      v128.store(r3 + o, f64x2.sub(v128.load(r3 + o), f64x2.add(f64x2.mul(f3v, ev), f64x2.mul(g3v, dv))));
+    }
+    for (; k < len; k++) {
+      const o = <usize>k << 3, es = load<f64>(e + o), ds = load<f64>(d + o);
+      store<f64>(r0 + o, load<f64>(r0 + o) - (f0 * es + g0 * ds));
+      store<f64>(r1 + o, load<f64>(r1 + o) - (f1 * es + g1 * ds));
+      store<f64>(r2 + o, load<f64>(r2 + o) - (f2 * es + g2 * ds));
+      store<f64>(r3 + o, load<f64>(r3 + o) - (f3 * es + g3 * ds));
+    }
+  }
+  for (; j < cnt; j++) {
+    const vj = v + <usize>j * st, fj = load<f64>(d + (<usize>j << 3)), gj = load<f64>(e + (<usize>j << 3));
+    const fv = f64x2.splat(fj), gv = f64x2.splat(gj);
+    let k = 0;
+    for (; k + 2 <= len; k += 2) {
+      const o = <usize>k << 3;
+      v128.store(vj + o, f64x2.sub(v128.load(vj + o), f64x2.add(f64x2.mul(fv, v128.load(e + o)), f64x2.mul(gv, v128.load(d + o)))));
+    }
+    for (; k < len; k++) {
+      const o = <usize>k << 3;
+      store<f64>(vj + o, load<f64>(vj + o) - (fj * load<f64>(e + o) + gj * load<f64>(d + o)));
+    }
   }
 }
 
@@ -528,19 +593,7 @@ export function tred2(v: usize, d: usize, e: usize, x: usize, g: usize, n: i32, 
         const o = <usize>j << 3;
         store<f64>(e + o, load<f64>(e + o) - hh * load<f64>(d + o));
       }
-      for (let j = 0; j < i; j++) {
-        const vj = v + <usize>j * st, fj = load<f64>(d + (<usize>j << 3)), gj = load<f64>(e + (<usize>j << 3));
-        const fv = f64x2.splat(fj), gv = f64x2.splat(gj);
-        let k = 0;
-        for (; k + 2 <= i; k += 2) {
-          const o = <usize>k << 3;
-          v128.store(vj + o, f64x2.sub(v128.load(vj + o), f64x2.add(f64x2.mul(fv, v128.load(e + o)), f64x2.mul(gv, v128.load(d + o)))));
-        }
-        for (; k < i; k++) {
-          const o = <usize>k << 3;
-          store<f64>(vj + o, load<f64>(vj + o) - (fj * load<f64>(e + o) + gj * load<f64>(d + o)));
-        }
-      }
+      rank2Rows(v, st, d, e, i, i);
       for (let j = 0; j < i; j++) {
         const vj = v + <usize>j * st;
         store<f64>(d + (<usize>j << 3), load<f64>(vj + (<usize>(i - 1) << 3)));
