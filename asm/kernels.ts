@@ -406,6 +406,66 @@ export function ql(d: usize, e: usize, n: i32, coef: usize, sw: usize, cap: i32,
   return sweeps;
 }
 
+/**
+ * bidiag(at, m, n, s, e, work): the Householder bidiagonalisation of ml-matrix 6.15's
+ * `SingularValueDecomposition` without singular vectors (`bidiagonalize` in src/linalg.ts, the reference
+ * it must equal bit for bit) on the m×n matrix stored as its transpose at (column j of A at
+ * at + 8·j·m), with s (min(m + 1, n) doubles), e (n) and work (m): the same operations in the same order.
+ */
+export function bidiag(at: usize, m: i32, n: i32, s: usize, e: usize, work: usize): void {
+  const nct = min<i32>(m - 1, n), nrt = max<i32>(0, min<i32>(n - 2, m)), mrc = max<i32>(nct, nrt);
+  const cs = <usize>m << 3;
+  for (let k = 0; k < mrc; k++) {
+    const rk = at + <usize>k * cs;
+    if (k < nct) {
+      let sk = 0.0;
+      for (let i = k; i < m; i++) sk = hypotJ(sk, load<f64>(rk + (<usize>i << 3)));
+      if (sk != 0) {
+        if (load<f64>(rk + (<usize>k << 3)) < 0) sk = -sk;
+        for (let i = k; i < m; i++) { const o = rk + (<usize>i << 3); store<f64>(o, load<f64>(o) / sk); }
+        store<f64>(rk + (<usize>k << 3), load<f64>(rk + (<usize>k << 3)) + 1);
+      }
+      store<f64>(s + (<usize>k << 3), -sk);
+    }
+    const reflect = k < nct && load<f64>(s + (<usize>k << 3)) != 0;
+    for (let j = k + 1; j < n; j++) {
+      const rj = at + <usize>j * cs;
+      if (reflect) {
+        let t = 0.0;
+        for (let i = k; i < m; i++) t += load<f64>(rk + (<usize>i << 3)) * load<f64>(rj + (<usize>i << 3));
+        t = -t / load<f64>(rk + (<usize>k << 3));
+        for (let i = k; i < m; i++) { const o = <usize>i << 3; store<f64>(rj + o, load<f64>(rj + o) + t * load<f64>(rk + o)); }
+      }
+      store<f64>(e + (<usize>j << 3), load<f64>(rj + (<usize>k << 3)));
+    }
+    if (k < nrt) {
+      const ek0 = e + (<usize>k << 3);
+      let ek = 0.0;
+      for (let i = k + 1; i < n; i++) ek = hypotJ(ek, load<f64>(e + (<usize>i << 3)));
+      if (ek != 0) {
+        if (load<f64>(ek0, 8) < 0) ek = 0 - ek;
+        for (let i = k + 1; i < n; i++) { const o = e + (<usize>i << 3); store<f64>(o, load<f64>(o) / ek); }
+        store<f64>(ek0, load<f64>(ek0, 8) + 1, 8);
+      }
+      ek = -ek;
+      store<f64>(ek0, ek);
+      if (k + 1 < m && ek != 0) {
+        for (let i = k + 1; i < m; i++) store<f64>(work + (<usize>i << 3), 0);
+        for (let i = k + 1; i < m; i++) {
+          let wi = load<f64>(work + (<usize>i << 3));
+          for (let j = k + 1; j < n; j++) wi += load<f64>(e + (<usize>j << 3)) * load<f64>(at + <usize>j * cs + (<usize>i << 3));
+          store<f64>(work + (<usize>i << 3), wi);
+        }
+        const ek1 = load<f64>(ek0, 8);
+        for (let j = k + 1; j < n; j++) {
+          const t = -load<f64>(e + (<usize>j << 3)) / ek1, rj = at + <usize>j * cs;
+          for (let i = k + 1; i < m; i++) { const o = <usize>i << 3; store<f64>(rj + o, load<f64>(rj + o) + t * load<f64>(work + o)); }
+        }
+      }
+    }
+  }
+}
+
 // ---------------------------------------------------------------- Householder tridiagonalisation
 
 /**

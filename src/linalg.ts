@@ -695,54 +695,27 @@ export function singularValues(a: Mat): Float64Array {
  * `SingularValueDecomposition` (JAMA's Golub–Kahan bidiagonalisation and implicit-shift QR) with
  * `computeLeftSingularVectors` and `computeRightSingularVectors` false, ported operation for operation
  * onto one flat array holding the transpose (at[j·m + i] = A_ij, as ml-matrix's `at`), so that the values
- * are ml-matrix's bit for bit (tested against `svd`).
+ * are ml-matrix's bit for bit (tested against `svd`). With WebAssembly the bidiagonalisation (all but
+ * O(n²) of the work) runs in the `bidiag` kernel of asm/kernels.ts, the same operations in the same order.
  */
 function svdValues(a: Float64Array, m: number, n: number): Float64Array {
-  const at = new Float64Array(n * m);
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) at[j * m + i] = a[i * n + j];
-  const ni = Math.min(m + 1, n);
-  const s = new Float64Array(ni), e = new Float64Array(n), work = new Float64Array(m);
-  const nct = Math.min(m - 1, n), nrt = Math.max(0, Math.min(n - 2, m)), mrc = Math.max(nct, nrt);
-  for (let k = 0; k < mrc; k++) {
-    const rk = k * m;
-    if (k < nct) {
-      s[k] = 0;
-      for (let i = k; i < m; i++) s[k] = hypot(s[k], at[rk + i]);
-      if (s[k] !== 0) {
-        if (at[rk + k] < 0) s[k] = -s[k];
-        for (let i = k; i < m; i++) at[rk + i] = at[rk + i] / s[k];
-        at[rk + k] = at[rk + k] + 1;
-      }
-      s[k] = -s[k];
-    }
-    for (let j = k + 1; j < n; j++) {
-      const rj = j * m;
-      if (k < nct && s[k] !== 0) {
-        let t = 0;
-        for (let i = k; i < m; i++) t += at[rk + i] * at[rj + i];
-        t = -t / at[rk + k];
-        for (let i = k; i < m; i++) at[rj + i] = at[rj + i] + t * at[rk + i];
-      }
-      e[j] = at[rj + k];
-    }
-    if (k < nrt) {
-      e[k] = 0;
-      for (let i = k + 1; i < n; i++) e[k] = hypot(e[k], e[i]);
-      if (e[k] !== 0) {
-        if (e[k + 1] < 0) e[k] = 0 - e[k];
-        for (let i = k + 1; i < n; i++) e[i] /= e[k];
-        e[k + 1] += 1;
-      }
-      e[k] = -e[k];
-      if (k + 1 < m && e[k] !== 0) {
-        for (let i = k + 1; i < m; i++) work[i] = 0;
-        for (let i = k + 1; i < m; i++) for (let j = k + 1; j < n; j++) work[i] += e[j] * at[j * m + i];
-        for (let j = k + 1; j < n; j++) {
-          const t = -e[j] / e[k + 1], rj = j * m;
-          for (let i = k + 1; i < m; i++) at[rj + i] = at[rj + i] + t * work[i];
-        }
-      }
-    }
+  const ni = Math.min(m + 1, n), nct = Math.min(m - 1, n), nrt = Math.max(0, Math.min(n - 2, m));
+  const s = new Float64Array(ni), e = new Float64Array(n);
+  let at: Float64Array;
+  const w = wasm64();
+  if (w) {
+    // at, s, e and work in the module's memory; the bidiagonalisation there, the QR iteration below here
+    const sOff = n * m, eOff = sOff + ni, workOff = eOff + n;
+    w.reserve((workOff + m) * 8);
+    at = w.f64();
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) at[j * m + i] = a[i * n + j];
+    w.bidiag(0, m, n, sOff * 8, eOff * 8, workOff * 8);
+    s.set(at.subarray(sOff, sOff + ni));
+    e.set(at.subarray(eOff, eOff + n));
+  } else {
+    at = new Float64Array(n * m);
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) at[j * m + i] = a[i * n + j];
+    bidiagonalize(at, m, n, s, e);
   }
   let p = Math.min(n, m + 1);
   if (nct < n) s[nct] = at[nct * m + nct];
@@ -844,6 +817,57 @@ function svdValues(a: Float64Array, m: number, n: number): Float64Array {
     }
   }
   return s;
+}
+
+/**
+ * The Householder bidiagonalisation of ml-matrix 6.15's `SingularValueDecomposition` without vectors, on
+ * the transpose at of the m×n matrix (at[j·m + i] = A_ij; overwritten), into s and e: `svdValues`'s first
+ * phase in JavaScript, and the reference of the WebAssembly `bidiag` kernel.
+ */
+function bidiagonalize(at: Float64Array, m: number, n: number, s: Float64Array, e: Float64Array): void {
+  const work = new Float64Array(m);
+  const nct = Math.min(m - 1, n), nrt = Math.max(0, Math.min(n - 2, m)), mrc = Math.max(nct, nrt);
+  for (let k = 0; k < mrc; k++) {
+    const rk = k * m;
+    if (k < nct) {
+      s[k] = 0;
+      for (let i = k; i < m; i++) s[k] = hypot(s[k], at[rk + i]);
+      if (s[k] !== 0) {
+        if (at[rk + k] < 0) s[k] = -s[k];
+        for (let i = k; i < m; i++) at[rk + i] = at[rk + i] / s[k];
+        at[rk + k] = at[rk + k] + 1;
+      }
+      s[k] = -s[k];
+    }
+    for (let j = k + 1; j < n; j++) {
+      const rj = j * m;
+      if (k < nct && s[k] !== 0) {
+        let t = 0;
+        for (let i = k; i < m; i++) t += at[rk + i] * at[rj + i];
+        t = -t / at[rk + k];
+        for (let i = k; i < m; i++) at[rj + i] = at[rj + i] + t * at[rk + i];
+      }
+      e[j] = at[rj + k];
+    }
+    if (k < nrt) {
+      e[k] = 0;
+      for (let i = k + 1; i < n; i++) e[k] = hypot(e[k], e[i]);
+      if (e[k] !== 0) {
+        if (e[k + 1] < 0) e[k] = 0 - e[k];
+        for (let i = k + 1; i < n; i++) e[i] /= e[k];
+        e[k + 1] += 1;
+      }
+      e[k] = -e[k];
+      if (k + 1 < m && e[k] !== 0) {
+        for (let i = k + 1; i < m; i++) work[i] = 0;
+        for (let i = k + 1; i < m; i++) for (let j = k + 1; j < n; j++) work[i] += e[j] * at[j * m + i];
+        for (let j = k + 1; j < n; j++) {
+          const t = -e[j] / e[k + 1], rj = j * m;
+          for (let i = k + 1; i < m; i++) at[rj + i] = at[rj + i] + t * work[i];
+        }
+      }
+    }
+  }
 }
 function fromMl(m: Matrix): Mat {
   const out = new Mat(m.rows, m.columns);

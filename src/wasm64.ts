@@ -42,6 +42,8 @@ export interface Wasm64 {
   rotSweeps(v: number, coef: number, sw: number, nsw: number, ld: number, v0: number, v1: number): void;
   /** JAMA tred2 on V at v (row stride ld doubles), d, e and two scratch vectors (byte offsets); see asm/kernels.ts. */
   tred2(v: number, d: number, e: number, x: number, g: number, n: number, ld: number): void;
+  /** svdValues' bidiagonalisation of the m×n matrix stored transposed at `at`, into s, e, with scratch work (byte offsets); see asm/kernels.ts. */
+  bidiag(at: number, m: number, n: number, s: number, e: number, work: number): void;
   /** One Householder reflection of `qr` on X at x (m×n), vector v, vn (0: Q's accumulation), scratch s (byte offsets); see asm/kernels.ts. */
   reflect(x: number, m: number, n: number, k: number, j0: number, v: number, vn: number, s: number): void;
   cholcol(lt: number, j: number, ld: number): void;
@@ -110,7 +112,7 @@ let enabled = true;
 
 const as64 = (l: Loaded | null): Wasm64 | null => l && {
   f64: l.f64, f32: l.f32, reserve: l.reserve, memory: l.memory,
-  gemm4x4: l.ex.gemm4x4 as Fn, llt8: l.ex.llt8 as Fn, ql: l.ex.ql as (...args: number[]) => number, rotSweeps: l.ex.rotSweeps as Fn, tred2: l.ex.tred2 as Fn, reflect: l.ex.reflect as Fn, cholcol: l.ex.cholcol as Fn,
+  gemm4x4: l.ex.gemm4x4 as Fn, llt8: l.ex.llt8 as Fn, ql: l.ex.ql as (...args: number[]) => number, rotSweeps: l.ex.rotSweeps as Fn, tred2: l.ex.tred2 as Fn, reflect: l.ex.reflect as Fn, bidiag: l.ex.bidiag as Fn, cholcol: l.ex.cholcol as Fn,
   packA: l.ex.packA as Fn, packB: l.ex.packB as Fn, narrow: l.ex.narrow as Fn, gemm64s: l.ex.gemm64s as Fn, gemm64: l.ex[`gemm64_${MR64}x${NR64}`] as Fn,
   zigFill: l.ex.zigFill as (...args: number[]) => number, expneg: l.ex.expneg as (t: number) => number,
 };

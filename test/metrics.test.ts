@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { Rng } from '../src/rng.js';
 import { Mat, fromArray } from '../src/mat.js';
 import { mm64, singularValues, svd } from '../src/linalg.js';
+import { setWasm64Enabled } from '../src/wasm64.js';
 import { linearNet } from '../src/models/linear.js';
 import { geometricCovariance, haarOrthogonal } from '../src/data/covariance.js';
 import { haarOrthonormalRows, makeLinearTeacher, makeTransferTask, sampleLinear } from '../src/data/teachers.js';
@@ -126,7 +127,7 @@ test('bad inputs', () => {
   assert.throws(() => mse([1], [1, 2]), /sizes 1 and 2 differ/);
 });
 
-test('subspaceDistanceTo(G*)(G) is subspaceDistance(G, G*) bit for bit, with its errors; singularValues is svd(·).s bit for bit', () => {
+test('subspaceDistanceTo(G*)(G) is subspaceDistance(G, G*) bit for bit, with its errors; singularValues is svd(·).s bit for bit (WebAssembly and JavaScript)', () => {
   const r = new Rng(31);
   for (const [k, d] of [[8, 200], [1, 5], [3, 3], [4, 40]]) {
     const Gs = r.normalMat(k, d), to = subspaceDistanceTo(Gs);
@@ -142,22 +143,30 @@ test('subspaceDistanceTo(G*)(G) is subspaceDistance(G, G*) bit for bit, with its
   const bad = subspaceDistanceTo(new Mat(2, 6));
   assert.throws(() => bad(r.normalMat(3, 5)), /G has d = 5/);
   assert.throws(() => bad(r.normalMat(2, 6)), /full row rank/);
-  for (const [m, n] of [[200, 8], [8, 200], [30, 30], [5, 1], [1, 5], [12, 7]]) {
-    const a = r.normalMat(m, n);
-    if (m === 12) for (let j = 0; j < n; j++) a.data[3 * n + j] = a.data[j]; // a repeated row
-    const s = singularValues(a), ref = svd(a).s;
-    assert.equal(s.length, ref.length);
-    for (let i = 0; i < s.length; i++) assert.ok(Object.is(s[i], ref[i]), `${m}x${n}: value ${i}`);
-  }
-  // many shapes and scales, zero rows/columns, a zero matrix, repeated values: against ml-matrix's SVD
-  for (let trial = 0; trial < 300; trial++) {
-    const m = 1 + (trial % 13), n = 1 + ((trial * 7) % 11), a = r.normalMat(m, n, 10 ** ((trial % 9) * 40 - 160));
-    if (trial % 5 === 1) for (let i = 0; i < m; i++) a.data[i * n] = 0;
-    if (trial % 7 === 2) a.data.fill(0);
-    if (trial % 11 === 3) for (let i = 0; i < Math.min(m, n); i++) for (let j = 0; j < n; j++) a.data[i * n + j] = i === j ? 2 : 0;
-    const s = singularValues(a), ref = svd(a).s;
-    assert.equal(s.length, ref.length);
-    for (let i = 0; i < s.length; i++) if (!Object.is(s[i], ref[i])) assert.fail(`trial ${trial} (${m}x${n}): value ${i} ${s[i]} vs ${ref[i]}`);
+  // with the WebAssembly bidiagonalisation (the default) and with the JavaScript loops
+  for (const on of [true, false]) {
+    setWasm64Enabled(on);
+    try {
+      for (const [m, n] of [[200, 8], [8, 200], [30, 30], [5, 1], [1, 5], [12, 7]]) {
+        const a = r.normalMat(m, n);
+        if (m === 12) for (let j = 0; j < n; j++) a.data[3 * n + j] = a.data[j]; // a repeated row
+        const s = singularValues(a), ref = svd(a).s;
+        assert.equal(s.length, ref.length);
+        for (let i = 0; i < s.length; i++) assert.ok(Object.is(s[i], ref[i]), `${m}x${n}: value ${i}`);
+      }
+      // many shapes and scales, zero rows/columns, a zero matrix, repeated values: against ml-matrix's SVD
+      for (let trial = 0; trial < 300; trial++) {
+        const m = 1 + (trial % 13), n = 1 + ((trial * 7) % 11), a = r.normalMat(m, n, 10 ** ((trial % 9) * 40 - 160));
+        if (trial % 5 === 1) for (let i = 0; i < m; i++) a.data[i * n] = 0;
+        if (trial % 7 === 2) a.data.fill(0);
+        if (trial % 11 === 3) for (let i = 0; i < Math.min(m, n); i++) for (let j = 0; j < n; j++) a.data[i * n + j] = i === j ? 2 : 0;
+        const s = singularValues(a), ref = svd(a).s;
+        assert.equal(s.length, ref.length);
+        for (let i = 0; i < s.length; i++) if (!Object.is(s[i], ref[i])) assert.fail(`trial ${trial} (${m}x${n}): value ${i} ${s[i]} vs ${ref[i]}`);
+      }
+    } finally {
+      setWasm64Enabled(true);
+    }
   }
   assert.throws(() => singularValues(new Mat(0, 3)), /non-empty/);
   const low = mm64(r.normalMat(9, 2), r.normalMat(2, 6)); // rank 2
