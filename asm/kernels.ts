@@ -515,6 +515,15 @@ function axpyRows(y: usize, x: usize, st: usize, ap: usize, cnt: i32, len: i32):
 }
 
 /**
+ * gemvt(y, x, st, a, cnt, len): y[0..len) = Σ_{q<cnt} a_q·X_q, each entry summed in ascending q from +0
+ * (rows X_q at x + q·st bytes): with X = Sᵀ, entry i is JavaScript's row loop `t += S_iq·v_q` (`matvecs`).
+ */
+export function gemvt(y: usize, x: usize, st: usize, a: usize, cnt: i32, len: i32): void {
+  memory.fill(y, 0, <usize>len << 3);
+  axpyRows(y, x, st, a, cnt, len);
+}
+
+/**
  * X_q[0..len) ← X_q − y·a_q for q < cnt (rows X_q at x + q·st bytes, coefficients a_q at ap): each
  * entry fl(X − fl(y·a)), the update of `tred2`'s accumulation and of `reflect`.
  */

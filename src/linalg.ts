@@ -10,7 +10,7 @@
 import { Matrix, SingularValueDecomposition } from 'ml-matrix';
 import { Mat, transpose, symmetrize, eye } from './mat.js';
 import { matmulF64, rotateSweeps, transposeF64 } from './kernels.js';
-import { wasm64 } from './wasm64.js';
+import { kernelMemoryEpoch, wasm64 } from './wasm64.js';
 
 /** Float64 product regardless of the active engine. */
 export function mm64(a: Mat, b: Mat, transA = false, transB = false): Mat {
@@ -236,6 +236,41 @@ export function solveRightL(b: Mat, l: Mat): Mat {
   const X = b.data.slice();
   solveLLt(X, b.rows, n, l.data, false);
   return new Mat(b.rows, n, X);
+}
+
+/**
+ * v ↦ S·v for a square S (float64), for many v: entry i is `t = 0; for j: t += S_ij·v_j` (JavaScript's row
+ * loop, bit for bit). With WebAssembly (n ≥ 16), Sᵀ is copied into the module's memory once and each
+ * product runs in the `gemvt` kernel (four rows of Sᵀ per pass, the same sums). That memory is scratch
+ * shared by every kernel, so after any other kernel has used it (`kernelMemoryEpoch` moved) the next
+ * product copies Sᵀ again. S is read at each copy: change it and the products may or may not see it.
+ */
+export function matvecs(S: Mat): (v: Float64Array) => Float64Array {
+  const n = square(S, 'matvecs'), s = S.data;
+  const check = (v: Float64Array) => { if (v.length !== n) throw new RangeError(`matvecs: v has length ${v.length}, S is ${n}x${n}`); };
+  const js = (v: Float64Array): Float64Array => {
+    check(v);
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) { let t = 0; for (let j = 0, o = i * n; j < n; j++) t += s[o + j] * v[j]; out[i] = t; }
+    return out;
+  };
+  const w = n >= 16 ? wasm64() : null;
+  if (!w) return js;
+  const ld = rowStride(n, 2), vOff = ld * n, yOff = vOff + ld;
+  let epoch = -1;
+  return (v) => {
+    check(v);
+    if (epoch !== kernelMemoryEpoch()) {
+      w.reserve((yOff + ld) * 8);
+      const M = w.f64();
+      for (let j = 0; j < n; j++) for (let i = 0; i < n; i++) M[j * ld + i] = s[i * n + j];
+      epoch = kernelMemoryEpoch();
+    }
+    const M = w.f64();
+    M.set(v, vOff);
+    w.gemvt(yOff * 8, 0, ld * 8, vOff * 8, n, n);
+    return M.slice(yOff, yOff + n);
+  };
 }
 
 /** Inverse of a symmetric positive definite matrix. */

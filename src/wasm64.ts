@@ -42,6 +42,8 @@ export interface Wasm64 {
   rotSweeps(v: number, coef: number, sw: number, nsw: number, ld: number, v0: number, v1: number): void;
   /** JAMA tred2 on V at v (row stride ld doubles), d, e and two scratch vectors (byte offsets); see asm/kernels.ts. */
   tred2(v: number, d: number, e: number, x: number, g: number, n: number, ld: number): void;
+  /** y[0..len) = Σ_{q<cnt} a_q·X_q (rows X_q at x + q·st bytes) in ascending q from +0; see asm/kernels.ts. */
+  gemvt(y: number, x: number, st: number, a: number, cnt: number, len: number): void;
   /** svdValues' bidiagonalisation of the m×n matrix stored transposed at `at`, into s, e, with scratch work (byte offsets); see asm/kernels.ts. */
   bidiag(at: number, m: number, n: number, s: number, e: number, work: number): void;
   /** One Householder reflection of `qr` on X at x (m×n), vector v, vn (0: Q's accumulation), scratch s (byte offsets); see asm/kernels.ts. */
@@ -83,6 +85,14 @@ const bytesOf = (b64: string): Uint8Array<ArrayBuffer> => {
   return out;
 };
 
+let memoryEpoch = 0;
+/**
+ * Counts the kernels' `reserve` calls (every use of a module's memory starts with one): a caller that
+ * keeps data in the memory between its own kernel calls (`matvecs` in linalg.ts) knows it may have been
+ * overwritten when the count has moved.
+ */
+export function kernelMemoryEpoch(): number { return memoryEpoch; }
+
 interface Loaded { ex: Record<string, any>; memory: WebAssembly.Memory; f64(): Float64Array; f32(): Float32Array; reserve(bytes: number): void }
 /** The module from its base64 bytes, with its own memory or (the shared builds) the given one; null where it cannot load. */
 function instantiate(b64: string, memory?: WebAssembly.Memory): Loaded | null {
@@ -98,6 +108,7 @@ function instantiate(b64: string, memory?: WebAssembly.Memory): Loaded | null {
       f64: () => (view.buffer === mem.buffer ? view : (view = new Float64Array(mem.buffer))),
       f32: () => (view32.buffer === mem.buffer ? view32 : (view32 = new Float32Array(mem.buffer))),
       reserve(bytes: number) {
+        memoryEpoch++;
         const have = mem.buffer.byteLength;
         if (bytes > have) mem.grow(Math.ceil((bytes - have) / 65536));
       },
@@ -112,7 +123,7 @@ let enabled = true;
 
 const as64 = (l: Loaded | null): Wasm64 | null => l && {
   f64: l.f64, f32: l.f32, reserve: l.reserve, memory: l.memory,
-  gemm4x4: l.ex.gemm4x4 as Fn, llt8: l.ex.llt8 as Fn, ql: l.ex.ql as (...args: number[]) => number, rotSweeps: l.ex.rotSweeps as Fn, tred2: l.ex.tred2 as Fn, reflect: l.ex.reflect as Fn, bidiag: l.ex.bidiag as Fn, cholcol: l.ex.cholcol as Fn,
+  gemm4x4: l.ex.gemm4x4 as Fn, llt8: l.ex.llt8 as Fn, ql: l.ex.ql as (...args: number[]) => number, rotSweeps: l.ex.rotSweeps as Fn, tred2: l.ex.tred2 as Fn, reflect: l.ex.reflect as Fn, bidiag: l.ex.bidiag as Fn, gemvt: l.ex.gemvt as Fn, cholcol: l.ex.cholcol as Fn,
   packA: l.ex.packA as Fn, packB: l.ex.packB as Fn, narrow: l.ex.narrow as Fn, gemm64s: l.ex.gemm64s as Fn, gemm64: l.ex[`gemm64_${MR64}x${NR64}`] as Fn,
   zigFill: l.ex.zigFill as (...args: number[]) => number, expneg: l.ex.expneg as (t: number) => number,
 };

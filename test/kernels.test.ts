@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { Mat, symmetrize } from '../src/mat.js';
 import { matmulF64 } from '../src/kernels.js';
-import { cholesky, cholSolveL, solveRightL, eigSym, qr, setRotationRecordForTests } from '../src/linalg.js';
+import { cholesky, cholSolveL, solveRightL, eigSym, matvecs, qr, setRotationRecordForTests } from '../src/linalg.js';
 import { setWasm64Enabled, wasm64 } from '../src/wasm64.js';
 import { Rng } from '../src/rng.js';
 
@@ -196,3 +196,26 @@ function assertEigIsReference(M: Mat, label: string): void {
   order.forEach((src, dst) => { for (let i = 0; i < n; i++) V[i * n + dst] = r.vectors[i][src]; });
   assert.equal(firstDiff(e.vectors.data, V), -1, `eigSym vectors: ${label}`);
 }
+
+test('matvecs: S·v with S kept in the module\'s memory is the JavaScript row loop bit for bit, also after other kernels overwrote that memory', () => {
+  assert.ok(wasm64() !== null);
+  const rng = new Rng(33);
+  const rowLoop = (S: Mat, v: Float64Array) => {
+    const n = S.rows, out = new Float64Array(n);
+    for (let i = 0; i < n; i++) { let t = 0; for (let j = 0; j < n; j++) t += S.data[i * n + j] * v[j]; out[i] = t; }
+    return out;
+  };
+  // not symmetric (the kernel runs on Sᵀ); odd sizes, a padded stride (64), fewer than four rows left over;
+  // v with zeros and negative zeros (the sums start from +0)
+  for (const n of [3, 16, 17, 19, 64, 131]) {
+    const S = rng.normalMat(n, n), mul = matvecs(S);
+    for (let t = 0; t < 3; t++) {
+      const v = rng.normalMat(n, 1).data;
+      if (t === 1) for (let i = 0; i < n; i += 3) v[i] = i % 2 ? -0 : 0;
+      assert.equal(firstDiff(mul(v), rowLoop(S, v)), -1, `n = ${n}, vector ${t}`);
+      if (t === 1) eigSym(symmetrize(rng.normalMat(n + 5, n + 5))); // overwrites the module's memory: the next product copies S again
+    }
+  }
+  assert.throws(() => matvecs(rng.normalMat(3, 3))(new Float64Array(4)), /matvecs: v has length 4, S is 3x3/);
+  assert.throws(() => matvecs(rng.normalMat(20, 20))(new Float64Array(4)), /matvecs: v has length 4, S is 20x20/);
+});

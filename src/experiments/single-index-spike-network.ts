@@ -16,7 +16,7 @@
  */
 import { defineExperiment } from '../sweep/types.js';
 import { Mat } from '../mat.js';
-import { eigSym, mm64 } from '../linalg.js';
+import { eigSym, matvecs, mm64 } from '../linalg.js';
 import { applyLeft, applyRight, factorInit, stepFactor } from '../optim/factor.js';
 import { sampleSingleIndex } from '../data/teachers.js';
 import { secondMoment } from '../data/inputs.js';
@@ -30,16 +30,12 @@ import { cos2, crossMoment, fixedProblem } from './single-index-common.js';
  * eigendecomposition. Deterministic.
  */
 export function topEigenvector(S: Mat): Float64Array {
-  const d = S.rows, m = Math.min(d, 64), s = S.data;
+  const d = S.rows, m = Math.min(d, 64);
   const Q: Float64Array[] = [], alpha: number[] = [], beta: number[] = [];
   let q = new Float64Array(d);
   for (let i = 0; i < d; i++) q[i] = 1 / Math.sqrt(d) * (1 + 0.5 * Math.sin(1 + i)); // fixed, generic start
   let nq = Math.sqrt(q.reduce((a, v) => a + v * v, 0)); q = q.map((v) => v / nq);
-  const matvec = (v: Float64Array): Float64Array => {
-    const out = new Float64Array(d);
-    for (let i = 0; i < d; i++) { let t = 0; for (let j = 0, o = i * d; j < d; j++) t += s[o + j] * v[j]; out[i] = t; }
-    return out;
-  };
+  const matvec = matvecs(S); // row sums t += S_ij v_j in ascending j, in WebAssembly with S kept in its memory
   for (let k = 0; k < m; k++) {
     Q.push(q);
     const w = matvec(q);
