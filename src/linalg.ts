@@ -310,7 +310,7 @@ export function eigSym(a: Mat): SymEig {
     d = M.subarray(dOff, dOff + n);
     e = M.subarray(eOff, eOff + n);
     w.tred2(0, dOff * 8, eOff * 8, xOff * 8, gOff * 8, n, ld);
-    for (let i = 1; i < n; i++) e[i - 1] = e[i];
+    for (let i = 1; i < n; i++) e[i - 1] = e[i]; // tql2's first step
     e[n - 1] = 0;
     M.fill(0, stOff, stOff + 8);
     do {
@@ -495,9 +495,10 @@ function tred2(n: number, ld: number, e: Float64Array, d: Float64Array, V: Float
 }
 
 /**
- * JAMA tql2 (implicit QL with Wilkinson-type shifts) on transposed flat storage, as `tred2`. With
- * `rot`, each sweep's rotations are recorded and applied by the WebAssembly kernel after the sweep
- * (rows i, i+1 for i = m−1 … l, the same order), else applied as they are computed.
+ * JAMA tql2 (implicit QL with Wilkinson-type shifts) on transposed flat storage, as `tred2`, each
+ * rotation applied to V's rows i, i+1 as it is computed: the path without WebAssembly, and the reference
+ * of the `ql` and `rotSweeps` kernels (which record a sweep's rotations and apply them later, in the
+ * same order). The eigenvalues are left unsorted (`sortEig`).
  */
 function tql2(n: number, ld: number, e: Float64Array, d: Float64Array, V: Float64Array): void {
   let g: number, h: number, p: number, r: number, dl1: number, c: number, c2: number, c3: number;

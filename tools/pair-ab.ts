@@ -12,7 +12,8 @@
  * Workloads: the bench's Model A items at d = 200, k = 8, d_y = 16 (loss on a held-out batch of 512,
  * fresh batches of 256 and 1024, batch of 1024 + one SGD / K-FAC / Shampoo / Gauss–Newton step), its Model B steps
  * (d = 512, N = 1024, n = 2048) and one linear-iterations sweep cell (d = 200, n = 256, SGD, κ(Σ) = 100,
- * ≤ 250 steps), and eigSym of Wishart matrices at n = 200 and 1024. Run with LPFL_THREADS=1 for one core.
+ * ≤ 250 steps), one network cell of notebook 20 (d = 512, N = 1024, n = 8d, three step sizes) and eigSym of
+ * Wishart matrices at n = 200 and 1024. Run with LPFL_THREADS=1 for one core.
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -32,6 +33,7 @@ async function load(root: string): Promise<Workloads> {
   const { initSingleIndexNet, oneStep } = await at('src/models/singleIndex.ts');
   const { makeOptimizer } = await at('src/optim/index.ts');
   const linearIterations = (await at('src/experiments/linear-iterations.ts')).default;
+  const spikeNetwork = (await at('src/experiments/single-index-spike-network.ts')).default;
   const { eigSym, mm64 } = await at('src/linalg.ts');
   await startBackend({ quiet: true });
   // startBackend starts the kernel threads in the background; the timed loops never yield to the event
@@ -56,6 +58,7 @@ async function load(root: string): Promise<Workloads> {
   const nr = rng.fork('netB'), net = initSingleIndexNet(b.d, b.N, nr), batch = sampleSingleIndex(tB, b.n, nr);
   const bStep = (kind: string): [() => void, number] => [() => { oneStep(net, batch.X, batch.y, kind, { eta: Math.sqrt(b.N), lambda: 0 }); }, 2];
   let seed = 0;
+  const netCell = { N: 1024, etaScales: [0.5, 4, 32], d: 512, ratio: 8, kappa: 100, lambda: 0, rotation: 'none', link: 'relu', noise: 0.1, problemSeed: 0 };
   const cell = { method: 'sgd', kappaSigma: 100, lr: 0.5, d, k, dy, n: 256, kappaF: 1, damping: 0, noise: 0, rotated: true, targetDist: 0.05, maxSteps: 250 };
   return {
     loss512: [() => { linearNet.loss({ F, G }, heldOut); }, 100],
@@ -65,6 +68,7 @@ async function load(root: string): Promise<Workloads> {
     eig200: [() => { eigSym(E200); }, 10], eig1024: [() => { eigSym(E1024); }, 1],
     'B-plain': bStep('plain'), 'B-preconditioned': bStep('preconditioned'),
     cell: [() => { const s = seed++; linearIterations.run(cell, new Rng(s), { experiment: 'linear-iterations', replicate: s, seed: s }); }, 1],
+    network: [() => { spikeNetwork.run({ ...netCell }, new Rng(7), { experiment: 'single-index-spike-network', replicate: 7, seed: 7 }); }, 1],
   };
 }
 
