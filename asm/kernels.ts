@@ -256,11 +256,12 @@ export function llt8(l: usize, u: usize, panels: usize, np: u32, n: u32): void {
  * Rotation i of a sweep is tql2's V[i+1, k] ← s_i·V[i, k] + c_i·V[i+1, k], V[i, k] ← c_i·V[i, k] −
  * s_i·V[i+1, k] (old values) on every column k, the same operations in the same order: a QL sweep's
  * rotations depend only on the tridiagonal matrix, never on V, so `ql` records them for later, and
- * column k of V depends only on column k. A strip of 16 columns goes through all the
- * sweeps, row i+1's current value carried in registers; the strip stays in cache (25 KiB at n = 200)
- * and disjoint column ranges can go to different threads. 16 columns against 8: the same time at
- * n = 200, 22 % less at n = 1024 (measured in one process, 2026-12-02); 2 columns took 2.8× as long,
- * so the last columns (fewer than 16) go in strips of 8, then 2.
+ * column k of V depends only on column k. A strip of 16 columns goes through all the sweeps, row i+1's
+ * current value carried in registers; the strip stays in cache (25 KiB at n = 200), and disjoint column
+ * ranges can go to different threads. 16 columns against 8: the same time at n = 200, 22 % less at
+ * n = 1024 (measured in one process, 2026-12-02); 2 columns took 2.8× as long, so the last columns
+ * (fewer than 16) go in strips of 8, then 2. (The per-sweep kernel this replaced had to block V's rows
+ * to stay in L2; a strip that goes through every sweep reuses its cache lines without that.)
  */
 export function rotSweeps(v: usize, coef: usize, sw: usize, nsw: i32, ld: u32, v0: u32, v1: u32): void {
   const st = <usize>(ld * 8);
