@@ -22,9 +22,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { into, matmulF64 } from './kernels.js';
-import { matmulF32, matmulF32Core } from './kernels32.js';
-import { wasm32Core, wasm64 } from './wasm64.js';
+import { f64Kernels, into, matmulF64, matmulF64ResidentA } from './kernels.js';
+import { matmulF32, matmulF32Core, matmulF32CoreResidentA } from './kernels32.js';
+import { wasm32Core, wasm64, type Wasm32, type Wasm64 } from './wasm64.js';
 
 export type BackendName = 'tensorflow' | 'simd' | 'wasm' | 'cpu' | 'js64';
 export const BACKENDS: readonly BackendName[] = ['tensorflow', 'simd', 'wasm', 'cpu', 'js64'];
@@ -100,20 +100,50 @@ function f64AtLeastAsFast(m: number, k: number, n: number, symmetric: boolean): 
   return wasm64() !== null;
 }
 
+/** Which code `engineMatmul` gives an m×k by k×n product (symmetric: AᵀA or AAᵀ of one operand). */
+function route(m: number, k: number, n: number, symmetric: boolean): 'f64' | 'f32core' | 'other' {
+  if (active === 'js64' || m * k * n < TFJS_MIN_WORK) return 'f64';
+  if ((active === 'simd' || active === 'wasm') && f64AtLeastAsFast(m, k, n, symmetric)) return 'f64';
+  return active === 'simd' ? 'f32core' : 'other';
+}
+
 /** Engine entry point used by `mat.matmul`; the result goes into `out` (m·n entries, returned) when given. */
 export function engineMatmul(
   a: Float64Array, ar: number, ac: number, ta: boolean,
   b: Float64Array, br: number, bc: number, tb: boolean,
   m: number, k: number, n: number, out?: Float64Array,
 ): Float64Array {
-  if (active === 'js64' || m * k * n < TFJS_MIN_WORK) return matmulF64(a, ar, ac, ta, b, br, bc, tb, m, k, n, out);
-  if ((active === 'simd' || active === 'wasm') && f64AtLeastAsFast(m, k, n, a === b && ta !== tb && m === n)) return matmulF64(a, ar, ac, ta, b, br, bc, tb, m, k, n, out);
-  if (active === 'simd') return matmulF32Core(a, ar, ac, ta, b, br, bc, tb, m, k, n, out);
+  const r = route(m, k, n, a === b && ta !== tb && m === n);
+  if (r === 'f64') return matmulF64(a, ar, ac, ta, b, br, bc, tb, m, k, n, out);
+  if (r === 'f32core') return matmulF32Core(a, ar, ac, ta, b, br, bc, tb, m, k, n, out);
   if (f32Kernel === 'own') {
     const C = matmulF32(a, ar, ac, ta, b, br, bc, tb, m, k, n, out);
     if (C) return C;
   }
   return into(out, matmulTfjs(a, ar, ac, ta, b, br, bc, tb, m, k, n));
+}
+
+/**
+ * For a product A·B (A m×k, B k×n, row-major, not one operand twice) that `engineMatmul` would run in a
+ * WebAssembly kernel: that kernel's module and the product with A already in the module's memory
+ * (`multiply(aAt, b)`, A at byte offset aAt), the same kernel and sums as `engineMatmul`. Null where the
+ * product would run in JavaScript or tfjs. `inputSampler` draws Z into the module and multiplies it there.
+ */
+export function residentAProduct(m: number, k: number, n: number): ResidentAProduct | null {
+  const r = route(m, k, n, false);
+  if (r === 'f64') {
+    const w = f64Kernels(m, k, n);
+    return w && { module: w, multiply: (aAt, b, out) => matmulF64ResidentA(w, aAt, m, k, b, n, out) };
+  }
+  if (r === 'f32core') {
+    const w = wasm32Core();
+    return w && { module: w, multiply: (aAt, b, out) => matmulF32CoreResidentA(aAt, m, k, b, n, out) };
+  }
+  return null;
+}
+export interface ResidentAProduct {
+  readonly module: Wasm64 | Wasm32;
+  multiply(aAt: number, b: Float64Array, out?: Float64Array): Float64Array;
 }
 
 /** The product on the active tfjs backend (float32), whatever its size: `engineMatmul`'s float32 path with the `tfjs` kernel. */

@@ -46,12 +46,24 @@ export function matmulF64(
 ): Float64Array {
   if (m === 0 || n === 0 || k === 0) return out ? out.fill(0) : new Float64Array(m * n);
   const sym = a === b && ta !== tb && m === n;
-  if (m >= 4 && n >= 4 && m * n * k >= WASM_MIN_WORK) {
-    const w = wasm64();
-    if (w) return matmulWasm(w, a, ar, ac, ta, b, br, bc, tb, m, k, n, sym, out);
-  }
+  const w = f64Kernels(m, k, n);
+  if (w) return matmulWasm(w, a, ar, ac, ta, b, br, bc, tb, m, k, n, sym, out);
   return into(out, matmulJs(a, ar, ac, ta, b, br, bc, tb, m, k, n, sym));
 }
+
+/** The module whose kernel `matmulF64` uses for an m×k by k×n product, or null where it takes the JavaScript loop. */
+export function f64Kernels(m: number, k: number, n: number): Wasm64 | null {
+  return m >= 4 && n >= 4 && m * n * k >= WASM_MIN_WORK ? wasm64() : null;
+}
+
+/**
+ * `matmulF64(A, B)` for a row-major m×k A already in module `w`'s memory at byte offset `aAt` (the
+ * module `f64Kernels(m, k, n)` returns) and a row-major k×n B: the same kernel, the same sums.
+ */
+export function matmulF64ResidentA(w: Wasm64, aAt: number, m: number, k: number, b: Float64Array, n: number, out?: Float64Array): Float64Array {
+  return packedGemm(w, w.gemm64, MR64, NR64, false, EMPTY, m, k, false, b, k, n, false, m, k, n, false, out, aAt);
+}
+const EMPTY = new Float64Array(0);
 
 /** `c` copied into `out` (returned) when an output buffer was given, else `c` itself. */
 export function into(out: Float64Array | undefined, c: Float64Array): Float64Array {
@@ -97,16 +109,18 @@ const up64 = (bytes: number) => (bytes + 63) & ~63;
  * upper triangle and mirrors it. C goes into `out` (m·n entries, returned) when given, else into a new
  * array: a hot loop that passes the same `out` each time writes into memory already mapped, where a new
  * array of megabytes costs a page fault per 4 KiB page (22–25 ms per 8 MiB on our VMs; bench/README.md).
+ * `aAt`: A (row-major ar×ac) is already in the module's memory at that byte offset and is not copied.
  */
 export function packedGemm(
   w: PackedModule, gemm: GemmFn, mr: number, nr: number, f32: boolean,
   a: Float64Array, ar: number, ac: number, ta: boolean, b: Float64Array, br: number, bc: number, tb: boolean,
-  m: number, k: number, n: number, sym: boolean, out?: Float64Array,
+  m: number, k: number, n: number, sym: boolean, out?: Float64Array, aAt?: number,
 ): Float64Array {
   const es = f32 ? 4 : 8, kcb = KC_BYTES / es;
   const mp = Math.ceil(m / mr) * mr, np = Math.ceil(n / nr) * nr;
-  const sameB = b === a;
-  const aRaw = 0, bRaw = sameB ? aRaw : up64(ar * ac * 8);
+  const sameB = aAt === undefined && b === a;
+  // A at aAt when it is already in the module's memory (`a` is then not read), else copied to 0
+  const aRaw = aAt ?? 0, bRaw = sameB ? aRaw : up64(aRaw + ar * ac * 8);
   // packed panels of every inner-index block: block p0 of A at pA + mp·p0·es, of B at pB + np·p0·es
   const pA = up64(bRaw + (sameB ? ar * ac * 8 : br * bc * 8)), pB = up64(pA + mp * k * es), cOff = up64(pB + np * k * es);
   const cw = f32 ? up64(cOff + mp * np * es) : cOff; // the float64 C (widened) that JavaScript reads
@@ -119,7 +133,7 @@ export function packedGemm(
   const directA = direct && nt <= DIRECT_MAX_TILES, directB = direct && !tb && mt <= DIRECT_MAX_TILES;
   w.reserve(cw + mp * np * 8 + 4 * (Math.max(ac, bc) + 4) * 8);
   let M = w.f64();
-  M.set(ar * ac === a.length ? a : a.subarray(0, ar * ac), aRaw / 8);
+  if (aAt === undefined) M.set(ar * ac === a.length ? a : a.subarray(0, ar * ac), aRaw / 8);
   if (!sameB) M.set(br * bc === b.length ? b : b.subarray(0, br * bc), bRaw / 8);
   // op(A)[i, p] and op(B)[p, j] as byte strides (row, column) into the stored operands
   const rsA = ta ? 8 : ac * 8, csA = ta ? ac * 8 : 8, rsB = tb ? 8 : bc * 8, csB = tb ? bc * 8 : 8;

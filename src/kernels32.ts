@@ -47,5 +47,17 @@ export function matmulF32Core(
   return gemm32(w, a, ar, ac, ta, b, br, bc, tb, m, k, n, out);
 }
 
+/**
+ * `matmulF32Core(A, B)` for a row-major m×k A already in the core module's memory at byte offset `aAt`
+ * (`wasm32Core()`'s) and a row-major k×n B: the same kernel, the same sums, no copy of A.
+ */
+export function matmulF32CoreResidentA(aAt: number, m: number, k: number, b: Float64Array, n: number, out?: Float64Array): Float64Array {
+  const w = wasm32Core();
+  if (!w) throw new Error('the simd engine needs WebAssembly SIMD');
+  if (m === 0 || n === 0 || k === 0) return out ? out.fill(0) : new Float64Array(m * n);
+  return packedGemm(w, w.gemm32, MR32, NR32, true, EMPTY, m, k, false, b, k, n, false, m, k, n, false, out, aAt);
+}
+const EMPTY = new Float64Array(0);
+
 /** Whether `matmulF32` runs the relaxed-SIMD (fused multiply-add) module here. */
 export function float32KernelRelaxed(): boolean { return wasm32()?.relaxed ?? false; }

@@ -48,6 +48,10 @@ const ZIG_WASM_MIN = 64;
 const ZIG_CHUNK = 1 << 16;
 /** Byte offsets in the module's memory: state and hz at 0, KN, WN, the output chunk. */
 const ZIG_KN = 64, ZIG_WN = 576, ZIG_FN = 1600, ZIG_OUT = 4096;
+/** The lowest byte offset `Rng.fillNormalAt` may write to: the ziggurat's state and tables lie below. */
+export const NORMALS_AT = ZIG_OUT;
+/** What `Rng.fillNormalAt` needs of a kernel module: its ziggurat and its memory. */
+export type NormalsModule = Pick<Wasm64, 'zigFill' | 'memory' | 'f64' | 'reserve'>;
 /**
  * The relative margin by which the two sides of a wedge test must differ for WebAssembly to decide it
  * (Math.exp and the module's exponential are each within 1 ulp of e^x; 1e-12 leaves a factor of 4500).
@@ -132,29 +136,44 @@ export class Rng {
   }
   private fillNormalWasm(w: Wasm64, out: Float64Array): Float64Array {
     const total = out.length, chunk = total < ZIG_CHUNK ? total : ZIG_CHUNK;
-    w.reserve(ZIG_OUT + chunk * 8);
+    for (let s = 0; s < total; s += chunk) {
+      const len = total - s < chunk ? total - s : chunk;
+      this.fillNormalModule(w, ZIG_OUT, len);
+      out.set(w.f64().subarray(ZIG_OUT / 8, ZIG_OUT / 8 + len), s);
+    }
+    return out;
+  }
+  /**
+   * `count` standard normals written as float64 into a kernel module's memory at byte offset `at`
+   * (at least `NORMALS_AT`: the ziggurat's state and tables lie below), the numbers of `fillNormal` on
+   * an array of `count` entries, bit for bit. For a product whose left operand is the draws
+   * (`inputSampler`): the module then reads them where they are, with no copy out and back.
+   */
+  fillNormalAt(w: NormalsModule, at: number, count: number): void {
+    if (!(Number.isInteger(at) && at >= NORMALS_AT && at % 8 === 0)) throw new RangeError(`fillNormalAt: at must be a multiple of 8 from ${NORMALS_AT}, got ${at}`);
+    if (!(Number.isInteger(count) && count >= 0)) throw new RangeError(`fillNormalAt: count must be an integer >= 0, got ${count}`);
+    this.fillNormalModule(w, at, count);
+  }
+  /** The ziggurat in the module (`zigFill`) for `count` draws at byte offset `at`, with JavaScript finishing the draws it hands back. */
+  private fillNormalModule(w: NormalsModule, at: number, count: number): void {
+    w.reserve(at + count * 8);
     // the module's memory is scratch between calls (GEMM operands live there too): tables every call
-    const buf = w.memory.buffer, I = new Int32Array(buf, 0, 5), F = w.f64(), o = ZIG_OUT / 8;
+    const buf = w.memory.buffer, I = new Int32Array(buf, 0, 5), F = w.f64(), o = at / 8;
     new Uint32Array(buf, ZIG_KN, 128).set(KN);
     F.set(WN, ZIG_WN / 8); F.set(FN, ZIG_FN / 8);
     I[0] = this.a; I[1] = this.b; I[2] = this.c; I[3] = this.d;
-    for (let s = 0; s < total; s += chunk) {
-      const len = total - s < chunk ? total - s : chunk;
-      for (let i = 0; ; i++) {
-        i = w.zigFill(0, ZIG_KN, ZIG_WN, ZIG_FN, ZIG_OUT, i, len, wedgeGuard);
-        if (i === len) break;
-        // the draw at i was handed back: the state after its hz (before any uniform) and hz are at 0 and 16
-        this.a = I[0]; this.b = I[1]; this.c = I[2]; this.d = I[3];
-        const hz = I[4];
-        let x = this.normalTail(hz, hz & 127);
-        if (x !== x) x = this.normal(); // rejected: the next draw starts over, as in normal()'s loop
-        F[o + i] = x;
-        I[0] = this.a; I[1] = this.b; I[2] = this.c; I[3] = this.d;
-      }
-      out.set(F.subarray(o, o + len), s);
+    for (let i = 0; ; i++) {
+      i = w.zigFill(0, ZIG_KN, ZIG_WN, ZIG_FN, at, i, count, wedgeGuard);
+      if (i === count) break;
+      // the draw at i was handed back: the state after its hz (before any uniform) and hz are at 0 and 16
+      this.a = I[0]; this.b = I[1]; this.c = I[2]; this.d = I[3];
+      const hz = I[4];
+      let x = this.normalTail(hz, hz & 127);
+      if (x !== x) x = this.normal(); // rejected: the next draw starts over, as in normal()'s loop
+      F[o + i] = x;
+      I[0] = this.a; I[1] = this.b; I[2] = this.c; I[3] = this.d;
     }
     this.a = I[0]; this.b = I[1]; this.c = I[2]; this.d = I[3];
-    return out;
   }
   /** `fillNormal` in JavaScript: the generator's state held in locals, the fast path inlined; a draw that leaves it stores the state back and finishes in `normalTail`. */
   private fillNormalJs(out: Float64Array): Float64Array {

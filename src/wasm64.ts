@@ -77,6 +77,8 @@ export interface Wasm32 {
   widen(src: number, dst: number, count: number): void;
   /** Whether this module's multiply-add is `f32x4.relaxed_madd`. */
   relaxed: boolean;
+  /** The module's ziggurat (`Rng.fillNormalAt`: normals drawn where this module's GEMM reads them). */
+  zigFill: Wasm64['zigFill'];
 }
 
 const bytesOf = (b64: string): Uint8Array<ArrayBuffer> => {
@@ -130,6 +132,7 @@ const as64 = (l: Loaded | null): Wasm64 | null => l && {
 const as32 = (l: Loaded | null): Wasm32 | null => l && {
   f64: l.f64, reserve: l.reserve, memory: l.memory, packA: l.ex.packA as Fn, packB: l.ex.packB as Fn,
   gemm32: l.ex[`gemm32_${MR32}x${NR32}`] as Fn, widen: l.ex.widen as Fn, relaxed: (l.ex.relaxed as () => number)() === 1,
+  zigFill: l.ex.zigFill as (...args: number[]) => number,
 };
 
 /** A shared memory for `useSharedKernels` (4 GiB at most); throws where shared WebAssembly memory is unavailable. */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng, setWedgeGuardForTests } from '../src/rng.js';
+import { NORMALS_AT, Rng, setWedgeGuardForTests } from '../src/rng.js';
 import { diag, eye, matmul, matmulNT, matmulTN, slice, transpose } from '../src/mat.js';
 import { cholSolve, eigSym, invSPD, mm64, newtonSchulz, orthonormalRows, qr, svd, symPow } from '../src/linalg.js';
 import { activeBackend, initBackend } from '../src/backend.js';
@@ -67,6 +67,29 @@ test('fillNormal gives exactly the numbers of repeated normal() calls, slow path
   } finally {
     setWasm64Enabled(true); setWedgeGuardForTests();
   }
+});
+
+test('fillNormalAt writes into a module\'s memory exactly the numbers of fillNormal, hand-backs included, and leaves the same state', () => {
+  const w = wasm64();
+  assert.ok(w);
+  try {
+    for (const guard of [undefined, Infinity]) {
+      setWedgeGuardForTests(guard);
+      const a = new Rng(9), b = new Rng(9);
+      for (const [at, count] of [[NORMALS_AT, 300_000], [NORMALS_AT + 8, 1], [NORMALS_AT, 0], [NORMALS_AT + 4096, 70_001]] as const) {
+        const want = b.fillNormal(new Float64Array(count)); // first: fillNormal stages its draws in the same memory
+        a.fillNormalAt(w, at, count);
+        const got = w.f64().subarray(at / 8, at / 8 + count);
+        for (let i = 0; i < count; i++) if (!Object.is(got[i], want[i])) assert.fail(`guard ${guard ?? 'default'}, at ${at}: draw ${i} differs (${got[i]} vs ${want[i]})`);
+        assert.equal(a.nextU32(), b.nextU32());
+      }
+    }
+  } finally {
+    setWedgeGuardForTests();
+  }
+  assert.throws(() => new Rng(1).fillNormalAt(w, 8, 4), /fillNormalAt: at must be a multiple of 8 from 4096, got 8/);
+  assert.throws(() => new Rng(1).fillNormalAt(w, NORMALS_AT + 4, 4), /at must be a multiple of 8/);
+  assert.throws(() => new Rng(1).fillNormalAt(w, NORMALS_AT, -1), /fillNormalAt: count must be an integer >= 0, got -1/);
 });
 
 test("the module's exponential (fdlibm's algorithm) is within 2 ulp of Math.exp on [-700, 0], so a wedge test that differs by 1e-12 relative is decided alike", () => {

@@ -112,6 +112,28 @@ test('kernel threads: eigSym with its QL rotations split between 2 and 3 threads
   }
 });
 
+test('kernel threads: a rotated Gaussian batch drawn into the shared memory and multiplied there is the one-thread batch', async () => {
+  const { initBackend } = await import('../src/backend.js');
+  const { sampleInputs } = await import('../src/data/inputs.js');
+  const { geometricCovariance } = await import('../src/data/covariance.js');
+  await initBackend('simd');
+  try {
+    assert.equal(await startKernelThreads(2), 2);
+    const threads = gemmThreadsInstalled()!;
+    for (const [n, d] of [[256, 200], [64, 20]] as const) {
+      const c = geometricCovariance(d, 50, { rotation: 'haar', rng: new Rng(d) });
+      setGemmThreads(threads, 0);
+      const par = sampleInputs(c, n, new Rng(5));
+      setGemmThreads(null);
+      const one = sampleInputs(c, n, new Rng(5));
+      setGemmThreads(threads, minWork0);
+      assert.equal(firstDiff(par.data, one.data), -1, `${n}×${d}`);
+    }
+  } finally {
+    await initBackend('js64');
+  }
+});
+
 test('kernel threads: non-finite entries propagate as in one thread', async () => {
   assert.equal(await startKernelThreads(2), 2);
   const threads = gemmThreadsInstalled()!;

@@ -12,7 +12,8 @@
  */
 import { Mat, matmul } from '../mat.js';
 import { mm64 } from '../linalg.js';
-import type { Rng } from '../rng.js';
+import { NORMALS_AT, type Rng } from '../rng.js';
+import { residentAProduct } from '../backend.js';
 import type { Covariance } from './covariance.js';
 import { checkAtMost, checkInt, checkOneOf } from '../validate.js';
 
@@ -38,6 +39,9 @@ export function sampleInputs(cov: Covariance, n: number, rng: Rng, law: InputLaw
   return inputSampler(cov, n, law)(rng);
 }
 
+/** Draws (n·d) from which a rotated Gaussian batch is drawn into the product's module (fewer: the JavaScript ziggurat, as `fillNormal`). */
+const RESIDENT_MIN = 64;
+
 /**
  * `sampleInputs` for repeated draws (a fresh batch every step): the arguments are validated once, here,
  * and the covariance is read then (treat it as immutable afterwards, as everything `makeCovariance`
@@ -57,9 +61,18 @@ export function inputSampler(cov: Covariance, n: number, law: InputLaw = 'gaussi
   }
   const rotated = cov.vectors !== null;
   // Rotated Σ: the draws Z go into one scratch matrix, reused from batch to batch (only the product
-  // X = Z Σ^{1/2} is handed out; the engine reads its operands and keeps no reference to them).
+  // X = Z Σ^{1/2} is handed out; the engine reads its operands and keeps no reference to them). Where
+  // the engine runs that product in a WebAssembly kernel, Z is drawn straight into the kernel's memory
+  // and multiplied there: the same draws and the same product, without copying Z out and back in.
   const scratch = rotated ? new Mat(n, d) : null;
   return (rng) => {
+    if (rotated && gaussian && n * d >= RESIDENT_MIN) {
+      const p = residentAProduct(n, d, d);
+      if (p) {
+        rng.fillNormalAt(p.module, NORMALS_AT, n * d);
+        return new Mat(n, d, p.multiply(NORMALS_AT, sqrt.data));
+      }
+    }
     const Z = scratch ?? new Mat(n, d);
     if (gaussian) rng.fillNormal(Z.data); else rng.fillRademacher(Z.data);
     if (rotated) return matmul(Z, sqrt);

@@ -76,3 +76,28 @@ test('bad inputs throw RangeError', () => {
   assert.throws(() => sampleInputs(c, 2.5, new Rng(1)), RangeError);
   assert.throws(() => sampleInputs(c, 4, new Rng(1), 'uniform' as never), /law must be 'gaussian' or 'rademacher'/);
 });
+
+test('a rotated Gaussian batch drawn into the product\'s module is Z·Σ^½ of the same draws, bit for bit, on every route of the product', async () => {
+  // (n, d): 64×20 and 8×64 go to the float64 kernel (small products), 256×200 to the float32 one, 40×20 to
+  // the JavaScript loop (no module: the draws come out to JavaScript, as before); the hand-back path too.
+  const { setWedgeGuardForTests } = await import('../../src/rng.js');
+  const { initBackend } = await import('../../src/backend.js');
+  await initBackend('simd'); // the engine whose routes are tested (float64 and float32 kernels)
+  try {
+    for (const guard of [undefined, Infinity]) {
+      setWedgeGuardForTests(guard);
+      for (const [n, d] of [[64, 20], [8, 64], [256, 200], [40, 20]] as const) {
+        const c = geometricCovariance(d, 50, { rotation: 'haar', rng: new Rng(d) });
+        const a = new Rng(n + d), b = new Rng(n + d);
+        for (let t = 0; t < 2; t++) {
+          const X = sampleInputs(c, n, a), want = matmul(b.normalMat(n, d), c.sqrt);
+          for (let i = 0; i < X.data.length; i++) if (!Object.is(X.data[i], want.data[i])) assert.fail(`${n}×${d}, guard ${guard ?? 'default'}, batch ${t}: entry ${i} differs`);
+          assert.equal(a.nextU32(), b.nextU32());
+        }
+      }
+    }
+  } finally {
+    setWedgeGuardForTests();
+    await initBackend('js64');
+  }
+});
