@@ -137,7 +137,7 @@ export function residentAProduct(m: number, k: number, n: number): ResidentAProd
   }
   if (r === 'f32core') {
     const w = wasm32Core();
-    return w && { module: w, multiply: (aAt, b, out) => matmulF32CoreResidentA(aAt, m, k, b, n, out) };
+    return w && { module: w, multiply: (aAt, b, out) => matmulF32CoreResidentA(w, aAt, m, k, b, n, out) };
   }
   return null;
 }

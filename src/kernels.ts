@@ -61,9 +61,10 @@ export function f64Kernels(m: number, k: number, n: number): Wasm64 | null {
  * module `f64Kernels(m, k, n)` returns) and a row-major k×n B: the same kernel, the same sums.
  */
 export function matmulF64ResidentA(w: Wasm64, aAt: number, m: number, k: number, b: Float64Array, n: number, out?: Float64Array): Float64Array {
-  return packedGemm(w, w.gemm64, MR64, NR64, false, EMPTY, m, k, false, b, k, n, false, m, k, n, false, out, aAt);
+  return packedGemm(w, w.gemm64, MR64, NR64, false, EMPTY_F64, m, k, false, b, k, n, false, m, k, n, false, out, aAt);
 }
-const EMPTY = new Float64Array(0);
+/** An empty operand: `packedGemm`'s `a` when A is already in the module's memory (`aAt`). */
+export const EMPTY_F64 = new Float64Array(0);
 
 /** `c` copied into `out` (returned) when an output buffer was given, else `c` itself. */
 export function into(out: Float64Array | undefined, c: Float64Array): Float64Array {

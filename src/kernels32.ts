@@ -10,7 +10,7 @@
  * The float32 products of the `simd` engine (`matmulF32Core`), and of the tfjs engines when chosen with
  * `setFloat32Kernel('own')` (backend.ts; `matmulF32`, relaxed SIMD where available).
  */
-import { packedGemm } from './kernels.js';
+import { EMPTY_F64, packedGemm } from './kernels.js';
 import { MR32, NR32, wasm32, wasm32Core, type Wasm32 } from './wasm64.js';
 
 /** op(A)·op(B) with module `w`'s float32 GEMM (packed, narrowed while packing), widened to float64. */
@@ -48,16 +48,13 @@ export function matmulF32Core(
 }
 
 /**
- * `matmulF32Core(A, B)` for a row-major m×k A already in the core module's memory at byte offset `aAt`
- * (`wasm32Core()`'s) and a row-major k×n B: the same kernel, the same sums, no copy of A.
+ * `matmulF32Core(A, B)` for a row-major m×k A already in module `w`'s memory at byte offset `aAt`
+ * (`wasm32Core()`, the module `matmulF32Core` uses) and a row-major k×n B: the same kernel, the same sums,
+ * no copy of A.
  */
-export function matmulF32CoreResidentA(aAt: number, m: number, k: number, b: Float64Array, n: number, out?: Float64Array): Float64Array {
-  const w = wasm32Core();
-  if (!w) throw new Error('the simd engine needs WebAssembly SIMD');
-  if (m === 0 || n === 0 || k === 0) return out ? out.fill(0) : new Float64Array(m * n);
-  return packedGemm(w, w.gemm32, MR32, NR32, true, EMPTY, m, k, false, b, k, n, false, m, k, n, false, out, aAt);
+export function matmulF32CoreResidentA(w: Wasm32, aAt: number, m: number, k: number, b: Float64Array, n: number, out?: Float64Array): Float64Array {
+  return packedGemm(w, w.gemm32, MR32, NR32, true, EMPTY_F64, m, k, false, b, k, n, false, m, k, n, false, out, aAt);
 }
-const EMPTY = new Float64Array(0);
 
 /** Whether `matmulF32` runs the relaxed-SIMD (fused multiply-add) module here. */
 export function float32KernelRelaxed(): boolean { return wasm32()?.relaxed ?? false; }

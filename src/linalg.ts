@@ -59,8 +59,8 @@ export function cholesky(a: Mat): Mat {
  * 256 bytes puts entry k of every row in the same cache sets, and the kernels that walk down columns
  * (cholcol, QL's rotations) then miss on every row: measured at n = 1024 (2026-12-02, one core, without
  * → with the padding, two alternated runs), cholesky 118–126 → 65–70 ms, and eigSym 1.14–1.22 → 0.69–0.80 s
- * with the per-sweep rotation kernel, 0.98–1.09 → 0.82–0.95 s with `rotSweeps`. Layout only: the
- * results are the same bits.
+ * with the per-sweep rotation kernel, 1.09–1.27 → 0.76–1.00 s with `rotSweeps`' 16-column strips (three
+ * calls each in two alternated runs). Layout only: the results are the same bits.
  */
 function rowStride(n: number, multiple: number): number {
   const ld = Math.ceil(n / multiple) * multiple;
@@ -296,7 +296,7 @@ export function eigSym(a: Mat): SymEig {
   // module's memory with an even row stride (16-byte aligned rows, `rowStride`) so QL's rotations run in f64x2.
   const w = n >= 16 ? wasm64() : null;
   const ld = w ? rowStride(n, 2) : n;
-  let V: Float64Array, d: Float64Array, e: Float64Array;
+  let V: Float64Array, d: Float64Array, e: Float64Array, ql: () => void;
   if (w) {
     // Doubles: V, then d, e and two scratch vectors of ld each (rows stay 16-byte aligned), QL's state
     // (8), then the record of its sweeps (two i32 each) and their rotations (c, s): room for `cap`.
@@ -310,20 +310,24 @@ export function eigSym(a: Mat): SymEig {
     d = M.subarray(dOff, dOff + n);
     e = M.subarray(eOff, eOff + n);
     w.tred2(0, dOff * 8, eOff * 8, xOff * 8, gOff * 8, n, ld);
-    for (let i = 1; i < n; i++) e[i - 1] = e[i]; // tql2's first step
-    e[n - 1] = 0;
-    M.fill(0, stOff, stOff + 8);
-    do {
-      const sweeps = w.ql(dOff * 8, eOff * 8, n, coefOff * 8, swOff * 8, cap, stOff * 8);
-      if (sweeps) rotateSweeps(w, 0, coefOff * 8, swOff * 8, sweeps, M[stOff + 5], ld);
-    } while (M[stOff] < n);
+    ql = () => {
+      M.fill(0, stOff, stOff + 8);
+      do {
+        const sweeps = w.ql(dOff * 8, eOff * 8, n, coefOff * 8, swOff * 8, cap, stOff * 8);
+        if (sweeps) rotateSweeps(w, 0, coefOff * 8, swOff * 8, sweeps, M[stOff + 5], ld);
+      } while (M[stOff] < n);
+    };
   } else {
     V = sym;
     d = new Float64Array(n);
     e = new Float64Array(n);
     tred2(n, ld, e, d, V);
-    tql2(n, ld, e, d, V);
+    ql = () => tql2(n, ld, e, d, V);
   }
+  // tql2's first step, before either QL: the subdiagonal moves down one place
+  for (let i = 1; i < n; i++) e[i - 1] = e[i];
+  e[n - 1] = 0;
+  ql();
   sortEig(n, ld, d, V);
   const order = Array.from(d, (_, i) => i).sort((i, j) => d[i] - d[j]);
   const out = new Mat(n, n), values = new Float64Array(n), o = out.data;
@@ -498,13 +502,12 @@ function tred2(n: number, ld: number, e: Float64Array, d: Float64Array, V: Float
  * JAMA tql2 (implicit QL with Wilkinson-type shifts) on transposed flat storage, as `tred2`, each
  * rotation applied to V's rows i, i+1 as it is computed: the path without WebAssembly, and the reference
  * of the `ql` and `rotSweeps` kernels (which record a sweep's rotations and apply them later, in the
- * same order). The eigenvalues are left unsorted (`sortEig`).
+ * same order). e arrives shifted down one place (JAMA's first step, done in `eigSym` for both); the
+ * eigenvalues are left unsorted (`sortEig`).
  */
 function tql2(n: number, ld: number, e: Float64Array, d: Float64Array, V: Float64Array): void {
   let g: number, h: number, p: number, r: number, dl1: number, c: number, c2: number, c3: number;
   let el1: number, s: number, s2: number;
-  for (let i = 1; i < n; i++) e[i - 1] = e[i];
-  e[n - 1] = 0;
   let f = 0, tst1 = 0;
   const eps = Number.EPSILON;
   for (let l = 0; l < n; l++) {
