@@ -199,16 +199,144 @@ export function widen(src: usize, dst: usize, count: i32): void {
   for (; i < count; i++) { store<f64>(dst, <f64>load<f32>(src)); src += 4; dst += 8; }
 }
 
+/**
+ * reluGrad(c, ldc, a, y, r, k0, k1, nn, sN, cst, pa, mp, kcb, n): rows k0 ≤ k < k1 of Model B's relu
+ * gradient (models/singleIndex.ts `gradientW`) from the float32 pre-activations U (row k at c + k·ldc
+ * bytes, nn entries), widened exactly: the residual r_k = y_k − sN·Σ_i a_i·max(U_ki, 0) (the sum in
+ * ascending i from +0, as the JavaScript loop), stored as float64 at r + 8k, and G_ki = (cst·r_k)·a_i·
+ * [U_ki > 0] (float64, then rounded to float32 as packing does) written straight into the packed
+ * mr = 4 panels of Gᵀ (nn×n, inner index k; `packA`'s layout: inner-index blocks of kcb, block p0 at
+ * pa + mp·p0·4, panel t at + t·16·kc, index q at + 16q), the panel rows nn ≤ i < mp zeros. The same
+ * operations in the same order as JavaScript's loop followed by packing G, so the same bits. Rows go
+ * four at a time where they start at a multiple of 4 (kcb is one): their four sums advance together in
+ * two f64x2 lanes (four independent chains instead of one), and each panel gets one whole 64-byte line
+ * (the panels lie 16·kc bytes apart, a multiple of 4 KiB, so one row at a time would write 16 bytes to
+ * each of nn/4 lines in one cache set).
+ */
+export function reluGrad(c: usize, ldc: usize, a: usize, y: usize, r: usize, k0: i32, k1: i32, nn: i32, sN: f64, cst: f64, pa: usize, mp: i32, kcb: i32, n: i32): void {
+  let k = k0;
+  while (k < k1) {
+    const p0 = k - k % kcb, kc = n - p0 < kcb ? n - p0 : kcb;
+    const dst = pa + (<usize>mp * <usize>p0 + <usize>(k - p0) * 4) * 4;
+    if ((k & 3) == 0 && k + 4 <= k1) { reluRows4(c + <usize>k * ldc, ldc, a, y + (<usize>k << 3), r + (<usize>k << 3), nn, sN, cst, dst, mp, <usize>kc * 16); k += 4; }
+    else { reluRow(c + <usize>k * ldc, a, y + (<usize>k << 3), r + (<usize>k << 3), nn, sN, cst, dst, mp, <usize>kc * 16); k++; }
+  }
+}
+
+/** One row of reluGrad (row at u, y_k at yk, r_k to rk, its panel entries from dst, panels pst bytes apart). */
+function reluRow(u: usize, a: usize, yk: usize, rk: usize, nn: i32, sN: f64, cst: f64, dst: usize, mp: i32, pst: usize): void {
+  let s: f64 = 0;
+  for (let i = 0; i < nn; i++) {
+    const x = <f64>load<f32>(u + (<usize>i << 2));
+    s += load<f64>(a + (<usize>i << 3)) * (x > 0 ? x : 0);
+  }
+  const rv = load<f64>(yk) - sN * s;
+  store<f64>(rk, rv);
+  const cr = cst * rv, crv = f64x2.splat(cr), one = f64x2.splat(1), zero = f64x2.splat(0);
+  let i = 0;
+  for (; i + 4 <= nn; i += 4) {
+    const x = v128.load(u + (<usize>i << 2)), ap = a + (<usize>i << 3);
+    const lo = f64x2.promote_low_f32x4(x), hi = f64x2.promote_low_f32x4(i32x4.shuffle(x, x, 2, 3, 0, 1));
+    const glo = f64x2.mul(f64x2.mul(crv, v128.load(ap)), v128.and(f64x2.gt(lo, zero), one));
+    const ghi = f64x2.mul(f64x2.mul(crv, v128.load(ap, 16)), v128.and(f64x2.gt(hi, zero), one));
+    v128.store(dst, v128.shuffle<f32>(f32x4.demote_f64x2_zero(glo), f32x4.demote_f64x2_zero(ghi), 0, 1, 4, 5));
+    dst += pst;
+  }
+  if (i < mp) { // the last, partial panel: rows ≥ nn are zeros
+    for (let j = 0; j < 4; j++, i++) {
+      let g: f32 = 0;
+      if (i < nn) {
+        const x = <f64>load<f32>(u + (<usize>i << 2));
+        g = <f32>(cr * load<f64>(a + (<usize>i << 3)) * (x > 0 ? 1.0 : 0.0));
+      }
+      store<f32>(dst + (<usize>j << 2), g);
+    }
+  }
+}
+
+/** max(x, 0) lane-wise as `x > 0 ? x : 0` (+0 for x ≤ 0 and NaN). */
+// @ts-ignore: decorator
+@inline function relu2(x: v128): v128 { return v128.and(x, f64x2.gt(x, f64x2.splat(0))); }
+
+/** Rows k..k+3 of reluGrad (the first at u, row stride ldc; y, r from yk, rk; panel entries from dst, 64 bytes per panel). */
+function reluRows4(u: usize, ldc: usize, a: usize, yk: usize, rk: usize, nn: i32, sN: f64, cst: f64, dst: usize, mp: i32, pst: usize): void {
+  const u1 = u + ldc, u2 = u1 + ldc, u3 = u2 + ldc;
+  let s01 = f64x2.splat(0), s23 = f64x2.splat(0); // (s_k, s_k+1), (s_k+2, s_k+3)
+  let i = 0;
+  for (; i + 4 <= nn; i += 4) {
+    const o = <usize>i << 2, ap = a + (<usize>i << 3);
+    const x0 = v128.load(u + o), x1 = v128.load(u1 + o), x2 = v128.load(u2 + o), x3 = v128.load(u3 + o);
+    const l01 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5), h01 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
+    const l23 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5), h23 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
+    let av = v128.load64_splat(ap);
+    s01 = f64x2.add(s01, f64x2.mul(av, relu2(f64x2.promote_low_f32x4(l01))));
+    s23 = f64x2.add(s23, f64x2.mul(av, relu2(f64x2.promote_low_f32x4(l23))));
+    av = v128.load64_splat(ap, 8);
+    s01 = f64x2.add(s01, f64x2.mul(av, relu2(f64x2.promote_low_f32x4(i32x4.shuffle(l01, l01, 2, 3, 0, 1)))));
+    s23 = f64x2.add(s23, f64x2.mul(av, relu2(f64x2.promote_low_f32x4(i32x4.shuffle(l23, l23, 2, 3, 0, 1)))));
+    av = v128.load64_splat(ap, 16);
+    s01 = f64x2.add(s01, f64x2.mul(av, relu2(f64x2.promote_low_f32x4(h01))));
+    s23 = f64x2.add(s23, f64x2.mul(av, relu2(f64x2.promote_low_f32x4(h23))));
+    av = v128.load64_splat(ap, 24);
+    s01 = f64x2.add(s01, f64x2.mul(av, relu2(f64x2.promote_low_f32x4(i32x4.shuffle(h01, h01, 2, 3, 0, 1)))));
+    s23 = f64x2.add(s23, f64x2.mul(av, relu2(f64x2.promote_low_f32x4(i32x4.shuffle(h23, h23, 2, 3, 0, 1)))));
+  }
+  let s0 = f64x2.extract_lane(s01, 0), s1 = f64x2.extract_lane(s01, 1), s2 = f64x2.extract_lane(s23, 0), s3 = f64x2.extract_lane(s23, 1);
+  for (; i < nn; i++) {
+    const o = <usize>i << 2, ai = load<f64>(a + (<usize>i << 3));
+    const x0 = <f64>load<f32>(u + o), x1 = <f64>load<f32>(u1 + o), x2 = <f64>load<f32>(u2 + o), x3 = <f64>load<f32>(u3 + o);
+    s0 += ai * (x0 > 0 ? x0 : 0); s1 += ai * (x1 > 0 ? x1 : 0); s2 += ai * (x2 > 0 ? x2 : 0); s3 += ai * (x3 > 0 ? x3 : 0);
+  }
+  const r0 = load<f64>(yk) - sN * s0, r1 = load<f64>(yk, 8) - sN * s1, r2 = load<f64>(yk, 16) - sN * s2, r3 = load<f64>(yk, 24) - sN * s3;
+  store<f64>(rk, r0); store<f64>(rk, r1, 8); store<f64>(rk, r2, 16); store<f64>(rk, r3, 24);
+  const c0 = f64x2.splat(cst * r0), c1 = f64x2.splat(cst * r1), c2 = f64x2.splat(cst * r2), c3 = f64x2.splat(cst * r3);
+  const one = f64x2.splat(1), zero = f64x2.splat(0);
+  i = 0;
+  for (; i + 4 <= nn; i += 4) {
+    const o = <usize>i << 2, ap = a + (<usize>i << 3);
+    const alo = v128.load(ap), ahi = v128.load(ap, 16);
+    v128.store(dst, gradRow4(v128.load(u + o), c0, alo, ahi, one, zero));
+    v128.store(dst, gradRow4(v128.load(u1 + o), c1, alo, ahi, one, zero), 16);
+    v128.store(dst, gradRow4(v128.load(u2 + o), c2, alo, ahi, one, zero), 32);
+    v128.store(dst, gradRow4(v128.load(u3 + o), c3, alo, ahi, one, zero), 48);
+    dst += pst;
+  }
+  if (i < mp) { // the last, partial panel: rows ≥ nn are zeros
+    for (let q = 0; q < 4; q++) {
+      const uq = u + <usize>q * ldc, cr = cst * (q == 0 ? r0 : q == 1 ? r1 : q == 2 ? r2 : r3);
+      for (let j = 0; j < 4; j++) {
+        const ii = i + j;
+        let g: f32 = 0;
+        if (ii < nn) {
+          const x = <f64>load<f32>(uq + (<usize>ii << 2));
+          g = <f32>(cr * load<f64>(a + (<usize>ii << 3)) * (x > 0 ? 1.0 : 0.0));
+        }
+        store<f32>(dst + <usize>(q * 16 + j * 4), g);
+      }
+    }
+  }
+}
+
+/** Four entries of a G row as float32: ((cr·a_i)·[x_i > 0]) for the float32 x (4 lanes), a in alo, ahi. */
+// @ts-ignore: decorator
+@inline function gradRow4(x: v128, cr: v128, alo: v128, ahi: v128, one: v128, zero: v128): v128 {
+  const lo = f64x2.promote_low_f32x4(x), hi = f64x2.promote_low_f32x4(i32x4.shuffle(x, x, 2, 3, 0, 1));
+  const glo = f64x2.mul(f64x2.mul(cr, alo), v128.and(f64x2.gt(lo, zero), one));
+  const ghi = f64x2.mul(f64x2.mul(cr, ahi), v128.and(f64x2.gt(hi, zero), one));
+  return v128.shuffle<f32>(f32x4.demote_f64x2_zero(glo), f32x4.demote_f64x2_zero(ghi), 0, 1, 4, 5);
+}
+
 // ---------------------------------------------------------------- triangular solves, rotations, Cholesky
 
 /**
- * llt8(l, u, panels, np, n): for each of np panels of 8 right-hand sides (panel k at panels + k·n·64;
+ * llt8(l, u, panels, k0, k1, n): for each panel k0 ≤ k < k1 of 8 right-hand sides (panel k at panels + k·n·64;
  * entry i of the panel holds component i of the 8 vectors, 64 bytes), solve x L Lᵀ = b in place:
  * forward y_i = (b_i − Σ_{p<i} L_ip y_p)/L_ii, then backward x_i = (y_i − Σ_{p>i} U_ip x_p)/U_ii with
- * U = Lᵀ (row-major n×n at u), sums in ascending p: `solveRowsLLt`'s operations lane by lane.
+ * U = Lᵀ (row-major n×n at u), sums in ascending p: `solveRowsLLt`'s operations lane by lane. Each
+ * panel is solved alone, so a range of panels is a kernel thread's share.
  */
-export function llt8(l: usize, u: usize, panels: usize, np: u32, n: u32): void {
-  for (let k: u32 = 0; k < np; k++) {
+export function llt8(l: usize, u: usize, panels: usize, k0: u32, k1: u32, n: u32): void {
+  for (let k: u32 = k0; k < k1; k++) {
     const pk = panels + <usize>(k * n * 64);
     for (let i: u32 = 0; i < n; i++) { // forward
       const row = pk + <usize>(i * 64);

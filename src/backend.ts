@@ -141,6 +141,15 @@ export function residentAProduct(m: number, k: number, n: number): ResidentAProd
   }
   return null;
 }
+/**
+ * The module of `reluGradient` (kernels32.ts) for Model B's relu gradient on an n×d batch with N hidden
+ * units, where `engineMatmul` would send both of its products (X Wᵀ, n×d by d×N, and GᵀX, N×n by n×d) to
+ * the `simd` engine's float32 kernel: the fused path then gives the same bits. Null otherwise (the caller
+ * keeps its products and loop).
+ */
+export function reluGradientModule(n: number, d: number, N: number): Wasm32 | null {
+  return route(n, d, N, false) === 'f32core' && route(N, n, d, false) === 'f32core' ? wasm32Core() : null;
+}
 export interface ResidentAProduct {
   readonly module: Wasm64 | Wasm32;
   multiply(aAt: number, b: Float64Array, out?: Float64Array): Float64Array;

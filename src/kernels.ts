@@ -76,7 +76,7 @@ export function into(out: Float64Array | undefined, c: Float64Array): Float64Arr
 /** Multiply-adds from which `matmulF64` uses the WebAssembly kernel (where available). */
 export const WASM_MIN_WORK = 1 << 14;
 /** Inner-index block of the WebAssembly paths, in bytes of one packed row: KC_BYTES / 8 float64 or / 4 float32 indices. */
-const KC_BYTES = 2048;
+export const KC_BYTES = 2048;
 
 /** A module with the packing routines and its memory (the float64 and float32 kernels share the driver). */
 export interface PackedModule {
@@ -117,7 +117,7 @@ export function packedGemm(
   a: Float64Array, ar: number, ac: number, ta: boolean, b: Float64Array, br: number, bc: number, tb: boolean,
   m: number, k: number, n: number, sym: boolean, out?: Float64Array, aAt?: number,
 ): Float64Array {
-  const es = f32 ? 4 : 8, kcb = KC_BYTES / es;
+  const es = f32 ? 4 : 8;
   const mp = Math.ceil(m / mr) * mr, np = Math.ceil(n / nr) * nr;
   const sameB = aAt === undefined && b === a;
   // A at aAt when it is already in the module's memory (`a` is then not read), else copied to 0
@@ -125,28 +125,49 @@ export function packedGemm(
   // packed panels of every inner-index block: block p0 of A at pA + mp·p0·es, of B at pB + np·p0·es
   const pA = up64(bRaw + (sameB ? ar * ac * 8 : br * bc * 8)), pB = up64(pA + mp * k * es), cOff = up64(pB + np * k * es);
   const cw = f32 ? up64(cOff + mp * np * es) : cOff; // the float64 C (widened) that JavaScript reads
+  w.reserve(cw + mp * np * 8 + gemmSlack(ac, bc));
+  const M = w.f64();
+  if (aAt === undefined) M.set(ar * ac === a.length ? a : a.subarray(0, ar * ac), aRaw / 8);
+  if (!sameB) M.set(br * bc === b.length ? b : b.subarray(0, br * bc), bRaw / 8);
+  gemmInModule(w, gemm, mr, nr, f32, aRaw, ac, ta, bRaw, bc, tb, m, k, n, sym, pA, pB, cOff, false);
+  return gemmResult(w, f32, cOff, cw, m, n, mp, np, sym, out);
+}
+
+/** Bytes past the end of a GEMM's memory that reading operands in place may touch (at most 3 rows or doubles past an operand). */
+export const gemmSlack = (ac: number, bc: number): number => 4 * (Math.max(ac, bc) + 4) * 8;
+
+/**
+ * The packing and multiplying of `packedGemm` on operands already in the module's memory (float64, A
+ * row-major with ac columns at byte offset aRaw, B with bc columns at bRaw, transposed as ta, tb), panels
+ * at pA and pB, C (float32 when f32, row stride np entries) at cOff; the memory reserved by the caller.
+ * `aPacked`: A's panels are already at pA (written there by the caller, in `packA`'s layout), so only B is
+ * packed. Split between the kernel threads where installed, as `packedGemm` describes.
+ */
+export function gemmInModule(
+  w: PackedModule, gemm: GemmFn, mr: number, nr: number, f32: boolean,
+  aRaw: number, ac: number, ta: boolean, bRaw: number, bc: number, tb: boolean,
+  m: number, k: number, n: number, sym: boolean, pA: number, pB: number, cOff: number, aPacked: boolean,
+): void {
+  const es = f32 ? 4 : 8, kcb = KC_BYTES / es;
+  const mp = Math.ceil(m / mr) * mr, np = Math.ceil(n / nr) * nr;
   const mt = mp / mr, nt = np / nr, ldc = np * es;
   // float64 only: A read in place when few column tiles read it (it needs no packing), B likewise when
   // stored k×n (its 4 adjacent columns are a panel row). Rows and columns past m and n then read
-  // whatever follows (at most 3 rows or doubles past the operand: the slack below), which only reaches
+  // whatever follows (at most 3 rows or doubles past the operand: gemmSlack), which only reaches
   // the discarded entries of C.
-  const direct = !f32 && w.gemm64s !== undefined && mr === 4 && nr === 4;
+  const direct = !f32 && !aPacked && w.gemm64s !== undefined && mr === 4 && nr === 4;
   const directA = direct && nt <= DIRECT_MAX_TILES, directB = direct && !tb && mt <= DIRECT_MAX_TILES;
-  w.reserve(cw + mp * np * 8 + 4 * (Math.max(ac, bc) + 4) * 8);
-  let M = w.f64();
-  if (aAt === undefined) M.set(ar * ac === a.length ? a : a.subarray(0, ar * ac), aRaw / 8);
-  if (!sameB) M.set(br * bc === b.length ? b : b.subarray(0, br * bc), bRaw / 8);
   // op(A)[i, p] and op(B)[p, j] as byte strides (row, column) into the stored operands
   const rsA = ta ? 8 : ac * 8, csA = ta ? ac * 8 : 8, rsB = tb ? 8 : bc * 8, csB = tb ? bc * 8 : 8;
   const symI = sym ? 1 : 0;
   const mb = Math.max(1, Math.floor(C_BLOCK_BYTES / (ldc * mr))); // row tiles per block of C
-  const plan = PLAN; // reused: packedGemm runs to completion before the next call
+  const plan = PLAN; // reused: a product runs to completion before the next one
   plan[P.KIND] = f32 ? (w as { relaxed?: boolean }).relaxed ? 2 : 1 : 0; plan[P.PHASE] = 0;
   plan[P.DA] = directA ? 1 : 0; plan[P.DB] = directB ? 1 : 0; plan[P.A] = aRaw; plan[P.B] = bRaw;
   plan[P.PA] = pA; plan[P.PB] = pB; plan[P.C] = cOff; plan[P.M] = m; plan[P.N] = n; plan[P.K] = k;
   plan[P.MP] = mp; plan[P.NP] = np; plan[P.NT] = nt; plan[P.MR] = mr; plan[P.NR] = nr; plan[P.KCB] = kcb;
   plan[P.ES] = es; plan[P.LDC] = ldc; plan[P.MB] = mb; plan[P.SYM] = symI;
-  plan[P.RSA] = rsA; plan[P.CSA] = csA; plan[P.RSB] = rsB; plan[P.CSB] = csB;
+  plan[P.RSA] = rsA; plan[P.CSA] = csA; plan[P.RSB] = rsB; plan[P.CSB] = csB; plan[P.AP] = aPacked ? 1 : 0;
   const threads = gemmThreads;
   if (threads && threads.memory === w.memory && m * n * k >= PAR_MIN_WORK && mt >= 2) {
     if ((m + n) * k >= PAR_PACK_MIN) threads.run(plan, [], () => packRange(w, plan, 0, threads.count));
@@ -158,8 +179,18 @@ export function packedGemm(
     packRange(w, plan, 0, 1);
     gemmRows(w, gemm, plan, 0, mt);
   }
+}
+
+/**
+ * C of a product `gemmInModule` left at cOff (mp×np, float32 when f32, widened exactly to float64 at cw;
+ * float64 at cOff = cw otherwise) as an m×n Float64Array: into `out` when given, else a new array; a
+ * symmetric product's lower triangle mirrored from the upper.
+ */
+export function gemmResult(
+  w: PackedModule, f32: boolean, cOff: number, cw: number, m: number, n: number, mp: number, np: number, sym: boolean, out?: Float64Array,
+): Float64Array {
   if (f32) w.widen!(cOff, cw, mp * np);
-  M = w.f64();
+  const M = w.f64();
   const c0 = cw / 8;
   let C: Float64Array;
   if (np === n) {
@@ -179,13 +210,17 @@ export function packedGemm(
  * 1 multiplying, 2 QL rotations (`rotateSweeps`: A = V, B = the rotations, PA = the sweeps, M = their
  * count, N = ld); DA/DB operand read in place; A, B, PA, PB, C byte addresses of the operands, their
  * panels and C; MP, NP padded sizes; NT column tiles; KCB inner-index block; ES element bytes; LDC C's row
- * stride; MB row tiles per block of C; SYM symmetric; RSA … CSB byte strides.
+ * stride; MB row tiles per block of C; SYM symmetric; RSA … CSB byte strides; AP A's panels written by the
+ * caller (`gemmInModule`'s aPacked: not packed here). PHASE 3 is rows of `reluGradient` (kernels32.ts,
+ * `reluRowsRange`: A = U, LDC its row stride, B = a, PB = y, C = r, N = U's columns, K = its rows, RSA = 1/√N,
+ * CSA = the gradient's constant, PA, MP and KCB those of Gᵀ's panels); PHASE 4 `solvePanels`' triangular
+ * solves (A = L, B = Lᵀ, PA = the panels, N = the unknowns).
  */
 export const P = {
   KIND: 0, PHASE: 1, DA: 2, DB: 3, A: 4, B: 5, PA: 6, PB: 7, C: 8, M: 9, N: 10, K: 11, MP: 12, NP: 13, NT: 14,
-  MR: 15, NR: 16, KCB: 17, ES: 18, LDC: 19, MB: 20, SYM: 21, RSA: 22, CSA: 23, RSB: 24, CSB: 25,
+  MR: 15, NR: 16, KCB: 17, ES: 18, LDC: 19, MB: 20, SYM: 21, RSA: 22, CSA: 23, RSB: 24, CSB: 25, AP: 26,
 } as const;
-export const PLAN_LENGTH = 26;
+export const PLAN_LENGTH = 27;
 const PLAN = new Float64Array(PLAN_LENGTH);
 
 /**
@@ -198,14 +233,14 @@ export function packRange(w: PackedModule, plan: Float64Array, part: number, par
   const dA = plan[P.DA], dB = plan[P.DB], aRaw = plan[P.A], bRaw = plan[P.B], pA = plan[P.PA], pB = plan[P.PB];
   const m = plan[P.M], n = plan[P.N], k = plan[P.K], mp = plan[P.MP], np = plan[P.NP], nt = plan[P.NT], mr = plan[P.MR], nr = plan[P.NR];
   const kcb = plan[P.KCB], es = plan[P.ES], rsA = plan[P.RSA], csA = plan[P.CSA], rsB = plan[P.RSB], csB = plan[P.CSB];
-  const narrow = plan[P.KIND] === 0 ? 0 : 1, mt = mp / mr;
+  const narrow = plan[P.KIND] === 0 ? 0 : 1, mt = mp / mr, ap = plan[P.AP];
   const a0 = Math.floor((mt * part) / parts), a1 = Math.floor((mt * (part + 1)) / parts);
   const b0 = Math.floor((nt * part) / parts), b1 = Math.floor((nt * (part + 1)) / parts);
   const la = a0 * mr, lb = b0 * nr;
   const ca = Math.max(0, Math.min(m, a1 * mr) - la), cb = Math.max(0, Math.min(n, b1 * nr) - lb);
   for (let p0 = 0; p0 < k; p0 += kcb) {
     const kc = k - p0 < kcb ? k - p0 : kcb;
-    if (!dA && a1 > a0) w.packA(aRaw + la * rsA, pA + (mp * p0 + la * kc) * es, ca, mr, (a1 - a0) * mr, p0, kc, rsA, csA, narrow);
+    if (!dA && !ap && a1 > a0) w.packA(aRaw + la * rsA, pA + (mp * p0 + la * kc) * es, ca, mr, (a1 - a0) * mr, p0, kc, rsA, csA, narrow);
     if (!dB && b1 > b0) w.packB(bRaw + lb * csB, pB + (np * p0 + lb * kc) * es, cb, nr, (b1 - b0) * nr, p0, kc, rsB, csB, narrow);
   }
 }
@@ -273,6 +308,28 @@ export function rotateSweeps(w: Wasm64, v: number, coef: number, sw: number, nsw
     bounds.push(vecs);
     threads.run(plan, bounds, () => rotSweepsRange(w, plan, bounds[0], bounds[1]));
   } else w.rotSweeps(v, coef, sw, nsw, ld, 0, vecs);
+}
+
+/**
+ * `llt8` on np panels of 8 right-hand sides (L at l, Lᵀ at u, the panels at `panels`, byte addresses;
+ * n unknowns): with kernel threads and at least `PAR_MIN_WORK` multiply-adds, the panels are split
+ * between the threads. Each panel is solved alone with the same operations, so the result is the same
+ * bit for bit.
+ */
+export function solvePanels(w: Wasm64, l: number, u: number, panels: number, np: number, n: number): void {
+  const threads = gemmThreads;
+  if (threads && threads.memory === w.memory && np >= 2 && 8 * np * n * n >= PAR_MIN_WORK) {
+    const plan = PLAN, bounds = [0];
+    plan[P.KIND] = 0; plan[P.PHASE] = 4; plan[P.A] = l; plan[P.B] = u; plan[P.PA] = panels; plan[P.N] = n;
+    for (let i = 1; i < threads.count; i++) bounds.push(Math.round((np * i) / threads.count));
+    bounds.push(np);
+    threads.run(plan, bounds, () => solvePanelsRange(w, plan, bounds[0], bounds[1]));
+  } else w.llt8(l, u, panels, 0, np, n);
+}
+
+/** A kernel thread's share of `solvePanels` (plan PHASE 4): the panels k0 ≤ k < k1. */
+export function solvePanelsRange(w: Wasm64, plan: Float64Array, k0: number, k1: number): void {
+  if (k1 > k0) w.llt8(plan[P.A], plan[P.B], plan[P.PA], k0, k1, plan[P.N]);
 }
 
 /** A kernel thread's share of `rotateSweeps` (plan PHASE 2): the column vectors v0 ≤ q < v1. */

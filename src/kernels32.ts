@@ -10,7 +10,9 @@
  * The float32 products of the `simd` engine (`matmulF32Core`), and of the tfjs engines when chosen with
  * `setFloat32Kernel('own')` (backend.ts; `matmulF32`, relaxed SIMD where available).
  */
-import { EMPTY_F64, packedGemm } from './kernels.js';
+import {
+  EMPTY_F64, KC_BYTES, P, PAR_MIN_WORK, PLAN_LENGTH, gemmInModule, gemmResult, gemmSlack, gemmThreadsInstalled, packedGemm,
+} from './kernels.js';
 import { MR32, NR32, wasm32, wasm32Core, type Wasm32 } from './wasm64.js';
 
 /** op(A)·op(B) with module `w`'s float32 GEMM (packed, narrowed while packing), widened to float64. */
@@ -58,3 +60,58 @@ export function matmulF32CoreResidentA(w: Wasm32, aAt: number, m: number, k: num
 
 /** Whether `matmulF32` runs the relaxed-SIMD (fused multiply-add) module here. */
 export function float32KernelRelaxed(): boolean { return wasm32()?.relaxed ?? false; }
+
+/**
+ * Model B's relu gradient (models/singleIndex.ts `gradientW`, no batch norm) with both of its products in
+ * module `w`'s float32 GEMM (`wasm32Core()`, the kernel `matmulF32Core` uses for both shapes) and the
+ * element-wise step between them in the same memory: U = X Wᵀ (n×N) stays there in float32, `reluGrad`
+ * (asm/kernels.ts) reads it and writes r (length n, into `r`) and G (n×N) narrowed straight into the packed
+ * panels of Gᵀ, and GᵀX (N×d) is multiplied from them. X (n×d) is copied in once and serves both products.
+ * The same operations in the same order as `matmul(X, W, transB)`, the JavaScript loop over U and
+ * `matmul(G, X, transA)` under the `simd` engine, so the same bits; U and G never leave the module. The
+ * rows of the element-wise step are split between the kernel threads where they are installed (each row
+ * is computed alone, so the split changes nothing). Returns ∇_W L̂ (into `out` when given).
+ */
+export function reluGradient(
+  w: Wasm32, X: Float64Array, n: number, d: number, W: Float64Array, N: number, a: Float64Array, y: ArrayLike<number>,
+  sN: number, cst: number, r: Float64Array, out?: Float64Array,
+): Float64Array {
+  const f4 = 4, up = (x: number) => (x + 63) & ~63;
+  const mp1 = Math.ceil(n / MR32) * MR32, np1 = Math.ceil(N / NR32) * NR32;
+  const mp2 = Math.ceil(N / MR32) * MR32, np2 = Math.ceil(d / NR32) * NR32;
+  const xAt = 0, wAt = up(n * d * 8), pA1 = up(wAt + N * d * 8), pB1 = up(pA1 + mp1 * d * f4), c1 = up(pB1 + np1 * d * f4);
+  const aAt = up(c1 + mp1 * np1 * f4), yAt = up(aAt + N * 8), rAt = up(yAt + n * 8);
+  const pA2 = up(rAt + n * 8), pB2 = up(pA2 + mp2 * n * f4), c2 = up(pB2 + np2 * n * f4), cw2 = up(c2 + mp2 * np2 * f4);
+  w.reserve(cw2 + mp2 * np2 * 8 + gemmSlack(d, d));
+  let M = w.f64();
+  M.set(X.length === n * d ? X : X.subarray(0, n * d), xAt / 8);
+  M.set(W.length === N * d ? W : W.subarray(0, N * d), wAt / 8);
+  M.set(a.length === N ? a : a.subarray(0, N), aAt / 8);
+  M.set(y, yAt / 8);
+  gemmInModule(w, w.gemm32, MR32, NR32, true, xAt, d, false, wAt, d, true, n, d, N, false, pA1, pB1, c1, false);
+  const plan = RELU_PLAN, kcb = KC_BYTES / f4;
+  plan[P.KIND] = 1; plan[P.PHASE] = 3; plan[P.A] = c1; plan[P.LDC] = np1 * f4; plan[P.B] = aAt; plan[P.PB] = yAt; plan[P.C] = rAt;
+  plan[P.N] = N; plan[P.K] = n; plan[P.RSA] = sN; plan[P.CSA] = cst; plan[P.PA] = pA2; plan[P.MP] = mp2; plan[P.KCB] = kcb;
+  const threads = gemmThreadsInstalled();
+  // an entry of the element-wise step costs more than 8 multiply-adds of a product (profiled at n = 2048, N = 1024,
+  // d = 512: the step's 2·10⁶ entries about 3 ms, each product's 1.1·10⁹ multiply-adds about 46 ms)
+  if (threads && threads.memory === w.memory && 8 * n * N >= PAR_MIN_WORK && n >= 4 * threads.count) {
+    const bounds = [0];
+    for (let i = 1; i < threads.count; i++) bounds.push(Math.min(n, 4 * Math.round((n * i) / threads.count / 4))); // whole groups of 4 rows
+    bounds.push(n);
+    threads.run(plan, bounds, () => reluRowsRange(w, plan, bounds[0], bounds[1]));
+  } else reluRowsRange(w, plan, 0, n);
+  M = w.f64();
+  r.set(M.subarray(rAt / 8, rAt / 8 + n));
+  gemmInModule(w, w.gemm32, MR32, NR32, true, pA2, N, true, xAt, d, false, N, n, d, false, pA2, pB2, c2, true);
+  return gemmResult(w, true, c2, cw2, N, d, mp2, np2, false, out);
+}
+const RELU_PLAN = new Float64Array(PLAN_LENGTH);
+
+/** Rows k0 ≤ k < k1 of `reluGradient`'s element-wise step, from its plan (PHASE 3; a kernel thread's share). */
+export function reluRowsRange(w: Wasm32, plan: Float64Array, k0: number, k1: number): void {
+  if (k1 > k0) {
+    w.reluGrad(plan[P.A], plan[P.LDC], plan[P.B], plan[P.PB], plan[P.C], k0, k1, plan[P.N], plan[P.RSA], plan[P.CSA],
+      plan[P.PA], plan[P.MP], plan[P.KCB], plan[P.K]);
+  }
+}

@@ -9,7 +9,7 @@
  */
 import { Matrix, SingularValueDecomposition } from 'ml-matrix';
 import { Mat, transpose, symmetrize, eye } from './mat.js';
-import { matmulF64, rotateSweeps, transposeF64 } from './kernels.js';
+import { matmulF64, rotateSweeps, solvePanels, transposeF64 } from './kernels.js';
 import { kernelMemoryEpoch, wasm64 } from './wasm64.js';
 
 /** Float64 product regardless of the active engine. */
@@ -197,7 +197,7 @@ function solveLLt(X: Float64Array, count: number, n: number, L: Float64Array, co
       if (cols) for (let i = 0; i < n; i++) { const src = i * count + v0, dst = base + i * 8; for (let t = 0; t < 8; t++) M[dst + t] = X[src + t]; }
       else for (let t = 0; t < 8; t++) { const src = (v0 + t) * n; for (let i = 0; i < n; i++) M[base + i * 8 + t] = X[src + i]; }
     }
-    w.llt8(0, uOff * 8, pOff * 8, np, n);
+    solvePanels(w, 0, uOff * 8, pOff * 8, np, n);
     for (let k = 0; k < np; k++) {
       const base = pOff + k * n * 8, v0 = k * 8;
       if (cols) for (let i = 0; i < n; i++) { const dst = i * count + v0, src = base + i * 8; for (let t = 0; t < 8; t++) X[dst + t] = M[src + t]; }

@@ -35,7 +35,8 @@ export interface Wasm64 {
   /** Make the memory at least `bytes` long. */
   reserve(bytes: number): void;
   gemm4x4(a: number, b: number, c: number, mt: number, nt: number, kc: number, ldc: number, sym: number): void;
-  llt8(l: number, u: number, panels: number, np: number, n: number): void;
+  /** Panels k0 ≤ k < k1 of 8 right-hand sides solved against L Lᵀ (L at l, Lᵀ at u, byte offsets); see asm/kernels.ts. */
+  llt8(l: number, u: number, panels: number, k0: number, k1: number, n: number): void;
   /** tql2's implicit-QL iteration on (d, e), its rotations recorded (at most cap) for rotSweeps, resumable from st; see asm/kernels.ts. */
   ql(d: number, e: number, n: number, coef: number, sw: number, cap: number, st: number): number;
   /** Recorded QL sweeps (i32 pairs l, m at sw; their (c, s) pairs at coef) applied to the column vectors [v0, v1) of V; see asm/kernels.ts. */
@@ -79,6 +80,8 @@ export interface Wasm32 {
   relaxed: boolean;
   /** The module's ziggurat (`Rng.fillNormalAt`: normals drawn where this module's GEMM reads them). */
   zigFill: Wasm64['zigFill'];
+  /** Model B's relu gradient rows [k0, k1) from float32 pre-activations, into packed panels of Gᵀ; see asm/kernels.ts. */
+  reluGrad(c: number, ldc: number, a: number, y: number, r: number, k0: number, k1: number, nn: number, sN: number, cst: number, pa: number, mp: number, kcb: number, n: number): void;
 }
 
 const bytesOf = (b64: string): Uint8Array<ArrayBuffer> => {
@@ -132,7 +135,7 @@ const as64 = (l: Loaded | null): Wasm64 | null => l && {
 const as32 = (l: Loaded | null): Wasm32 | null => l && {
   f64: l.f64, reserve: l.reserve, memory: l.memory, packA: l.ex.packA as Fn, packB: l.ex.packB as Fn,
   gemm32: l.ex[`gemm32_${MR32}x${NR32}`] as Fn, widen: l.ex.widen as Fn, relaxed: (l.ex.relaxed as () => number)() === 1,
-  zigFill: l.ex.zigFill as (...args: number[]) => number,
+  zigFill: l.ex.zigFill as (...args: number[]) => number, reluGrad: l.ex.reluGrad as Fn,
 };
 
 /** A shared memory for `useSharedKernels` (4 GiB at most); throws where shared WebAssembly memory is unavailable. */

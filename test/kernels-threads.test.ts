@@ -6,8 +6,9 @@
  * 2-core machine still exercises uneven splits), float64 against `matmulJs` (the textbook loop's
  * order) and float32 (core and, where the runtime has it, relaxed SIMD) against the one-thread kernel,
  * on odd sizes, every transpose combination, sizes not a multiple of the tile or the panel depth, the
- * operands read in place, and the symmetric path (whose rows are split by work, not by count); and
- * eigSym, whose QL rotations are applied to ranges of V's columns in the threads.
+ * operands read in place, and the symmetric path (whose rows are split by work, not by count);
+ * eigSym, whose QL rotations are applied to ranges of V's columns in the threads; Model B's fused relu
+ * gradient, whose element-wise rows are split too; and the triangular solves, split by panels.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +16,7 @@ import { gemmThreadsInstalled, matmulF64, matmulJs, P, PAR_MIN_WORK, PLAN_LENGTH
 import { matmulF32 } from '../src/kernels32.js';
 import { relaxedSimdAvailable, setRelaxedSimd } from '../src/wasm64.js';
 import { eigSym, setRotationRecordForTests } from '../src/linalg.js';
-import { symmetrize } from '../src/mat.js';
+import { Mat, symmetrize } from '../src/mat.js';
 import { Rng } from '../src/rng.js';
 import { kernelThreadCount, startKernelThreads, stopKernelThreads } from '../src/node/threads.js';
 import { EngineError, threadsFromEnv } from '../src/node/backend.js';
@@ -128,6 +129,44 @@ test('kernel threads: a rotated Gaussian batch drawn into the shared memory and 
       const one = sampleInputs(c, n, new Rng(5));
       setGemmThreads(threads, minWork0);
       assert.equal(firstDiff(par.data, one.data), -1, `${n}×${d}`);
+    }
+  } finally {
+    await initBackend('js64');
+  }
+});
+
+test('kernel threads: Model B\'s fused relu gradient (its element-wise rows split too) and triangular solves (panels split) are bit-for-bit one thread\'s', async () => {
+  const { initBackend, reluGradientModule } = await import('../src/backend.js');
+  const { initSingleIndexNet, gradientW } = await import('../src/models/singleIndex.js');
+  const { cholSolve, solveRightSPD } = await import('../src/linalg.js');
+  await initBackend('simd');
+  try {
+    const run = () => {
+      const out: Float64Array[] = [];
+      for (const [n, d, N] of [[130, 300, 67], [1030, 33, 513], [257, 40, 1030]] as const) {
+        assert.ok(reluGradientModule(n, d, N));
+        const rng = new Rng(n + d + N), net = initSingleIndexNet(d, N, rng), X = rng.normalMat(n, d), y = new Float64Array(n);
+        rng.fillNormal(y);
+        const g = gradientW(net, X, y);
+        out.push(g.grad.data, g.residual);
+      }
+      const rng = new Rng(3);
+      for (const [n, count] of [[40, 37], [97, 64], [9, 200]] as const) {
+        const Z = rng.normalMat(2 * n, n), A = new Mat(n, n);
+        for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) { let s = 0; for (let k = 0; k < 2 * n; k++) s += Z.data[k * n + i] * Z.data[k * n + j]; A.data[i * n + j] = s; }
+        out.push(cholSolve(A, rng.normalMat(n, count)).data, solveRightSPD(rng.normalMat(count, n), A).data);
+      }
+      return out;
+    };
+    for (const count of [2, 3]) {
+      assert.equal(await startKernelThreads(count), count);
+      const threads = gemmThreadsInstalled()!;
+      setGemmThreads(threads, 0); // split every product, element-wise step and solve, however small
+      const par = run();
+      setGemmThreads(null);
+      const one = run();
+      setGemmThreads(threads, minWork0);
+      par.forEach((x, i) => assert.equal(firstDiff(x, one[i]), -1, `result ${i} with ${count} threads differs at entry ${firstDiff(x, one[i])}`));
     }
   } finally {
     await initBackend('js64');

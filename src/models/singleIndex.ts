@@ -26,6 +26,8 @@
  *   data (noise included).
  */
 import { Mat, matmul } from '../mat.js';
+import { reluGradientModule } from '../backend.js';
+import { reluGradient } from '../kernels32.js';
 import { cholSolve, eigSym, lstsq, mm64 } from '../linalg.js';
 import type { Rng } from '../rng.js';
 import { secondMoment } from '../data/inputs.js';
@@ -161,6 +163,17 @@ let gradScratch = new Float64Array(0);
 export function gradientW(net: SingleIndexNet, X: Mat, y: ArrayLike<number>): GradResult {
   checkData('gradientW', net, X, y);
   const n = X.rows, N = net.W.rows, a = net.a;
+  if (net.activation === 'relu' && !net.batchNorm) {
+    // both products and the loop between them in one WebAssembly module, the same bits (kernels32.ts)
+    const w = reluGradientModule(n, X.cols, N);
+    if (w) {
+      const r = new Float64Array(n), sN = 1 / Math.sqrt(N);
+      const grad = new Mat(N, X.cols, reluGradient(w, X.data, n, X.cols, net.W.data, N, a, y, sN, -sN / n, r));
+      let loss = 0;
+      for (let k = 0; k < n; k++) loss += r[k] * r[k];
+      return { grad, loss: loss / (2 * n), residual: r };
+    }
+  }
   const train = net.batchNorm && net.bnStats === null;
   // U (n×N) lives in a workspace reused from call to call, and G overwrites it row by row unless
   // batch-norm training needs U after G: no new n×N arrays per step (each costs a page fault per 4 KiB).

@@ -1,11 +1,12 @@
 /**
  * A kernel thread (started by src/node/threads.ts): loads the kernels on the shared memory, then
  * sleeps until the calling thread posts a product's plan, computes its range of row tiles (or, for
- * eigSym's QL rotations, its range of V's columns), and counts itself done. It never returns to its
+ * eigSym's QL rotations, its range of V's columns; for `reluGradient`, its range of rows; for a triangular solve, its range of panels), and counts itself done. It never returns to its
  * event loop after 'ready': every exchange goes through the shared control block.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { gemmRows, P, packRange, rotSweepsRange } from '../kernels.js';
+import { gemmRows, P, packRange, rotSweepsRange, solvePanelsRange } from '../kernels.js';
+import { reluRowsRange } from '../kernels32.js';
 import { setRelaxedSimd, useSharedKernels, wasm32, wasm64 } from '../wasm64.js';
 import { CTL, SPIN, type KernelThreadsData } from './threads.js';
 
@@ -27,6 +28,8 @@ if (!useSharedKernels(d.memory, d.relaxed)) {
       const w64 = kind === 0 ? wasm64()! : null, w32 = kind === 0 ? null : wasm32()!;
       const w = (w64 ?? w32)!;
       if (plan[P.PHASE] === 2) rotSweepsRange(w64!, plan, t0, t1);
+      else if (plan[P.PHASE] === 3) reluRowsRange(w32!, plan, t0, t1);
+      else if (plan[P.PHASE] === 4) solvePanelsRange(w64!, plan, t0, t1);
       else if (plan[P.PHASE] === 0) packRange(w, plan, d.index, d.count);
       else if (t1 > t0) gemmRows(w, w64 ? w64.gemm64 : w32!.gemm32, plan, t0, t1);
     } catch (e) {

@@ -173,3 +173,51 @@ test('bad inputs throw RangeError', () => {
   assert.throws(() => fitSecondLayer(net, b.X, b.y, -1), /ridge must be a finite number in \[0, inf\)/);
   assert.throws(() => selectRidge(net, b.X, b.y, b.X, b.y, []), /grid/);
 });
+
+test('relu gradient on the simd engine: the fused kernel (both products and the loop in one module) gives the bits of the products and the JavaScript loop', async () => {
+  const { initBackend, reluGradientModule } = await import('../../src/backend.js');
+  const { matmul } = await import('../../src/mat.js');
+  // the composition the fused path replaces: U = X Wᵀ, the loop of gradientW, then GᵀX, each product on the engine
+  const reference = (net: SingleIndexNet, X: Mat, y: Float64Array) => {
+    const n = X.rows, N = net.W.rows, a = net.a, sN = 1 / Math.sqrt(N), c = -sN / n;
+    const U = matmul(X, net.W, { transB: true }), u = U.data, r = new Float64Array(n);
+    let loss = 0;
+    for (let k = 0; k < n; k++) {
+      const o = k * N;
+      let s = 0;
+      for (let i = 0; i < N; i++) { const x = u[o + i]; s += a[i] * (x > 0 ? x : 0); }
+      r[k] = y[k] - sN * s;
+      loss += r[k] * r[k];
+      const cr = c * r[k];
+      for (let i = 0; i < N; i++) u[o + i] = cr * a[i] * +(u[o + i] > 0);
+    }
+    return { grad: matmul(U, X, { transA: true }).data, loss: loss / (2 * n), r };
+  };
+  const firstDiff = (x: ArrayLike<number>, z: ArrayLike<number>) => { for (let i = 0; i < x.length; i++) if (!Object.is(x[i], z[i])) return i; return x.length === z.length ? -1 : -2; };
+  await initBackend('simd');
+  try {
+    // [n, d, N]: rows not a multiple of 4 (single-row tail), N not a multiple of 4 or 8 (partial panels, padded
+    // tiles), n past the float32 panel depth of 512 (Gᵀ's inner-index blocks), N = 21 (thin); all fused
+    const shapes: [number, number, number][] = [[130, 300, 67], [513, 70, 131], [1030, 33, 513], [600, 200, 21], [64, 64, 64], [257, 40, 1030]];
+    for (const [n, d, N] of shapes) {
+      assert.ok(reluGradientModule(n, d, N), `${n}×${d}×${N} should take the fused path`);
+      const rng = new Rng(n * 7 + d * 3 + N);
+      const net = initSingleIndexNet(d, N, rng);
+      const X = rng.normalMat(n, d), y = new Float64Array(n);
+      rng.fillNormal(y);
+      for (let j = 0; j < d; j++) X.data[3 * d + j] = 0; // a zero row: U's row 3 is +0, σ'(0) = 0
+      const got = gradientW(net, X, y), want = reference(net, X, y);
+      assert.equal(firstDiff(got.grad.data, want.grad), -1, `${n}×${d}×${N}: gradient`);
+      assert.equal(firstDiff(got.residual, want.r), -1, `${n}×${d}×${N}: residual`);
+      assert.ok(Object.is(got.loss, want.loss), `${n}×${d}×${N}: loss ${got.loss} vs ${want.loss}`);
+    }
+    // overflow: (c·r_k)·a_i = ±∞, times σ' = 0 is NaN; both paths carry the same non-finite entries
+    const rng = new Rng(5), net = initSingleIndexNet(40, 67, rng), X = rng.normalMat(130, 40), y = new Float64Array(130).fill(1);
+    const a = net.a.slice(); a[2] = 1e300; y[1] = 1e300;
+    const big = { ...net, a }, got = gradientW(big, X, y), want = reference(big, X, y);
+    assert.equal(firstDiff(got.grad.data, want.grad), -1, 'non-finite gradient');
+    assert.ok(got.grad.data.some(Number.isNaN), 'the overflow case should produce NaN entries');
+  } finally {
+    await initBackend('js64');
+  }
+});
