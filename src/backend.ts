@@ -133,11 +133,11 @@ export function residentAProduct(m: number, k: number, n: number): ResidentAProd
   const r = route(m, k, n, false);
   if (r === 'f64') {
     const w = f64Kernels(m, k, n);
-    return w && { module: w, multiply: (aAt, b, out) => matmulF64ResidentA(w, aAt, m, k, b, n, out) };
+    return w && { module: w, multiply: (aAt, b, out, produce) => matmulF64ResidentA(w, aAt, m, k, b, n, out, produce) };
   }
   if (r === 'f32core') {
     const w = wasm32Core();
-    return w && { module: w, multiply: (aAt, b, out) => matmulF32CoreResidentA(w, aAt, m, k, b, n, out) };
+    return w && { module: w, multiply: (aAt, b, out, produce) => matmulF32CoreResidentA(w, aAt, m, k, b, n, out, produce) };
   }
   return null;
 }
@@ -152,7 +152,12 @@ export function reluGradientModule(n: number, d: number, N: number): Wasm32 | nu
 }
 export interface ResidentAProduct {
   readonly module: Wasm64 | Wasm32;
-  multiply(aAt: number, b: Float64Array, out?: Float64Array): Float64Array;
+  /**
+   * A·B with A at byte offset aAt of the module's memory. With `produce`, A is written there by
+   * `produce(r0, r1)` (rows r0 ≤ i < r1, ascending blocks) while the kernel threads multiply the rows
+   * already written; the same product.
+   */
+  multiply(aAt: number, b: Float64Array, out?: Float64Array, produce?: (r0: number, r1: number) => void): Float64Array;
 }
 
 /** The product on the active tfjs backend (float32), whatever its size: `engineMatmul`'s float32 path with the `tfjs` kernel. */

@@ -59,9 +59,13 @@ export function f64Kernels(m: number, k: number, n: number): Wasm64 | null {
 /**
  * `matmulF64(A, B)` for a row-major m×k A already in module `w`'s memory at byte offset `aAt` (the
  * module `f64Kernels(m, k, n)` returns) and a row-major k×n B: the same kernel, the same sums.
+ * `produce(r0, r1)`: A is not there yet; it writes A's rows r0 ≤ i < r1, called for ascending blocks of
+ * rows, and with kernel threads the blocks already written are multiplied meanwhile (`pipelineRows`).
  */
-export function matmulF64ResidentA(w: Wasm64, aAt: number, m: number, k: number, b: Float64Array, n: number, out?: Float64Array): Float64Array {
-  return packedGemm(w, w.gemm64, MR64, NR64, false, EMPTY_F64, m, k, false, b, k, n, false, m, k, n, false, out, aAt);
+export function matmulF64ResidentA(
+  w: Wasm64, aAt: number, m: number, k: number, b: Float64Array, n: number, out?: Float64Array, produce?: (r0: number, r1: number) => void,
+): Float64Array {
+  return packedGemm(w, w.gemm64, MR64, NR64, false, EMPTY_F64, m, k, false, b, k, n, false, m, k, n, false, out, aAt, produce);
 }
 /** An empty operand: `packedGemm`'s `a` when A is already in the module's memory (`aAt`). */
 export const EMPTY_F64 = new Float64Array(0);
@@ -115,8 +119,9 @@ const up64 = (bytes: number) => (bytes + 63) & ~63;
 export function packedGemm(
   w: PackedModule, gemm: GemmFn, mr: number, nr: number, f32: boolean,
   a: Float64Array, ar: number, ac: number, ta: boolean, b: Float64Array, br: number, bc: number, tb: boolean,
-  m: number, k: number, n: number, sym: boolean, out?: Float64Array, aAt?: number,
+  m: number, k: number, n: number, sym: boolean, out?: Float64Array, aAt?: number, produce?: (r0: number, r1: number) => void,
 ): Float64Array {
+  if (produce && aAt === undefined) throw new RangeError('packedGemm: produce writes A in place, so it needs aAt');
   const es = f32 ? 4 : 8;
   const mp = Math.ceil(m / mr) * mr, np = Math.ceil(n / nr) * nr;
   const sameB = aAt === undefined && b === a;
@@ -129,7 +134,7 @@ export function packedGemm(
   const M = w.f64();
   if (aAt === undefined) M.set(ar * ac === a.length ? a : a.subarray(0, ar * ac), aRaw / 8);
   if (!sameB) M.set(br * bc === b.length ? b : b.subarray(0, br * bc), bRaw / 8);
-  gemmInModule(w, gemm, mr, nr, f32, aRaw, ac, ta, bRaw, bc, tb, m, k, n, sym, pA, pB, cOff, false);
+  gemmInModule(w, gemm, mr, nr, f32, aRaw, ac, ta, bRaw, bc, tb, m, k, n, sym, pA, pB, cOff, false, produce);
   return gemmResult(w, f32, cOff, cw, m, n, mp, np, sym, out);
 }
 
@@ -147,6 +152,7 @@ export function gemmInModule(
   w: PackedModule, gemm: GemmFn, mr: number, nr: number, f32: boolean,
   aRaw: number, ac: number, ta: boolean, bRaw: number, bc: number, tb: boolean,
   m: number, k: number, n: number, sym: boolean, pA: number, pB: number, cOff: number, aPacked: boolean,
+  produce?: (r0: number, r1: number) => void,
 ): void {
   const es = f32 ? 4 : 8, kcb = KC_BYTES / es;
   const mp = Math.ceil(m / mr) * mr, np = Math.ceil(n / nr) * nr;
@@ -169,7 +175,28 @@ export function gemmInModule(
   plan[P.ES] = es; plan[P.LDC] = ldc; plan[P.MB] = mb; plan[P.SYM] = symI;
   plan[P.RSA] = rsA; plan[P.CSA] = csA; plan[P.RSB] = rsB; plan[P.CSB] = csB; plan[P.AP] = aPacked ? 1 : 0;
   const threads = gemmThreads;
-  if (threads && threads.memory === w.memory && m * n * k >= PAR_MIN_WORK && mt >= 2) {
+  const split = threads !== null && threads.memory === w.memory && m * n * k >= PAR_MIN_WORK && mt >= 2;
+  if (produce && split && threads.counters && !aPacked) {
+    // pipelined: the workers pack and multiply blocks of rows while this thread is still writing the rest
+    const c = threads.counters, cb = Math.max(1, Math.min(mb, Math.ceil(mt / (8 * threads.count)))), rows = cb * mr;
+    plan[P.CB] = cb; plan[P.PHASE] = 5;
+    packBCols(w, plan, 0, nt);
+    Atomics.store(c, PIPE.READY, 0); Atomics.store(c, PIPE.NEXT, 0);
+    let failure: unknown;
+    threads.run(plan, [], () => {
+      try {
+        for (let r0 = 0; r0 < m; r0 += rows) { const r1 = Math.min(m, r0 + rows); produce(r0, r1); Atomics.store(c, PIPE.READY, r1); }
+      } catch (e) {
+        failure = e;
+        Atomics.store(c, PIPE.READY, m); // let the workers finish (their tiles are discarded)
+      }
+      pipelineRows(w, gemm, plan, c);
+    });
+    if (failure !== undefined) throw failure;
+    return;
+  }
+  produce?.(0, m);
+  if (split) {
     if ((m + n) * k >= PAR_PACK_MIN) threads.run(plan, [], () => packRange(w, plan, 0, threads.count));
     else packRange(w, plan, 0, 1);
     const bounds = splitRows(plan, mt, threads.count);
@@ -214,13 +241,14 @@ export function gemmResult(
  * caller (`gemmInModule`'s aPacked: not packed here). PHASE 3 is rows of `reluGradient` (kernels32.ts,
  * `reluRowsRange`: A = U, LDC its row stride, B = a, PB = y, C = r, N = U's columns, K = its rows, RSA = 1/√N,
  * CSA = the gradient's constant, PA, MP and KCB those of Gᵀ's panels); PHASE 4 `solvePanels`' triangular
- * solves (A = L, B = Lᵀ, PA = the panels, N = the unknowns).
+ * solves (A = L, B = Lᵀ, PA = the panels, N = the unknowns); PHASE 5 a pipelined product (`pipelineRows`,
+ * CB row tiles per claim).
  */
 export const P = {
   KIND: 0, PHASE: 1, DA: 2, DB: 3, A: 4, B: 5, PA: 6, PB: 7, C: 8, M: 9, N: 10, K: 11, MP: 12, NP: 13, NT: 14,
-  MR: 15, NR: 16, KCB: 17, ES: 18, LDC: 19, MB: 20, SYM: 21, RSA: 22, CSA: 23, RSB: 24, CSB: 25, AP: 26,
+  MR: 15, NR: 16, KCB: 17, ES: 18, LDC: 19, MB: 20, SYM: 21, RSA: 22, CSA: 23, RSB: 24, CSB: 25, AP: 26, CB: 27,
 } as const;
-export const PLAN_LENGTH = 27;
+export const PLAN_LENGTH = 28;
 const PLAN = new Float64Array(PLAN_LENGTH);
 
 /**
@@ -230,18 +258,59 @@ const PLAN = new Float64Array(PLAN_LENGTH);
  * the panels are the same for any number of parts.
  */
 export function packRange(w: PackedModule, plan: Float64Array, part: number, parts: number): void {
-  const dA = plan[P.DA], dB = plan[P.DB], aRaw = plan[P.A], bRaw = plan[P.B], pA = plan[P.PA], pB = plan[P.PB];
-  const m = plan[P.M], n = plan[P.N], k = plan[P.K], mp = plan[P.MP], np = plan[P.NP], nt = plan[P.NT], mr = plan[P.MR], nr = plan[P.NR];
-  const kcb = plan[P.KCB], es = plan[P.ES], rsA = plan[P.RSA], csA = plan[P.CSA], rsB = plan[P.RSB], csB = plan[P.CSB];
-  const narrow = plan[P.KIND] === 0 ? 0 : 1, mt = mp / mr, ap = plan[P.AP];
-  const a0 = Math.floor((mt * part) / parts), a1 = Math.floor((mt * (part + 1)) / parts);
-  const b0 = Math.floor((nt * part) / parts), b1 = Math.floor((nt * (part + 1)) / parts);
-  const la = a0 * mr, lb = b0 * nr;
-  const ca = Math.max(0, Math.min(m, a1 * mr) - la), cb = Math.max(0, Math.min(n, b1 * nr) - lb);
+  const mt = plan[P.MP] / plan[P.MR], nt = plan[P.NT];
+  packARows(w, plan, Math.floor((mt * part) / parts), Math.floor((mt * (part + 1)) / parts));
+  packBCols(w, plan, Math.floor((nt * part) / parts), Math.floor((nt * (part + 1)) / parts));
+}
+
+/** The A panels of row tiles a0 ≤ it < a1, every inner-index block (none when A is read in place or already packed). */
+function packARows(w: PackedModule, plan: Float64Array, a0: number, a1: number): void {
+  if (plan[P.DA] || plan[P.AP] || a1 <= a0) return;
+  const aRaw = plan[P.A], pA = plan[P.PA], m = plan[P.M], k = plan[P.K], mp = plan[P.MP], mr = plan[P.MR];
+  const kcb = plan[P.KCB], es = plan[P.ES], rsA = plan[P.RSA], csA = plan[P.CSA], narrow = plan[P.KIND] === 0 ? 0 : 1;
+  const la = a0 * mr, ca = Math.max(0, Math.min(m, a1 * mr) - la);
   for (let p0 = 0; p0 < k; p0 += kcb) {
     const kc = k - p0 < kcb ? k - p0 : kcb;
-    if (!dA && !ap && a1 > a0) w.packA(aRaw + la * rsA, pA + (mp * p0 + la * kc) * es, ca, mr, (a1 - a0) * mr, p0, kc, rsA, csA, narrow);
-    if (!dB && b1 > b0) w.packB(bRaw + lb * csB, pB + (np * p0 + lb * kc) * es, cb, nr, (b1 - b0) * nr, p0, kc, rsB, csB, narrow);
+    w.packA(aRaw + la * rsA, pA + (mp * p0 + la * kc) * es, ca, mr, (a1 - a0) * mr, p0, kc, rsA, csA, narrow);
+  }
+}
+
+/** The B panels of column tiles b0 ≤ jt < b1, every inner-index block (none when B is read in place). */
+function packBCols(w: PackedModule, plan: Float64Array, b0: number, b1: number): void {
+  if (plan[P.DB] || b1 <= b0) return;
+  const bRaw = plan[P.B], pB = plan[P.PB], n = plan[P.N], k = plan[P.K], np = plan[P.NP], nr = plan[P.NR];
+  const kcb = plan[P.KCB], es = plan[P.ES], rsB = plan[P.RSB], csB = plan[P.CSB], narrow = plan[P.KIND] === 0 ? 0 : 1;
+  const lb = b0 * nr, cb = Math.max(0, Math.min(n, b1 * nr) - lb);
+  for (let p0 = 0; p0 < k; p0 += kcb) {
+    const kc = k - p0 < kcb ? k - p0 : kcb;
+    w.packB(bRaw + lb * csB, pB + (np * p0 + lb * kc) * es, cb, nr, (b1 - b0) * nr, p0, kc, rsB, csB, narrow);
+  }
+}
+
+/** Slots of `GemmThreads.counters` for `pipelineRows`: rows of A written so far, and the next block of row tiles to claim. */
+export const PIPE = { READY: 0, NEXT: 1 } as const;
+/** Loads of READY a thread makes before it sleeps a millisecond at a time (workers only: the producer never waits). */
+const PIPE_SPIN = 1 << 16;
+
+/**
+ * A thread's part of a pipelined product (plan PHASE 5, `packedGemm` with `produce`): claim blocks of
+ * CB row tiles in turn (counters[NEXT]), wait until the producer has written their rows of A
+ * (counters[READY]), pack their A panels and compute their tiles. Every tile is packed and computed by
+ * the same code whichever thread claims it, so the product is the same bit for bit.
+ */
+export function pipelineRows(w: PackedModule, gemm: GemmFn, plan: Float64Array, counters: Int32Array): void {
+  const mt = plan[P.MP] / plan[P.MR], cb = plan[P.CB], m = plan[P.M], mr = plan[P.MR];
+  for (;;) {
+    const i0 = Atomics.add(counters, PIPE.NEXT, 1) * cb;
+    if (i0 >= mt) return;
+    const i1 = Math.min(mt, i0 + cb), need = Math.min(m, i1 * mr);
+    let ready = Atomics.load(counters, PIPE.READY);
+    for (let s = 0; ready < need; s++) {
+      if (s >= PIPE_SPIN) Atomics.wait(counters, PIPE.READY, ready, 1);
+      ready = Atomics.load(counters, PIPE.READY);
+    }
+    packARows(w, plan, i0, i1);
+    gemmRows(w, gemm, plan, i0, i1);
   }
 }
 
@@ -346,6 +415,8 @@ export interface GemmThreads {
   readonly memory: WebAssembly.Memory;
   /** Compute range i of `bounds` in worker i (i ≥ 1) while `own` computes range 0 here; return when all are done. */
   run(plan: Float64Array, bounds: number[], own: () => void): void;
+  /** Two shared counters (`PIPE`) for pipelined products; without them products are not pipelined. */
+  readonly counters?: Int32Array;
 }
 let gemmThreads: GemmThreads | null = null;
 /** Products of at least this many multiply-adds are split between the kernel threads (measured in isolation: bench/README.md, "Kernel threads, measured"). */

@@ -52,10 +52,12 @@ export function matmulF32Core(
 /**
  * `matmulF32Core(A, B)` for a row-major m×k A already in module `w`'s memory at byte offset `aAt`
  * (`wasm32Core()`, the module `matmulF32Core` uses) and a row-major k×n B: the same kernel, the same sums,
- * no copy of A.
+ * no copy of A. `produce`: as in `matmulF64ResidentA` (A written block by block, multiplied meanwhile).
  */
-export function matmulF32CoreResidentA(w: Wasm32, aAt: number, m: number, k: number, b: Float64Array, n: number, out?: Float64Array): Float64Array {
-  return packedGemm(w, w.gemm32, MR32, NR32, true, EMPTY_F64, m, k, false, b, k, n, false, m, k, n, false, out, aAt);
+export function matmulF32CoreResidentA(
+  w: Wasm32, aAt: number, m: number, k: number, b: Float64Array, n: number, out?: Float64Array, produce?: (r0: number, r1: number) => void,
+): Float64Array {
+  return packedGemm(w, w.gemm32, MR32, NR32, true, EMPTY_F64, m, k, false, b, k, n, false, m, k, n, false, out, aAt, produce);
 }
 
 /** Whether `matmulF32` runs the relaxed-SIMD (fused multiply-add) module here. */

@@ -113,7 +113,7 @@ test('kernel threads: eigSym with its QL rotations split between 2 and 3 threads
   }
 });
 
-test('kernel threads: a rotated Gaussian batch drawn into the shared memory and multiplied there is the one-thread batch', async () => {
+test('kernel threads: a rotated Gaussian batch drawn into the shared memory and multiplied there (pipelined) is the one-thread batch', async () => {
   const { initBackend } = await import('../src/backend.js');
   const { sampleInputs } = await import('../src/data/inputs.js');
   const { geometricCovariance } = await import('../src/data/covariance.js');
@@ -121,7 +121,10 @@ test('kernel threads: a rotated Gaussian batch drawn into the shared memory and 
   try {
     assert.equal(await startKernelThreads(2), 2);
     const threads = gemmThreadsInstalled()!;
-    for (const [n, d] of [[256, 200], [64, 20]] as const) {
+    // float32 route (k = 600: two inner-index blocks; 37 and 1030 rows: partial row tiles; 513: blocks of claims
+    // not dividing the tiles) and the float64 one (64×20; 300×12 reads A in place): drawn and multiplied
+    // block by block (pipelined) with the threads, in one piece without
+    for (const [n, d] of [[256, 200], [64, 20], [37, 600], [1030, 40], [513, 64], [300, 12]] as const) {
       const c = geometricCovariance(d, 50, { rotation: 'haar', rng: new Rng(d) });
       setGemmThreads(threads, 0);
       const par = sampleInputs(c, n, new Rng(5));

@@ -63,17 +63,20 @@ export function inputSampler(cov: Covariance, n: number, law: InputLaw = 'gaussi
   // Rotated Σ: the draws Z go into one scratch matrix, reused from batch to batch (only the product
   // X = Z Σ^{1/2} is handed out; the engine reads its operands and keeps no reference to them). Where
   // the engine runs that product in a WebAssembly kernel, Z is drawn straight into the kernel's memory
-  // and multiplied there: the same draws and the same product, without copying Z out and back in.
-  const scratch = rotated ? new Mat(n, d) : null;
+  // and multiplied there: the same draws and the same product, without copying Z out and back in. The
+  // scratch is made at the first batch that needs it (a one-shot `sampleInputs` on the kernel path never
+  // does: an n×d array of zeros per call, page faults included, was 5 % of a fresh batch of 1024 at d = 200).
+  let scratch: Mat | null = null;
   return (rng) => {
     if (rotated && gaussian && n * d >= RESIDENT_MIN) {
       const p = residentAProduct(n, d, d);
       if (p) {
-        rng.fillNormalAt(p.module, NORMALS_AT, n * d);
-        return new Mat(n, d, p.multiply(NORMALS_AT, sqrt.data));
+        // Z's rows drawn block by block in order (the same stream as one call), multiplied as they come
+        const draw = (r0: number, r1: number) => rng.fillNormalAt(p.module, NORMALS_AT + r0 * d * 8, (r1 - r0) * d);
+        return new Mat(n, d, p.multiply(NORMALS_AT, sqrt.data, undefined, draw));
       }
     }
-    const Z = scratch ?? new Mat(n, d);
+    const Z = rotated ? (scratch ??= new Mat(n, d)) : new Mat(n, d);
     if (gaussian) rng.fillNormal(Z.data); else rng.fillRademacher(Z.data);
     if (rotated) return matmul(Z, sqrt);
     if (r) { const z = Z.data; for (let i = 0; i < n; i++) for (let j = 0, o = i * d; j < d; j++) z[o + j] *= r[j]; }

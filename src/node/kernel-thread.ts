@@ -1,20 +1,21 @@
 /**
  * A kernel thread (started by src/node/threads.ts): loads the kernels on the shared memory, then
  * sleeps until the calling thread posts a product's plan, computes its range of row tiles (or, for
- * eigSym's QL rotations, its range of V's columns; for `reluGradient`, its range of rows; for a triangular solve, its range of panels), and counts itself done. It never returns to its
+ * eigSym's QL rotations, its range of V's columns; for `reluGradient`, its range of rows; for a triangular solve, its range of panels; for a pipelined product, blocks of rows it claims), and counts itself done. It never returns to its
  * event loop after 'ready': every exchange goes through the shared control block.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { gemmRows, P, packRange, rotSweepsRange, solvePanelsRange } from '../kernels.js';
+import { gemmRows, P, packRange, pipelineRows, rotSweepsRange, solvePanelsRange } from '../kernels.js';
 import { reluRowsRange } from '../kernels32.js';
 import { setRelaxedSimd, useSharedKernels, wasm32, wasm64 } from '../wasm64.js';
-import { CTL, SPIN, type KernelThreadsData } from './threads.js';
+import { COUNTERS_AT, CTL, SPIN, type KernelThreadsData } from './threads.js';
 
 const d = workerData as KernelThreadsData;
 if (!useSharedKernels(d.memory, d.relaxed)) {
   parentPort!.postMessage({ type: 'fail', error: 'the shared-memory kernels did not load' });
 } else {
   const ctl = new Int32Array(d.ctl), plan = new Float64Array(d.plan), bounds = new Int32Array(d.bounds);
+  const counters = new Int32Array(d.ctl, COUNTERS_AT, 2);
   let gen = Atomics.load(ctl, CTL.GEN); // before 'ready': the first plan may be posted as soon as it arrives
   parentPort!.postMessage({ type: 'ready' });
   for (;;) {
@@ -30,6 +31,7 @@ if (!useSharedKernels(d.memory, d.relaxed)) {
       if (plan[P.PHASE] === 2) rotSweepsRange(w64!, plan, t0, t1);
       else if (plan[P.PHASE] === 3) reluRowsRange(w32!, plan, t0, t1);
       else if (plan[P.PHASE] === 4) solvePanelsRange(w64!, plan, t0, t1);
+      else if (plan[P.PHASE] === 5) pipelineRows(w, w64 ? w64.gemm64 : w32!.gemm32, plan, counters);
       else if (plan[P.PHASE] === 0) packRange(w, plan, d.index, d.count);
       else if (t1 > t0) gemmRows(w, w64 ? w64.gemm64 : w32!.gemm32, plan, t0, t1);
     } catch (e) {

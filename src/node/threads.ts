@@ -24,6 +24,8 @@ import { locations } from './locate.js';
 
 /** Slots of the control block (Int32Array over a SharedArrayBuffer). */
 export const CTL = { GEN: 0, DONE: 1, ERR: 2, STOP: 3 } as const;
+/** Byte offset in the control block of the pipelined products' two counters (`GemmThreads.counters`). */
+export const COUNTERS_AT = 16;
 /** Loads of the control word a waiting thread makes before it sleeps in `Atomics.wait` (a few tens of µs). */
 export const SPIN = 20_000;
 /** Most threads (the calling one included). */
@@ -88,7 +90,7 @@ export function startKernelThreads(count: number = availableParallelism()): Prom
   }
   const mine = ++epoch;
   const threads: GemmThreads = {
-    count, memory,
+    count, memory, counters: new Int32Array(ctlBuf, COUNTERS_AT, 2),
     run(plan: Float64Array, bounds: number[], own: () => void): void {
       planView.set(plan);
       for (let i = 0; i < bounds.length; i++) boundsView[i] = bounds[i];
