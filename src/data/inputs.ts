@@ -46,9 +46,12 @@ const RESIDENT_MIN = 64;
  * `sampleInputs` for repeated draws (a fresh batch every step): the arguments are validated once, here,
  * and the covariance is read then (treat it as immutable afterwards, as everything `makeCovariance`
  * returns); each call of the returned function draws from `rng` exactly what `sampleInputs(cov, n,
- * rng, law)` draws.
+ * rng, law)` draws. `reuse`: every call writes its batch into the same n×d matrix and returns it (valid
+ * until the next call): for a training loop that uses each batch for one step, where a new array per
+ * step is garbage that the collector must trace and free (on two busy cores its background threads
+ * slowed every sweep cell by a fifth; bench/README.md).
  */
-export function inputSampler(cov: Covariance, n: number, law: InputLaw = 'gaussian'): (rng: Rng) => Mat {
+export function inputSampler(cov: Covariance, n: number, law: InputLaw = 'gaussian', opts: { reuse?: boolean } = {}): (rng: Rng) => Mat {
   checkCovariance('sampleInputs', cov);
   checkInt('sampleInputs', 'n', n, 1);
   checkAtMost('sampleInputs', 'n', n, Math.max(1, Math.floor(MAX_BATCH_ENTRIES / cov.d)), `n·d entries at most 2^28 with d = ${cov.d}`);
@@ -67,18 +70,20 @@ export function inputSampler(cov: Covariance, n: number, law: InputLaw = 'gaussi
   // scratch is made at the first batch that needs it (a one-shot `sampleInputs` on the kernel path never
   // does: an n×d array of zeros per call, page faults included, was 5 % of a fresh batch of 1024 at d = 200).
   let scratch: Mat | null = null;
+  const reused = opts.reuse ? new Mat(n, d) : null;
   return (rng) => {
     if (rotated && gaussian && n * d >= RESIDENT_MIN) {
       const p = residentAProduct(n, d, d);
       if (p) {
         // Z's rows drawn block by block in order (the same stream as one call), multiplied as they come
         const draw = (r0: number, r1: number) => rng.fillNormalAt(p.module, NORMALS_AT + r0 * d * 8, (r1 - r0) * d);
+        if (reused) { p.multiply(NORMALS_AT, sqrt.data, reused.data, draw); return reused; }
         return new Mat(n, d, p.multiply(NORMALS_AT, sqrt.data, undefined, draw));
       }
     }
-    const Z = rotated ? (scratch ??= new Mat(n, d)) : new Mat(n, d);
+    const Z = rotated ? (scratch ??= new Mat(n, d)) : reused ?? new Mat(n, d);
     if (gaussian) rng.fillNormal(Z.data); else rng.fillRademacher(Z.data);
-    if (rotated) return matmul(Z, sqrt);
+    if (rotated) return matmul(Z, sqrt, { out: reused ?? undefined });
     if (r) { const z = Z.data; for (let i = 0; i < n; i++) for (let j = 0, o = i * d; j < d; j++) z[o + j] *= r[j]; }
     return Z;
   };

@@ -23,7 +23,7 @@
  * quadrature (`gaussHermite.ts`, 200 nodes) for tanh and custom links; never sampling. With the
  * Rademacher input law ξ is not Gaussian, and these moments are the Gaussian-input values.
  */
-import { Mat, matmulNT } from '../mat.js';
+import { Mat, matmul } from '../mat.js';
 import { mm64 } from '../linalg.js';
 import type { Rng } from '../rng.js';
 import { type Covariance, covApply, covEigenvector, haarOrthogonal, haarStiefel } from './covariance.js';
@@ -141,15 +141,18 @@ export function sampleLinear(t: LinearTeacher, n: number, rng: Rng, task = 0): B
  * `sampleLinear` for a fresh batch every step: the teacher and n are validated once, here, and the
  * teacher is read then (treat it as immutable afterwards); each call of the returned function draws
  * from `rng` exactly what `sampleLinear(t, n, rng, task)` draws (X's draws, then the noise E row by row).
+ * `reuse`: every call writes into the same X, Y (and product XGᵀ) and returns them, valid until the next
+ * call (`inputSampler`'s option: a training loop's batches, used for one step each).
  */
-export function linearSampler(t: LinearTeacher, n: number, task = 0): (rng: Rng) => Batch {
+export function linearSampler(t: LinearTeacher, n: number, task = 0, opts: { reuse?: boolean } = {}): (rng: Rng) => Batch {
   checkLinearTeacher('sampleLinear', t, task);
   checkInt('sampleLinear', 'n', n, 1);
-  const inputs = inputSampler(t.cov, n, t.law), G = t.G, F = t.heads[task], noise = t.noise;
+  const inputs = inputSampler(t.cov, n, t.law, opts), G = t.G, F = t.heads[task], noise = t.noise;
   let E: Float64Array | null = null; // the noise draws of one batch (scratch, never handed out)
+  const XG = opts.reuse ? new Mat(n, G.rows) : undefined, Yr = opts.reuse ? new Mat(n, F.rows) : undefined;
   return (rng) => {
     const X = inputs(rng);
-    const Y = matmulNT(matmulNT(X, G), F), y = Y.data;
+    const Y = matmul(matmul(X, G, { transB: true, out: XG }), F, { transB: true, out: Yr }), y = Y.data;
     if (noise > 0) {
       E ??= new Float64Array(y.length);
       rng.fillNormal(E);

@@ -104,7 +104,7 @@ export function runLinear(problem: LinearProblem, spec: LinearRunSpec, rng: Rng)
   const model = spec.batchNorm ? batchNormNet : linearNet;
   const res = train({
     optimizer: opt, init, model, steps: spec.steps, seed: rng.fork('train').nextU32(),
-    sample: linearSampler(task.source, problem.setup.n),
+    sample: linearSampler(task.source, problem.setup.n, 0, { reuse: true }), // train uses each batch for its step only
     evalEvery: spec.evalEvery ?? 1, evalBatch, evalLoss: spec.loss !== false,
     metrics: spec.transfer === false
       ? (p) => ({ dist: dist(p.G) })

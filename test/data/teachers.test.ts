@@ -220,6 +220,39 @@ test('single-index determinism and validation', () => {
   assert.throws(() => makeSingleIndexTeacher({ cov, link: 'poly', poly: { a1: 0 } }, new Rng(1)), /c1/);
 });
 
+/** `reuse`: the same numbers batch after batch as without it, written into the same X and Y each time. */
+function reusedBatches(t: ReturnType<typeof makeLinearTeacher>, n: number, reference: (t: ReturnType<typeof makeLinearTeacher>, n: number, rng: Rng, task: number) => { X: Mat; Y: Mat }, same: (a: Mat, b: Mat) => boolean): void {
+  const draw = linearSampler(t, n, 1, { reuse: true }), xs = inputSampler(t.cov, n, t.law, { reuse: true });
+  const a = new Rng(6), b = new Rng(6), u = new Rng(8), v = new Rng(8);
+  let prev: { X: Mat; Y: Mat } | null = null, prevX: Mat | null = null;
+  for (let s = 0; s < 3; s++) {
+    const got = draw(a), ref = reference(t, n, b, 1);
+    assert.ok(same(got.X, ref.X) && same(got.Y, ref.Y), `reuse, d = ${t.d}: batch ${s}`);
+    if (prev) assert.ok(got.X === prev.X && got.Y === prev.Y, 'reuse: the same matrices every call');
+    prev = got;
+    const x = xs(u);
+    assert.ok(same(x, reference({ ...t, noise: 0 }, n, v, 1).X), `reuse, inputs, d = ${t.d}: batch ${s}`);
+    if (prevX) assert.ok(x === prevX);
+    prevX = x;
+  }
+}
+
+test('linearSampler / inputSampler with reuse on the simd engine (X drawn into the kernel\'s memory): the same batches, in one X', async () => {
+  const { initBackend } = await import('../../src/backend.js');
+  await initBackend('simd');
+  try {
+    const rng = new Rng(78);
+    const reference = (t: ReturnType<typeof makeLinearTeacher>, n: number, r: Rng, task: number) => { const one = sampleLinear(t, n, r, task); return { X: one.X, Y: one.Y }; };
+    const same = (a: Mat, b: Mat) => a.rows === b.rows && a.cols === b.cols && a.data.every((x, i) => Object.is(x, b.data[i]));
+    for (const [d, n] of [[200, 256], [40, 50]] as const) {
+      const t = makeLinearTeacher({ cov: geometricCovariance(d, 100, { rotation: 'haar', rng }), k: 3, dy: 5, noise: 0.2, tasks: 2 }, rng);
+      reusedBatches(t, n, reference, same);
+    }
+  } finally {
+    await initBackend('js64');
+  }
+});
+
 test('linearSampler / inputSampler: batch after batch, exactly the draws of the written-out law; arguments refused at construction', () => {
   // reference, written out: Z ~ N(0, I) (or signs) row-major, X = Z Σ^{1/2} (rotated) or Z diag(√λ) (axis-aligned),
   // Y = X G*ᵀ F*ᵀ, then the noise entry by entry with rng.normal()
@@ -253,6 +286,7 @@ test('linearSampler / inputSampler: batch after batch, exactly the draws of the 
     assert.ok(first.X.data !== second.X.data && first.X.data.every((v, i) => Object.is(v, kept[i])));
     const xs = inputSampler(cov, n, law), u = new Rng(9), v = new Rng(9);
     for (let s = 0; s < 2; s++) assert.ok(same(xs(u), reference({ ...t, noise: 0 }, n, v, 1).X));
+    reusedBatches(t, n, reference, same);
   }
   const t = makeLinearTeacher({ cov: identityCovariance(4), k: 2, dy: 2 }, rng);
   assert.throws(() => linearSampler(t, 0), /sampleLinear: n must be an integer/);
