@@ -10,7 +10,7 @@ import { existsSync, lstatSync, mkdtempSync, readFileSync, realpathSync, rmSync 
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KERNEL_NAME, ROOT, buildLibrary, findPython, kernelSpec, jupyterUserDataDir } from '../../tools/lib/jupyter.js';
+import { KERNEL_NAME, ROOT, buildLibrary, findPython, kernelSpec, jupyterUserDataDir, NODE_FLAGS } from '../../tools/lib/jupyter.js';
 import { need } from './_tools.js';
 
 test('npm run kernel:install registers a kernelspec that jupyter_client finds', (t) => {
@@ -21,11 +21,13 @@ test('npm run kernel:install registers a kernelspec that jupyter_client finds', 
     const file = join(dataDir, 'kernels', KERNEL_NAME, 'kernel.json');
     const spec = JSON.parse(readFileSync(file, 'utf8')) as ReturnType<typeof kernelSpec>;
     assert.deepEqual(spec, kernelSpec());
-    assert.ok(existsSync(spec.argv[0]!) && existsSync(spec.argv[1]!), 'node and tools/kernel.mjs exist');
-    assert.equal(spec.argv[3], '{connection_file}');
+    const f = NODE_FLAGS.length;
+    assert.deepEqual(spec.argv.slice(1, 1 + f), [...NODE_FLAGS]);
+    assert.ok(existsSync(spec.argv[0]!) && existsSync(spec.argv[1 + f]!), 'node and tools/kernel.mjs exist');
+    assert.equal(spec.argv[3 + f], '{connection_file}');
     const py = findPython(['jupyter_client']);
     if (!need(t, py, 'a Python with jupyter_client (apt-get install python3-jupyter-client)')) return;
-    const q = spawnSync(py!, ['-c', `from jupyter_client.kernelspec import KernelSpecManager as M; s = M().get_kernel_spec('${KERNEL_NAME}'); print(s.display_name); print(s.argv[1]); print(s.resource_dir)`],
+    const q = spawnSync(py!, ['-c', `from jupyter_client.kernelspec import KernelSpecManager as M; s = M().get_kernel_spec('${KERNEL_NAME}'); print(s.display_name); print(s.argv[${1 + f}]); print(s.resource_dir)`],
       { encoding: 'utf8', env: { ...process.env, JUPYTER_DATA_DIR: dataDir, JUPYTER_PATH: '' } });
     assert.equal(q.status, 0, q.stderr);
     assert.deepEqual(q.stdout.trim().split('\n'), [spec.display_name, join(ROOT, 'tools', 'kernel.mjs'), join(dataDir, 'kernels', KERNEL_NAME)]);
