@@ -11,6 +11,10 @@
 import { readFileSync } from 'node:fs';
 import { stats } from './summary.js';
 
+/** ' (family F, model M, AVX-512)' from a run's `machine.cpuId` (recorded from 2026-12-07 on), else ''. */
+const cpuIdText = (c?: { family: number; model: number; avx512: boolean } | null): string =>
+  c ? ` (family ${c.family}, model ${c.model}${c.avx512 ? ', AVX-512' : ''})` : '';
+
 const f = (x: number | null | undefined, d = 2) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(d) : x.toPrecision(d + 1));
 const files = process.argv.slice(2);
 if (files.length > 1) {
@@ -21,7 +25,7 @@ if (files.length > 1) {
     return v.length ? `${f(median(v))} (${f(Math.min(...v))}–${f(Math.max(...v))})` : '—';
   };
   const out = [
-    `${runs.length} runs: ${runs.map((r) => r.date.slice(11, 16)).join(', ')} UTC on ${runs[0].date.slice(0, 10)}; ${runs[0].machine.cpus} × ${runs[0].machine.cpuModel}, engine ${runs[0].machine.engine}. Each cell: the median over the runs of the run's ratio of medians (ours / NumPy), with its range across runs.`,
+    `${runs.length} runs: ${runs.map((r) => r.date.slice(11, 16)).join(', ')} UTC on ${runs[0].date.slice(0, 10)}; ${runs[0].machine.cpus} × ${runs[0].machine.cpuModel}${cpuIdText(runs[0].machine.cpuId)}, engine ${runs[0].machine.engine}. Each cell: the median over the runs of the run's ratio of medians (ours / NumPy), with its range across runs.`,
     '',
     '| item | ours ms, 1 core | ours 1 core / NumPy 1 thread | (of minima) | ours all cores / NumPy default | (of minima) |',
     '|---|---:|---:|---:|---:|---:|',
@@ -39,7 +43,7 @@ const file = files[0] ?? 'bench/results/latest.json';
 const r = JSON.parse(readFileSync(file, 'utf8'));
 const m = r.machine;
 const lines = [
-  `${m.cpus} × ${m.cpuModel}, node ${m.node}, engine ${m.engine}; NumPy ${r.numpy?.numpy ?? '?'} on OpenBLAS ${r.numpy?.openblasCore ?? '?'} kernel` +
+  `${m.cpus} × ${m.cpuModel}${cpuIdText(m.cpuId)}, node ${m.node}, engine ${m.engine}; NumPy ${r.numpy?.numpy ?? '?'} on OpenBLAS ${r.numpy?.openblasCore ?? '?'} kernel` +
     ` (${r.numpy?.openblasThreads ?? '?'} threads / ${r.numpy1?.openblasThreads ?? '?'} thread); load average ${m.loadAvgStart?.join(', ')} at the start, ${m.loadAvgEnd?.join(', ')} at the end (${r.date.slice(0, 16).replace('T', ' ')} UTC).`,
   '',
   `| item | ours ms, 1 core | ours ms, ${m.kernelThreads ?? 1} kernel threads | NumPy ms (default threads) | NumPy ms (1 thread) | ours all cores / NumPy default | (of minima) | ours 1 core / NumPy 1 thread | (of minima) |`,
