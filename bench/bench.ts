@@ -580,7 +580,7 @@ const roundStats = (s: Stats) => ({ medianMs: round(s.medianMs, 4), minMs: round
 
 function printTable(machine: Record<string, any>, rows: Record<string, any>[], sweep: Record<string, any> | null, note: string): void {
   const lines = [
-    `engine ${machine.engine}, node ${machine.node}, ${machine.cpus} × ${machine.cpuModel}; load ${machine.loadAvgStart.join(' ')} → ${machine.loadAvgEnd.join(' ')}; numpy: ${note}`,
+    `engine ${machine.engine}, node ${machine.node}, ${machine.cpus} × ${machine.cpuModel}${machine.cpuId ? ` (family ${machine.cpuId.family}, model ${machine.cpuId.model}${machine.cpuId.avx512 ? ', AVX-512' : ''})` : ''}; load ${machine.loadAvgStart.join(' ')} → ${machine.loadAvgEnd.join(' ')}; numpy: ${note}`,
     `${'item'.padEnd(34)} ${'ours ms'.padStart(9)} ${'all cores'.padStart(9)} ${'numpy ms'.padStart(9)} ${'np 1t ms'.padStart(9)} ${'ratio'.padStart(7)} ${'ratio 1t'.padStart(8)} ${'(mins)'.padStart(7)} ${'(1t)'.padStart(7)}  rate (ours / numpy / numpy 1t)`,
   ];
   for (const r of rows) {
