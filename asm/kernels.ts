@@ -235,22 +235,25 @@ function reluRow(u: usize, a: usize, yk: usize, rk: usize, nn: i32, sN: f64, cst
   const cr = cst * rv, crv = f64x2.splat(cr), one = f64x2.splat(1), zero = f64x2.splat(0);
   let i = 0;
   for (; i + 4 <= nn; i += 4) {
-    const x = v128.load(u + (<usize>i << 2)), ap = a + (<usize>i << 3);
-    const lo = f64x2.promote_low_f32x4(x), hi = f64x2.promote_low_f32x4(i32x4.shuffle(x, x, 2, 3, 0, 1));
-    const glo = f64x2.mul(f64x2.mul(crv, v128.load(ap)), v128.and(f64x2.gt(lo, zero), one));
-    const ghi = f64x2.mul(f64x2.mul(crv, v128.load(ap, 16)), v128.and(f64x2.gt(hi, zero), one));
-    v128.store(dst, v128.shuffle<f32>(f32x4.demote_f64x2_zero(glo), f32x4.demote_f64x2_zero(ghi), 0, 1, 4, 5));
+    const ap = a + (<usize>i << 3);
+    v128.store(dst, gradRow4(v128.load(u + (<usize>i << 2)), crv, v128.load(ap), v128.load(ap, 16), one, zero));
     dst += pst;
   }
-  if (i < mp) { // the last, partial panel: rows ≥ nn are zeros
-    for (let j = 0; j < 4; j++, i++) {
-      let g: f32 = 0;
-      if (i < nn) {
-        const x = <f64>load<f32>(u + (<usize>i << 2));
-        g = <f32>(cr * load<f64>(a + (<usize>i << 3)) * (x > 0 ? 1.0 : 0.0));
-      }
-      store<f32>(dst + (<usize>j << 2), g);
+  if (i < mp) gradTail(u, a, cr, i, nn, dst);
+}
+
+/**
+ * The last, partial panel of a G row: entries i … i+3 as float32 at dst, ((cr·a_i)·[x_i > 0]) where i < nn
+ * (the scalar form of gradRow4), zeros past nn.
+ */
+function gradTail(u: usize, a: usize, cr: f64, i: i32, nn: i32, dst: usize): void {
+  for (let j = 0; j < 4; j++, i++) {
+    let g: f32 = 0;
+    if (i < nn) {
+      const x = <f64>load<f32>(u + (<usize>i << 2));
+      g = <f32>(cr * load<f64>(a + (<usize>i << 3)) * (x > 0 ? 1.0 : 0.0));
     }
+    store<f32>(dst + (<usize>j << 2), g);
   }
 }
 
@@ -301,19 +304,9 @@ function reluRows4(u: usize, ldc: usize, a: usize, yk: usize, rk: usize, nn: i32
     v128.store(dst, gradRow4(v128.load(u3 + o), c3, alo, ahi, one, zero), 48);
     dst += pst;
   }
-  if (i < mp) { // the last, partial panel: rows ≥ nn are zeros
-    for (let q = 0; q < 4; q++) {
-      const uq = u + <usize>q * ldc, cr = cst * (q == 0 ? r0 : q == 1 ? r1 : q == 2 ? r2 : r3);
-      for (let j = 0; j < 4; j++) {
-        const ii = i + j;
-        let g: f32 = 0;
-        if (ii < nn) {
-          const x = <f64>load<f32>(uq + (<usize>ii << 2));
-          g = <f32>(cr * load<f64>(a + (<usize>ii << 3)) * (x > 0 ? 1.0 : 0.0));
-        }
-        store<f32>(dst + <usize>(q * 16 + j * 4), g);
-      }
-    }
+  if (i < mp) { // the last, partial panel: each row's 16 bytes of its line
+    gradTail(u, a, cst * r0, i, nn, dst); gradTail(u1, a, cst * r1, i, nn, dst + 16);
+    gradTail(u2, a, cst * r2, i, nn, dst + 32); gradTail(u3, a, cst * r3, i, nn, dst + 48);
   }
 }
 

@@ -59,7 +59,7 @@ import { DEFAULT_SETUP, makeLinearProblem } from '../src/experiments/linear-comm
 import { runSweep } from '../src/node/runner.js';
 import { stopIdleWorkers } from '../src/node/pool.js';
 import {
-  stats, ratios, round, numpyEnv, throughput, throughputRatio, cellSteps, maxAbsDiff, type Stats,
+  stats, ratios, round, numpyEnv, throughput, throughputRatio, cellSteps, maxAbsDiff, type Stats, cpuIdText, type CpuId,
 } from './summary.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -158,10 +158,11 @@ class NumpyServer {
 
 /**
  * The CPU's family, model and whether it has AVX-512, from /proc/cpuinfo (Linux; null elsewhere): VMs report
- * "AMD EPYC" for every generation, and NumPy's OpenBLAS runs twice as fast per core on a full-width
- * AVX-512 core (family 26, Zen 5) as on a double-pumped one, while our 128-bit kernels do not change.
+ * "AMD EPYC" for every generation, and the NumPy side depends on it. NumPy's one-thread matmul 1024³ took
+ * 25–28 ms on a family-26 VM (2026-12-07) against 41–45 ms on 2026-12-02 (family not recorded), while our
+ * kernels took about the same on both.
  */
-function cpuId(): { family: number; model: number; avx512: boolean } | null {
+function cpuId(): CpuId | null {
   try {
     const t = readFileSync('/proc/cpuinfo', 'utf8');
     const num = (k: string) => Number(new RegExp(`^${k}\\s*:\\s*(\\d+)`, 'm').exec(t)?.[1] ?? NaN);
@@ -580,7 +581,7 @@ const roundStats = (s: Stats) => ({ medianMs: round(s.medianMs, 4), minMs: round
 
 function printTable(machine: Record<string, any>, rows: Record<string, any>[], sweep: Record<string, any> | null, note: string): void {
   const lines = [
-    `engine ${machine.engine}, node ${machine.node}, ${machine.cpus} × ${machine.cpuModel}${machine.cpuId ? ` (family ${machine.cpuId.family}, model ${machine.cpuId.model}${machine.cpuId.avx512 ? ', AVX-512' : ''})` : ''}; load ${machine.loadAvgStart.join(' ')} → ${machine.loadAvgEnd.join(' ')}; numpy: ${note}`,
+    `engine ${machine.engine}, node ${machine.node}, ${machine.cpus} × ${machine.cpuModel}${cpuIdText(machine.cpuId)}; load ${machine.loadAvgStart.join(' ')} → ${machine.loadAvgEnd.join(' ')}; numpy: ${note}`,
     `${'item'.padEnd(34)} ${'ours ms'.padStart(9)} ${'all cores'.padStart(9)} ${'numpy ms'.padStart(9)} ${'np 1t ms'.padStart(9)} ${'ratio'.padStart(7)} ${'ratio 1t'.padStart(8)} ${'(mins)'.padStart(7)} ${'(1t)'.padStart(7)}  rate (ours / numpy / numpy 1t)`,
   ];
   for (const r of rows) {

@@ -20,6 +20,11 @@ export function stats(samples: readonly number[]): Stats {
 
 export const round = (x: number, d: number) => Number(x.toFixed(d));
 
+/** A run's `machine.cpuId` (family, model, AVX-512; recorded from 2026-12-07 on). */
+export interface CpuId { family: number; model: number; avx512: boolean }
+/** ' (family F, model M, AVX-512)' for a machine line, or '' for a run that did not record it. */
+export const cpuIdText = (c?: CpuId | null): string => (c ? ` (family ${c.family}, model ${c.model}${c.avx512 ? ', AVX-512' : ''})` : '');
+
 /** ours / theirs of the medians and of the minima (null without NumPy samples). */
 export function ratios(ours: Stats, theirs: Stats | undefined): { ratio: number | null; ratioOfMins: number | null } {
   if (!theirs) return { ratio: null, ratioOfMins: null };

@@ -9,11 +9,8 @@
  * with its range across runs, and the sweep ratio of each run.
  */
 import { readFileSync } from 'node:fs';
-import { stats } from './summary.js';
+import { cpuIdText, stats } from './summary.js';
 
-/** ' (family F, model M, AVX-512)' from a run's `machine.cpuId` (recorded from 2026-12-07 on), else ''. */
-const cpuIdText = (c?: { family: number; model: number; avx512: boolean } | null): string =>
-  c ? ` (family ${c.family}, model ${c.model}${c.avx512 ? ', AVX-512' : ''})` : '';
 
 const f = (x: number | null | undefined, d = 2) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(d) : x.toPrecision(d + 1));
 const files = process.argv.slice(2);

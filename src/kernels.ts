@@ -100,7 +100,8 @@ export type GemmFn = (a: number, b: number, c: number, it0: number, it1: number,
 /** Bytes of a block of C rows that stays in L2 while every inner-index block passes over it. */
 const C_BLOCK_BYTES = 1 << 19;
 
-const up64 = (bytes: number) => (bytes + 63) & ~63;
+/** `bytes` rounded up to a multiple of 64 (a cache line): where each operand, panel and C start in the module's memory. */
+export const up64 = (bytes: number) => (bytes + 63) & ~63;
 
 /**
  * op(A)·op(B) with a packed-panel WebAssembly GEMM of register tile mr×nr: both operands are copied into

@@ -11,7 +11,7 @@
  * `setFloat32Kernel('own')` (backend.ts; `matmulF32`, relaxed SIMD where available).
  */
 import {
-  EMPTY_F64, KC_BYTES, P, PAR_MIN_WORK, PLAN_LENGTH, gemmInModule, gemmResult, gemmSlack, gemmThreadsInstalled, packedGemm,
+  EMPTY_F64, KC_BYTES, P, PAR_MIN_WORK, PLAN_LENGTH, gemmInModule, gemmResult, gemmSlack, gemmThreadsInstalled, packedGemm, up64,
 } from './kernels.js';
 import { MR32, NR32, wasm32, wasm32Core, type Wasm32 } from './wasm64.js';
 
@@ -78,12 +78,12 @@ export function reluGradient(
   w: Wasm32, X: Float64Array, n: number, d: number, W: Float64Array, N: number, a: Float64Array, y: ArrayLike<number>,
   sN: number, cst: number, r: Float64Array, out?: Float64Array,
 ): Float64Array {
-  const f4 = 4, up = (x: number) => (x + 63) & ~63;
   const mp1 = Math.ceil(n / MR32) * MR32, np1 = Math.ceil(N / NR32) * NR32;
   const mp2 = Math.ceil(N / MR32) * MR32, np2 = Math.ceil(d / NR32) * NR32;
-  const xAt = 0, wAt = up(n * d * 8), pA1 = up(wAt + N * d * 8), pB1 = up(pA1 + mp1 * d * f4), c1 = up(pB1 + np1 * d * f4);
-  const aAt = up(c1 + mp1 * np1 * f4), yAt = up(aAt + N * 8), rAt = up(yAt + n * 8);
-  const pA2 = up(rAt + n * 8), pB2 = up(pA2 + mp2 * n * f4), c2 = up(pB2 + np2 * n * f4), cw2 = up(c2 + mp2 * np2 * f4);
+  // byte offsets (float64 operands, float32 panels and C); U at c1 is read while Gᵀ's panels at pA2 are written
+  const xAt = 0, wAt = up64(n * d * 8), pA1 = up64(wAt + N * d * 8), pB1 = up64(pA1 + mp1 * d * 4), c1 = up64(pB1 + np1 * d * 4);
+  const aAt = up64(c1 + mp1 * np1 * 4), yAt = up64(aAt + N * 8), rAt = up64(yAt + n * 8);
+  const pA2 = up64(rAt + n * 8), pB2 = up64(pA2 + mp2 * n * 4), c2 = up64(pB2 + np2 * n * 4), cw2 = up64(c2 + mp2 * np2 * 4);
   w.reserve(cw2 + mp2 * np2 * 8 + gemmSlack(d, d));
   let M = w.f64();
   M.set(X.length === n * d ? X : X.subarray(0, n * d), xAt / 8);
@@ -91,8 +91,8 @@ export function reluGradient(
   M.set(a.length === N ? a : a.subarray(0, N), aAt / 8);
   M.set(y, yAt / 8);
   gemmInModule(w, w.gemm32, MR32, NR32, true, xAt, d, false, wAt, d, true, n, d, N, false, pA1, pB1, c1, false);
-  const plan = RELU_PLAN, kcb = KC_BYTES / f4;
-  plan[P.KIND] = 1; plan[P.PHASE] = 3; plan[P.A] = c1; plan[P.LDC] = np1 * f4; plan[P.B] = aAt; plan[P.PB] = yAt; plan[P.C] = rAt;
+  const plan = RELU_PLAN, kcb = KC_BYTES / 4;
+  plan[P.KIND] = 1; plan[P.PHASE] = 3; plan[P.A] = c1; plan[P.LDC] = np1 * 4; plan[P.B] = aAt; plan[P.PB] = yAt; plan[P.C] = rAt;
   plan[P.N] = N; plan[P.K] = n; plan[P.RSA] = sN; plan[P.CSA] = cst; plan[P.PA] = pA2; plan[P.MP] = mp2; plan[P.KCB] = kcb;
   const threads = gemmThreadsInstalled();
   // an entry of the element-wise step costs more than 8 multiply-adds of a product (profiled at n = 2048, N = 1024,

@@ -49,7 +49,7 @@ const RESIDENT_MIN = 64;
  * rng, law)` draws. `reuse`: every call writes its batch into the same n×d matrix and returns it (valid
  * until the next call): for a training loop that uses each batch for one step, where a new array per
  * step is garbage that the collector must trace and free (on two busy cores its background threads
- * slowed every sweep cell by a fifth; bench/README.md).
+ * slowed sweep cells by 4–34 %, median 23 %; bench/README.md).
  */
 export function inputSampler(cov: Covariance, n: number, law: InputLaw = 'gaussian', opts: { reuse?: boolean } = {}): (rng: Rng) => Mat {
   checkCovariance('sampleInputs', cov);

@@ -1,8 +1,10 @@
 /**
  * A kernel thread (started by src/node/threads.ts): loads the kernels on the shared memory, then
- * sleeps until the calling thread posts a product's plan, computes its range of row tiles (or, for
- * eigSym's QL rotations, its range of V's columns; for `reluGradient`, its range of rows; for a triangular solve, its range of panels; for a pipelined product, blocks of rows it claims), and counts itself done. It never returns to its
- * event loop after 'ready': every exchange goes through the shared control block.
+ * sleeps until the calling thread posts a plan, computes its share by the plan's phase (P.PHASE in
+ * kernels.ts: a product's row tiles, eigSym's QL rotations on a range of V's columns, `reluGradient`'s
+ * rows, a triangular solve's panels, or the blocks of rows it claims of a pipelined product), and counts
+ * itself done. It never returns to its event loop after 'ready': every exchange goes through the shared
+ * control block.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { gemmRows, P, packRange, pipelineRows, rotSweepsRange, solvePanelsRange } from '../kernels.js';

@@ -17,9 +17,9 @@ export interface KernelSpec { argv: string[]; display_name: string; language: st
 /**
  * Node flags of the processes that run sweeps (the kernel here; `npm run sweep` and `npm run bench` in
  * package.json): V8's background GC threads compete with the sweep's worker threads for the cores, and a
- * collection that waits for a helper without a core stalls its worker. Measured on 2 cores, 2 workers:
- * the bench's sweep took numpy/ours 1.09-1.14 without the flag and 0.94-1.03 with it, alternated runs
- * (bench/README.md).
+ * collection that waits for a helper without a core stalls its worker. Measured on 2 cores, 2 workers,
+ * runs of the bench's sweep alternated with and without the flag: numpy/ours 0.94, 1.00, 1.03 with it,
+ * 1.09 and 1.09 without (bench/README.md).
  */
 export const NODE_FLAGS: readonly string[] = ['--single-threaded-gc'];
 
