@@ -439,6 +439,53 @@ export function rotSweeps(v: usize, coef: usize, sw: usize, nsw: i32, ld: u32, v
   return f64x2.sub(f64x2.mul(c, x), f64x2.mul(s, h));
 }
 
+/**
+ * rotSweepsBack(v, coef, sw, nsw, ld, v0, v1, nrot): the transposes of `rotSweeps`' rotations (nsw
+ * sweeps, nrot rotations in all) in the reverse order, on the column vectors [v0, v1) of V: the last
+ * sweep first, each from i = l up to m − 1, rows i and i+1 ← (c·x + s·y, c·y − s·x) for x, y the rows
+ * i, i+1 (row i+1's new value carried in registers). Applied after `rotSweeps` with the same record it
+ * undoes it up to rounding: `rotateBack` in src/linalg.ts, bit for bit.
+ */
+export function rotSweepsBack(v: usize, coef: usize, sw: usize, nsw: i32, ld: u32, v0: u32, v1: u32, nrot: i32): void {
+  const st = <usize>(ld * 8), end = coef + (<usize>nrot << 4);
+  let col = v0;
+  for (; col + 4 <= v1; col += 4) {
+    const base = v + <usize>(col * 16);
+    let cp = end;
+    for (let q = nsw - 1; q >= 0; q--) {
+      const l = load<i32>(sw + (<usize>q << 3)), m = load<i32>(sw + (<usize>q << 3), 4);
+      let rp = base + <usize>l * st;
+      let h0 = v128.load(rp, 0), h1 = v128.load(rp, 16), h2 = v128.load(rp, 32), h3 = v128.load(rp, 48);
+      for (let i = l; i < m; i++, rp += st) {
+        cp -= 16;
+        const c = v128.load64_splat(cp), s = v128.load64_splat(cp, 8), yp = rp + st;
+        h0 = rotateBack(rp, yp, 0, c, s, h0); h1 = rotateBack(rp, yp, 16, c, s, h1);
+        h2 = rotateBack(rp, yp, 32, c, s, h2); h3 = rotateBack(rp, yp, 48, c, s, h3);
+      }
+      v128.store(rp, h0, 0); v128.store(rp, h1, 16); v128.store(rp, h2, 32); v128.store(rp, h3, 48);
+    }
+  }
+  for (; col < v1; col++) {
+    const base = v + <usize>(col * 16);
+    let cp = end;
+    for (let q = nsw - 1; q >= 0; q--) {
+      const l = load<i32>(sw + (<usize>q << 3)), m = load<i32>(sw + (<usize>q << 3), 4);
+      let rp = base + <usize>l * st;
+      let h = v128.load(rp);
+      for (let i = l; i < m; i++, rp += st) { cp -= 16; h = rotateBack(rp, rp + st, 0, v128.load64_splat(cp), v128.load64_splat(cp, 8), h); }
+      v128.store(rp, h);
+    }
+  }
+}
+
+/** One transposed rotation on one vector of rows x (carried in h, stored at rp) and y (at yp): x ← c·x + s·y stored, returns c·y − s·x. */
+// @ts-ignore: decorator
+@inline function rotateBack(rp: usize, yp: usize, o: usize, c: v128, s: v128, h: v128): v128 {
+  const y = v128.load(yp + o);
+  v128.store(rp + o, f64x2.add(f64x2.mul(c, h), f64x2.mul(s, y)));
+  return f64x2.sub(f64x2.mul(c, y), f64x2.mul(s, h));
+}
+
 /** ml-matrix 6.15's `hypotenuse` (src/linalg.ts `hypot`): the same IEEE operations. */
 // @ts-ignore: decorator
 @inline function hypotJ(a: f64, b: f64): f64 {
@@ -740,8 +787,11 @@ function rank2Rows(v: usize, st: usize, d: usize, e: usize, cnt: i32, len: i32):
  *   vectors exactly where JavaScript writes them, before anything reads them.
  * - Accumulation. g_j = Σ_k x_k V[j, k] in ascending k, then V[j, ·] −= g_j d: V is transposed in
  *   place first, so that both run along rows (the same sums), and transposed back at the end.
+ *
+ * acc = 0 stops after the reduction (`tred2Reduce` in src/linalg.ts): then d_i = h_i, V's row i holds
+ * the Householder vector u⁽ⁱ⁾ in its first i entries and V's diagonal the tridiagonal matrix's.
  */
-export function tred2(v: usize, d: usize, e: usize, x: usize, g: usize, n: i32, ld: i32): void {
+export function tred2(v: usize, d: usize, e: usize, x: usize, g: usize, n: i32, ld: i32, acc: i32): void {
   const st = <usize>ld << 3;
   for (let j = 0; j < n; j++) store<f64>(d + (<usize>j << 3), load<f64>(v + <usize>j * st + (<usize>(n - 1) << 3)));
   for (let i = n - 1; i > 0; i--) {
@@ -793,6 +843,7 @@ export function tred2(v: usize, d: usize, e: usize, x: usize, g: usize, n: i32, 
     }
     store<f64>(d + (<usize>i << 3), h);
   }
+  if (!acc) return;
   transposeSquare(v, n, st);
   // Now U[c, r] = V[r, c]: row r of V is column r of U.
   const last = v + <usize>(n - 1) * st;
@@ -822,6 +873,28 @@ export function tred2(v: usize, d: usize, e: usize, x: usize, g: usize, n: i32, 
   store<f64>(last + (<usize>(n - 1) << 3), 1);
   store<f64>(e, 0);
   transposeSquare(v, n, st);
+}
+
+/**
+ * reflectors(y, st, m, u, h, n, up, s): Y ← Y·H_i for the reflectors H_i = I − u⁽ⁱ⁾u⁽ⁱ⁾ᵀ/h_i of `tred2`'s
+ * reduction, i = n−1 down to 1 (up = 0: Y·Q) or 1 up to n−1 (up ≠ 0: Y·Qᵀ), on Y stored transposed
+ * (m columns: row j of the block at y, stride st bytes, holds coordinate j of the m rows of Y).
+ * u⁽ⁱ⁾ (length i) at u + 8·i(i−1)/2, h_i at h + 8i; a reflector with h_i = 0 is the identity (skipped,
+ * as `tred2`'s accumulation skips it). For each: s = Σ_{q<i} u_q·Y_q in ascending q from +0 (`axpyRows`),
+ * s ← s / h_i, then Y_q ← Y_q − s·u_q (`subScaledRows`): `applyReflectors` in src/linalg.ts, bit for
+ * bit. Scratch s: m doubles.
+ */
+export function reflectors(y: usize, st: usize, m: i32, u: usize, h: usize, n: i32, up: i32, s: usize): void {
+  for (let t = 1; t < n; t++) {
+    const i = up ? t : n - t;
+    const hi = load<f64>(h + (<usize>i << 3));
+    if (hi == 0) continue;
+    const ui = u + (((<usize>i * <usize>(i - 1)) >> 1) << 3);
+    memory.fill(s, 0, <usize>m << 3);
+    axpyRows(s, y, st, ui, i, m);
+    for (let r = 0; r < m; r++) { const o = s + (<usize>r << 3); store<f64>(o, load<f64>(o) / hi); }
+    subScaledRows(y, st, s, ui, i, m);
+  }
 }
 
 /**

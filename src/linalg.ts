@@ -298,18 +298,12 @@ export function eigSym(a: Mat): SymEig {
   const ld = w ? rowStride(n, 2) : n;
   let V: Float64Array, d: Float64Array, e: Float64Array, ql: () => void;
   if (w) {
-    // Doubles: V, then d, e and two scratch vectors of ld each (rows stay 16-byte aligned), QL's state
-    // (8), then the record of its sweeps (two i32 each) and their rotations (c, s): room for `cap`.
-    const dOff = ld * n, eOff = dOff + ld, xOff = eOff + ld, gOff = xOff + ld, stOff = gOff + ld, swOff = stOff + 8;
-    const cap = Math.max(n, Math.min(4 * n * n, rotationsMax)), coefOff = swOff + cap;
-    w.reserve((coefOff + 2 * cap) * 8);
+    const { dOff, eOff, xOff, gOff, stOff, swOff, cap, coefOff } = eigLayout(w, sym, n, ld);
     const M = w.f64();
     V = M.subarray(0, ld * n);
-    V.fill(0);
-    for (let i = 0; i < n; i++) V.set(sym.subarray(i * n, (i + 1) * n), i * ld);
     d = M.subarray(dOff, dOff + n);
     e = M.subarray(eOff, eOff + n);
-    w.tred2(0, dOff * 8, eOff * 8, xOff * 8, gOff * 8, n, ld);
+    w.tred2(0, dOff * 8, eOff * 8, xOff * 8, gOff * 8, n, ld, 1);
     ql = () => {
       M.fill(0, stOff, stOff + 8);
       do {
@@ -339,6 +333,245 @@ export function eigSym(a: Mat): SymEig {
   return { values, vectors: out };
 }
 
+/**
+ * A symmetric matrix's eigendecomposition A = V diag(λ) Vᵀ kept in factored form, for products with a
+ * few rows: V = Q Z P, with Q the n − 1 Householder reflectors of `eigSym`'s tridiagonalisation, Z the
+ * recorded rotations of its QL iteration and P its sort. `eigSym` forms V (the accumulation of Q, then
+ * every rotation applied to all n columns: O(n³) and most of its time at n = 200); here B ↦ B V and
+ * B ↦ B Vᵀ cost O(m n² + m·rotations) for m rows, and V is never formed. The eigenvalues are `eigSym`'s
+ * bit for bit (the same reduction, QL iteration and sort); the products equal those with `eigSym`'s V
+ * up to rounding (Q and Z are applied to B rather than to each other), and are the same bits on every
+ * backend: the kernels (`reflectors`, `rotSweeps`, `rotSweepsBack`) are the JavaScript loops below in
+ * f64x2 lanes.
+ */
+export interface SymEigOperator {
+  readonly n: number;
+  /** The factors as plain data (`eigTimes`, `eigTimesT`, `eigTimesFn` apply them; optimizer states keep them). */
+  readonly factors: SymEigFactors;
+  /** Eigenvalues ascending: `eigSym(a).values`, bit for bit. */
+  readonly values: Float64Array;
+  /** B V for an m×n matrix B: column j is B times the eigenvector of values[j]. */
+  times(b: Mat): Mat;
+  /** B Vᵀ for an m×n matrix B. */
+  timesT(b: Mat): Mat;
+  /** B V diag(s) Vᵀ for n numbers s in the order of `values` (B f(A) for s_j = f(λ_j)), in one pass. */
+  timesFn(b: Mat, s: ArrayLike<number>): Mat;
+}
+
+/**
+ * `SymEigOperator`'s data, plain (numbers and Float64Arrays, so that an optimizer state holding it can be
+ * saved and restored): eigenvalues ascending; `rows[j]`, the row of the rotated block that holds
+ * eigenvector j; tred2's reflectors (u⁽ⁱ⁾ packed at u[i(i−1)/2 …], h_i); QL's rotations (c, s pairs)
+ * and sweeps (l, m pairs).
+ */
+export interface SymEigFactors {
+  readonly n: number;
+  readonly values: Float64Array;
+  readonly rows: Float64Array;
+  readonly u: Float64Array;
+  readonly h: Float64Array;
+  readonly coef: Float64Array;
+  readonly sw: Float64Array;
+}
+
+/** The factored eigendecomposition of a symmetric matrix (symmetrised first); see `SymEigOperator`. */
+export function eigSymOperator(a: Mat): SymEigOperator {
+  const f = eigSymFactors(a);
+  return { n: f.n, values: f.values, factors: f, times: (b) => eigTimes(f, b), timesT: (b) => eigTimesT(f, b), timesFn: (b, s) => eigTimesFn(f, b, s) };
+}
+
+/** B V for the factored eigendecomposition f (`SymEigOperator.times`). */
+export const eigTimes = (f: SymEigFactors, b: Mat): Mat => runFactored(f, b, 'times', null);
+/** B Vᵀ (`SymEigOperator.timesT`). */
+export const eigTimesT = (f: SymEigFactors, b: Mat): Mat => runFactored(f, b, 'timesT', null);
+/** B V diag(s) Vᵀ (`SymEigOperator.timesFn`). */
+export function eigTimesFn(f: SymEigFactors, b: Mat, s: ArrayLike<number>): Mat {
+  if (s.length !== f.n) throw new RangeError(`timesFn: ${s.length} values for a ${f.n}x${f.n} matrix`);
+  return runFactored(f, b, 'fn', s);
+}
+
+/** `SymEigFactors` of a symmetric matrix (symmetrised first). */
+export function eigSymFactors(a: Mat): SymEigFactors {
+  const n = square(a, 'eigSymOperator');
+  if (n === 0) throw new RangeError('eigSymOperator: matrix must be non-empty');
+  const sym = symmetrize(a).data;
+  const w = n >= 16 ? wasm64() : null;
+  const ld = w ? rowStride(n, 2) : n;
+  const u = new Float64Array(Math.max(1, (n * (n - 1)) / 2)), h = new Float64Array(n);
+  let d: Float64Array, e: Float64Array, coef: Float64Array, sw: Float64Array;
+  const takeReduction = (V: Float64Array, dd: Float64Array, ee: Float64Array) => {
+    for (let i = 1; i < n; i++) { h[i] = dd[i]; u.set(V.subarray(i * ld, i * ld + i), (i * (i - 1)) / 2); }
+    d = new Float64Array(n);
+    for (let j = 0; j < n; j++) d[j] = V[j * ld + j];
+    e = ee.slice(0, n);
+    e[0] = 0;
+    for (let i = 1; i < n; i++) e[i - 1] = e[i]; // tql2's first step, as in eigSym
+    e[n - 1] = 0;
+  };
+  if (w) {
+    const { dOff, eOff, xOff, gOff, stOff, swOff, cap, coefOff } = eigLayout(w, sym, n, ld);
+    let M = w.f64();
+    const V = M.subarray(0, ld * n);
+    w.tred2(0, dOff * 8, eOff * 8, xOff * 8, gOff * 8, n, ld, 0);
+    takeReduction(V, M.subarray(dOff, dOff + n), M.subarray(eOff, eOff + n));
+    M.set(d!, dOff);
+    M.set(e!, eOff);
+    M.fill(0, stOff, stOff + 8);
+    const coefs: Float64Array[] = [], sws: Int32Array[] = [];
+    do {
+      const sweeps = w.ql(dOff * 8, eOff * 8, n, coefOff * 8, swOff * 8, cap, stOff * 8);
+      M = w.f64();
+      coefs.push(M.slice(coefOff, coefOff + 2 * M[stOff + 5]));
+      sws.push(new Int32Array(w.memory.buffer, swOff * 8, 2 * sweeps).slice());
+    } while (M[stOff] < n);
+    d = M.slice(dOff, dOff + n);
+    coef = coefs.length === 1 ? coefs[0] : concatF64(coefs);
+    sw = Float64Array.from(sws.flatMap((x) => Array.from(x)));
+  } else {
+    const V = sym.slice(), dd = new Float64Array(n), ee = new Float64Array(n);
+    tred2Reduce(n, ld, ee, dd, V);
+    takeReduction(V, dd, ee);
+    const rec = { coef: [] as number[], sw: [] as number[] };
+    tql2(n, ld, e!, d!, null, rec);
+    coef = Float64Array.from(rec.coef);
+    sw = Float64Array.from(rec.sw);
+  }
+  // eigSym's sort (sortEig's selection, then the stable ascending order) on a permutation of V's rows
+  const dd = d!, perm = Array.from({ length: n }, (_, i) => i);
+  for (let i = 0; i < n - 1; i++) {
+    let k = i, p = dd[i];
+    for (let j = i + 1; j < n; j++) if (dd[j] < p) { k = j; p = dd[j]; }
+    if (k !== i) { dd[k] = dd[i]; dd[i] = p; const t = perm[i]; perm[i] = perm[k]; perm[k] = t; }
+  }
+  const order = Array.from(dd, (_, i) => i).sort((i, j) => dd[i] - dd[j]);
+  const values = Float64Array.from(order, (i) => dd[i]), rows = Float64Array.from(order, (i) => perm[i]);
+  return { n, values, rows, u, h, coef, sw };
+}
+
+function concatF64(parts: Float64Array[]): Float64Array {
+  const out = new Float64Array(parts.reduce((t, p) => t + p.length, 0));
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.length; }
+  return out;
+}
+
+/** The factors whose data the kernels' memory holds, and when they were copied there. */
+let loadedEig: { f: SymEigFactors | null; epoch: number; bytes: number } = { f: null, epoch: -1, bytes: 0 };
+
+/**
+ * Y = Bᵀ (n rows of ldm, m columns: B's rows in the columns, so that each kernel step runs over m
+ * contiguous numbers), then Y·Q·Z (times, fn), the rows scaled (fn), Y·Zᵀ·Qᵀ (timesT, fn); the sort by
+ * where rows are read and written.
+ */
+function runFactored(f: SymEigFactors, b: Mat, mode: 'times' | 'timesT' | 'fn', s: ArrayLike<number> | null): Mat {
+  const n = f.n, m = b.rows, rows = f.rows, bd = b.data;
+  if (b.cols !== n) throw new RangeError(`eigSymOperator: B has ${b.cols} columns, A is ${n}x${n}`);
+  const ldm = m + (m & 1), out = new Mat(m, n), o = out.data;
+  if (m === 0) return out;
+  const w = n >= 16 ? wasm64() : null;
+  const nu = f.u.length + 1 & ~1, nsw = f.sw.length >> 1, nrot = f.coef.length >> 1;
+  // doubles: h (n, even), u (packed), the sweeps (one double per i32 pair), the rotations, s, Y
+  const hOff = 0, uOff = hOff + (n + 1 & ~1), swOff = uOff + nu, coefOff = swOff + (nsw + 1 & ~1);
+  const sOff = coefOff + 2 * nrot, yOff = sOff + ldm, bytes = (yOff + n * ldm) * 8;
+  let Y: Float64Array;
+  if (w) {
+    const L = loadedEig;
+    if (L.f !== f || L.epoch !== kernelMemoryEpoch() || bytes > L.bytes) {
+      w.reserve(bytes);
+      const M = w.f64();
+      M.set(f.h, hOff); M.set(f.u, uOff); M.set(f.coef, coefOff);
+      new Int32Array(w.memory.buffer, swOff * 8, 2 * nsw).set(f.sw);
+      loadedEig = { f, epoch: kernelMemoryEpoch(), bytes };
+    }
+    Y = w.f64().subarray(yOff, yOff + n * ldm);
+  } else Y = new Float64Array(n * ldm);
+  const inRow = (j: number) => (mode === 'timesT' ? rows[j] : j); // B's column j goes to Y's row inRow(j)
+  for (let j = 0; j < n; j++) {
+    const y = inRow(j) * ldm;
+    for (let r = 0; r < m; r++) Y[y + r] = bd[r * n + j];
+    if (ldm > m) Y[y + m] = 0;
+  }
+  if (mode !== 'timesT') {
+    if (w) {
+      w.reflectors(yOff * 8, ldm * 8, m, uOff * 8, hOff * 8, n, 0, sOff * 8);
+      w.rotSweeps(yOff * 8, coefOff * 8, swOff * 8, nsw, ldm, 0, ldm >> 1);
+    } else {
+      applyReflectors(Y, ldm, m, f.u, f.h, n, false);
+      rotateForward(Y, ldm, m, f.coef, f.sw);
+    }
+  }
+  if (s) for (let j = 0; j < n; j++) { const y = rows[j] * ldm, sj = s[j]; for (let r = 0; r < m; r++) Y[y + r] = Y[y + r] * sj; }
+  if (mode !== 'times') {
+    if (w) {
+      w.rotSweepsBack(yOff * 8, coefOff * 8, swOff * 8, nsw, ldm, 0, ldm >> 1, nrot);
+      w.reflectors(yOff * 8, ldm * 8, m, uOff * 8, hOff * 8, n, 1, sOff * 8);
+    } else {
+      rotateBack(Y, ldm, m, f.coef, f.sw);
+      applyReflectors(Y, ldm, m, f.u, f.h, n, true);
+    }
+  }
+  const outRow = (j: number) => (mode === 'times' ? rows[j] : j); // Y's row outRow(j) is the result's column j
+  for (let j = 0; j < n; j++) { const y = outRow(j) * ldm; for (let r = 0; r < m; r++) o[r * n + j] = Y[y + r]; }
+  return out;
+}
+
+/**
+ * Y·H_{n−1}⋯H_1 = Y·Q (`up` false) or Y·H_1⋯H_{n−1} = Y·Qᵀ (`up` true) for tred2's reflectors
+ * H_i = I − u⁽ⁱ⁾u⁽ⁱ⁾ᵀ/h_i (u⁽ⁱ⁾ at u[i(i−1)/2 …], length i; skipped when h_i = 0), Y stored transposed
+ * (row q holds coordinate q of m rows, stride ldm): s = Σ_q u_q Y_q, s /= h_i, Y_q −= s u_q. The
+ * reference of the `reflectors` kernel.
+ */
+function applyReflectors(Y: Float64Array, ldm: number, m: number, u: Float64Array, h: Float64Array, n: number, up: boolean): void {
+  const s = new Float64Array(m);
+  for (let t = 1; t < n; t++) {
+    const i = up ? t : n - t, hi = h[i];
+    if (hi === 0) continue;
+    const o = (i * (i - 1)) / 2;
+    s.fill(0);
+    for (let q = 0; q < i; q++) { const a = u[o + q], y = q * ldm; for (let r = 0; r < m; r++) s[r] = s[r] + Y[y + r] * a; }
+    for (let r = 0; r < m; r++) s[r] = s[r] / hi;
+    for (let q = 0; q < i; q++) { const a = u[o + q], y = q * ldm; for (let r = 0; r < m; r++) Y[y + r] = Y[y + r] - s[r] * a; }
+  }
+}
+
+/** The recorded QL rotations in order on Y's rows (tql2's update of V): the reference of `rotSweeps` here. */
+function rotateForward(Y: Float64Array, ldm: number, m: number, coef: Float64Array, sw: Float64Array): void {
+  let cp = 0;
+  for (let q = 0; q < sw.length; q += 2) {
+    for (let i = sw[q + 1] - 1; i >= sw[q]; i--, cp += 2) {
+      const c = coef[cp], s = coef[cp + 1], ri = i * ldm, ri1 = ri + ldm;
+      for (let r = 0; r < m; r++) { const hk = Y[ri1 + r], vk = Y[ri + r]; Y[ri1 + r] = s * vk + c * hk; Y[ri + r] = c * vk - s * hk; }
+    }
+  }
+}
+
+/** Their transposes in reverse order (rows i, i+1 ← c·x + s·y, c·y − s·x): the reference of `rotSweepsBack`. */
+function rotateBack(Y: Float64Array, ldm: number, m: number, coef: Float64Array, sw: Float64Array): void {
+  let cp = coef.length;
+  for (let q = sw.length - 2; q >= 0; q -= 2) {
+    for (let i = sw[q]; i < sw[q + 1]; i++) {
+      cp -= 2;
+      const c = coef[cp], s = coef[cp + 1], ri = i * ldm, ri1 = ri + ldm;
+      for (let r = 0; r < m; r++) { const x = Y[ri + r], y = Y[ri1 + r]; Y[ri + r] = c * x + s * y; Y[ri1 + r] = c * y - s * x; }
+    }
+  }
+}
+
+/**
+ * eigSym's layout in the module's memory, in doubles: V (n rows of ld), then d, e and two scratch vectors
+ * of ld each (rows stay 16-byte aligned), QL's state (8), the record of its sweeps (two i32 each) and
+ * their rotations (c, s): room for `cap`. Reserves it and copies the symmetric matrix into V.
+ */
+function eigLayout(w: NonNullable<ReturnType<typeof wasm64>>, sym: Float64Array, n: number, ld: number) {
+  const dOff = ld * n, eOff = dOff + ld, xOff = eOff + ld, gOff = xOff + ld, stOff = gOff + ld, swOff = stOff + 8;
+  const cap = Math.max(n, Math.min(4 * n * n, rotationsMax)), coefOff = swOff + cap;
+  w.reserve((coefOff + 2 * cap) * 8);
+  const V = w.f64().subarray(0, ld * n);
+  V.fill(0);
+  for (let i = 0; i < n; i++) V.set(sym.subarray(i * n, (i + 1) * n), i * ld);
+  return { dOff, eOff, xOff, gOff, stOff, swOff, cap, coefOff };
+}
+
 /** Most QL rotations recorded before they are applied to V (16 bytes each: 16 MiB). */
 const ROTATIONS_MAX = 1 << 20;
 let rotationsMax = ROTATIONS_MAX;
@@ -353,8 +586,18 @@ function hypot(a: number, b: number): number {
   return 0;
 }
 
-/** JAMA tred2 on transposed flat storage: V[r*ld + c] is ml-matrix's V.get(r, c). */
+/** JAMA tred2 on transposed flat storage: V[r*ld + c] is ml-matrix's V.get(c, r). */
 function tred2(n: number, ld: number, e: Float64Array, d: Float64Array, V: Float64Array): void {
+  tred2Reduce(n, ld, e, d, V);
+  tred2Accumulate(n, ld, e, d, V);
+}
+
+/**
+ * tred2's reduction: afterwards e holds the subdiagonal (e[0] not yet zeroed), V's diagonal the
+ * tridiagonal matrix's diagonal, d_i = h_i and V's row i the Householder vector u⁽ⁱ⁾ in its first i
+ * entries (i ≥ 1): A = Q T Qᵀ with Q = H_{n−1} ⋯ H_1, H_i = I − u⁽ⁱ⁾u⁽ⁱ⁾ᵀ/h_i (the identity when h_i = 0).
+ */
+function tred2Reduce(n: number, ld: number, e: Float64Array, d: Float64Array, V: Float64Array): void {
   let f: number, g: number, h: number, hh: number, scale: number;
   for (let j = 0; j < n; j++) d[j] = V[j * ld + n - 1];
   for (let i = n - 1; i > 0; i--) {
@@ -458,6 +701,11 @@ function tred2(n: number, ld: number, e: Float64Array, d: Float64Array, V: Float
     }
     d[i] = h;
   }
+}
+
+/** tred2's accumulation of Q into V (transposed storage), d and e becoming the tridiagonal matrix's. */
+function tred2Accumulate(n: number, ld: number, e: Float64Array, d: Float64Array, V: Float64Array): void {
+  let g: number, h: number;
   for (let i = 0; i < n - 1; i++) {
     const ri = i * ld, ri1 = ri + ld;
     V[ri + n - 1] = V[ri + i];
@@ -505,7 +753,7 @@ function tred2(n: number, ld: number, e: Float64Array, d: Float64Array, V: Float
  * same order). e arrives shifted down one place (JAMA's first step, done in `eigSym` for both); the
  * eigenvalues are left unsorted (`sortEig`).
  */
-function tql2(n: number, ld: number, e: Float64Array, d: Float64Array, V: Float64Array): void {
+function tql2(n: number, ld: number, e: Float64Array, d: Float64Array, V: Float64Array | null, rec?: { coef: number[]; sw: number[] }): void {
   let g: number, h: number, p: number, r: number, dl1: number, c: number, c2: number, c3: number;
   let el1: number, s: number, s2: number;
   let f = 0, tst1 = 0;
@@ -548,6 +796,7 @@ function tql2(n: number, ld: number, e: Float64Array, d: Float64Array, V: Float6
           c = p / r;
           p = c * d[i] - s * g;
           d[i + 1] = h + s * (c * g + s * d[i]);
+          if (!V) { rec!.coef.push(c, s); continue; } // recording (`eigSymOperator`): V is not formed
           const ri = i * ld, ri1 = ri + ld;
           for (let k = 0; k < n; k++) {
             const hk = V[ri1 + k], vk = V[ri + k];
@@ -555,6 +804,7 @@ function tql2(n: number, ld: number, e: Float64Array, d: Float64Array, V: Float6
             V[ri + k] = c * vk - s * hk;
           }
         }
+        if (rec) rec.sw.push(l, m);
         p = (-s * s2 * c3 * el1 * e[l]) / dl1;
         e[l] = s * p;
         d[l] = c * p;

@@ -20,8 +20,8 @@
  *
  * Everything here is float64 and pure: functions return new states and never mutate their inputs.
  */
-import { Mat, addDiag, axpy, matmul, matmulNT, matmulTN, scale } from '../mat.js';
-import { cholesky, cholSolveL, eigSym, fromEig, qr, solveRightL, symPow } from '../linalg.js';
+import { Mat, addDiag, axpy, matmul, matmulNT, matmulTN, scale, transpose } from '../mat.js';
+import { cholesky, cholSolveL, eigSym, eigSymFactors, eigTimesFn, fromEig, qr, solveRightL, symPow, type SymEigFactors } from '../linalg.js';
 import type { MatrixTransform } from './types.js';
 
 /** How a factor that may be singular is raised to a negative power. */
@@ -104,6 +104,48 @@ export function dampedPower(a: Mat, p: number, rd: RankDeficiency): Mat {
   const e = eigSym(a);
   const cut = rd.rcond * Math.max(0, e.values[e.values.length - 1] ?? 0);
   return fromEig(e, (l) => (l > cut && l > 0 ? Math.pow(l, p) : 0));
+}
+
+/**
+ * A damped power (A + λI)^p (or the pseudo-inverse power) of a symmetric positive semi-definite A, held
+ * as A's factored eigendecomposition (`linalg.eigSymFactors`) and the map of its eigenvalues, and
+ * applied without forming the n×n matrix: V ↦ V (A + λI)^p (`rootRight`) and V ↦ (A + λI)^p V
+ * (`rootLeft`) cost O(m n²) for m rows (columns) of V, against O(n³) for `dampedPower` and its product.
+ * The same numbers as `dampedPower` up to rounding (the same eigenvalues, bit for bit, the same map).
+ * Plain data (optimizer states hold it); `factors` null is the identity (p = 0), applied exactly.
+ */
+export interface PowerRoot {
+  readonly n: number;
+  readonly factors: SymEigFactors | null;
+  /** The mapped eigenvalues, (λ_j clipped at 0 + λ)^p or the pseudo-inverse power, in the order of `factors.values`. */
+  readonly scale: Float64Array | null;
+}
+
+/** `dampedPower` as a `PowerRoot`. */
+export function dampedPowerRoot(a: Mat, p: number, rd: RankDeficiency): PowerRoot {
+  const n = a.rows;
+  if (p === 0) return { n, factors: null, scale: null };
+  const factors = eigSymFactors(a), lam = factors.values;
+  let scale: Float64Array;
+  if (rd.kind === 'damping') scale = Float64Array.from(lam, (l) => Math.pow(Math.max(l, 0) + rd.damping, p));
+  else {
+    const cut = rd.rcond * Math.max(0, lam[lam.length - 1] ?? 0);
+    scale = Float64Array.from(lam, (l) => (l > cut && l > 0 ? Math.pow(l, p) : 0));
+  }
+  return { n, factors, scale };
+}
+
+/** V (A + λI)^p for V with n columns (V itself for the identity root). */
+export const rootRight = (r: PowerRoot, v: Mat): Mat => (r.factors ? eigTimesFn(r.factors, v, r.scale!) : v);
+/** (A + λI)^p V for V with n rows. */
+export const rootLeft = (r: PowerRoot, v: Mat): Mat => (r.factors ? transpose(eigTimesFn(r.factors, transpose(v), r.scale!)) : v);
+/** The n×n matrix (A + λI)^p itself (for inspection and tests: O(n³)). */
+export const rootMatrix = (r: PowerRoot): Mat => rootRight(r, identity(r.n)).clone();
+
+function identity(n: number): Mat {
+  const id = new Mat(n, n);
+  for (let i = 0; i < n; i++) id.data[i * n + i] = 1;
+  return id;
 }
 
 /** Eigenvectors of a symmetric matrix as columns, eigenvalues descending (float64). */

@@ -11,10 +11,10 @@
  *   S[(a,b),(a',b')] = δ_{aa'} (Σ_z + λI)_{bb'} − Σ_i P_{ai} P_{a'i} K⁽ⁱ⁾_{bb'},
  *   P = F V,  Q = G U,  K⁽ⁱ⁾_{bb'} = Σ_j Q_{bj} Q_{b'j} μ_j² / (m_i μ_j + λ),
  * solved by float64 Cholesky; then dG = V[(Vᵀ g_G U − Pᵀ dF Q diag(μ)) ⊘ (m μᵀ + λ)] Uᵀ.
- * Cost: one d×d eigendecomposition, as Shampoo. The test checks it against the dense JᵀJ solve.
+ * Cost: one d×d eigendecomposition, as Shampoo, in factored form. The test checks it against the dense JᵀJ solve.
  */
 import { Mat, gram, axpy } from '../mat.js';
-import { cholSolve, eigSym, mm64 } from '../linalg.js';
+import { cholSolve, eigSym, eigSymOperator, mm64 } from '../linalg.js';
 import type { LinearParams } from '../models/linear.js';
 import type { Optimizer } from './types.js';
 import { num, validateOptions, type OptionSpecs } from './options.js';
@@ -28,9 +28,12 @@ export interface GaussNewtonOptions { lr: number; damping: number; [k: string]: 
 /** The damped Gauss–Newton direction (dF, dG) for gradients (gF, gG) at (F, G) with input second moment Σ̂. */
 export function gaussNewtonDirection(p: LinearParams, sigma: Mat, gF: Mat, gG: Mat, lambda: number): { F: Mat; G: Mat } {
   const { F, G } = p, dy = F.rows, k = F.cols, d = G.cols;
-  const es = eigSym(sigma), ef = eigSym(mm64(F, F, true));
-  const mu = es.values, m = ef.values, U = es.vectors, V = ef.vectors;
-  const P = mm64(F, V), Q = mm64(G, U); // d_y×k, k×d
+  // Σ̂'s eigenvectors U only ever multiply k-row matrices (G U, Vᵀg_G U, (…) Uᵀ): kept in factored form
+  // (`eigSymOperator`), U is never formed, which saves most of a d×d eigendecomposition's time
+  const es = eigSymOperator(sigma), ef = eigSym(mm64(F, F, true));
+  const mu = es.values, m = ef.values, V = ef.vectors;
+  const GU = es.times(stackRows(G, mm64(V, gG, true))); // [G U; Vᵀ g_G U] in one pass
+  const P = mm64(F, V), Q = sliceRows(GU, 0, k); // d_y×k, k×d
   const Sz = mm64(Q, diagScaleCols(Q, mu), false, true); // Σ_z = G Σ̂ Gᵀ = Q diag(μ) Qᵀ
   // K⁽ⁱ⁾ for each eigenvalue m_i of FᵀF
   const K: Float64Array[] = [];
@@ -55,16 +58,24 @@ export function gaussNewtonDirection(p: LinearParams, sigma: Mat, gF: Mat, gG: M
     }
   }
   // right-hand side: g_F − P [(Vᵀ g_G U) ⊘ (m μᵀ + λ)] diag(μ) Qᵀ
-  const Ghat = mm64(mm64(V, gG, true), U); // k×d
+  const Ghat = sliceRows(GU, k, 2 * k); // Vᵀ g_G U, k×d
   const Dg = divideSpectrum(Ghat, m, mu, lambda);
   const rhs = axpy(-1, mm64(P, mm64(diagScaleCols(Dg, mu), Q, false, true)), gF);
   const dF = new Mat(dy, k, cholSolve(S, new Mat(nF, 1, rhs.data)).data);
   // dG = V [(Ĝ − Pᵀ dF Q diag(μ)) ⊘ (m μᵀ + λ)] Uᵀ
   const coupling = diagScaleCols(mm64(mm64(P, dF, true), Q), mu);
   const Dd = divideSpectrum(axpy(-1, coupling, Ghat), m, mu, lambda);
-  const dG = mm64(mm64(V, Dd), U, false, true);
+  const dG = es.timesT(mm64(V, Dd));
   return { F: dF, G: dG };
 }
+
+function stackRows(a: Mat, b: Mat): Mat {
+  const out = new Mat(a.rows + b.rows, a.cols);
+  out.data.set(a.data);
+  out.data.set(b.data, a.data.length);
+  return out;
+}
+const sliceRows = (a: Mat, r0: number, r1: number): Mat => new Mat(r1 - r0, a.cols, a.data.slice(r0 * a.cols, r1 * a.cols));
 
 function diagScaleCols(a: Mat, s: Float64Array): Mat {
   const o = a.clone();

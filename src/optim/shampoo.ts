@@ -21,8 +21,10 @@
  * - `'left'`, `'right'`, `'smaller'` (p = 1/2 by default): one-sided Shampoo, W −= η (L + εI)^{-1/2} g
  *   or η g (R + εI)^{-1/2}; `'smaller'` preconditions the smaller axis (left when m ≤ n).
  *
- * Roots come from a float64 eigendecomposition (`linalg.symPow`: eigenvalues clipped at 0, then ε
- * added). With ε = 0 the root is a pseudo-inverse root: eigenvalues ≤ 1e-12·λ_max count as 0 and map to 0.
+ * Roots come from a float64 eigendecomposition (eigenvalues clipped at 0, then ε added), kept in factored
+ * form (`factor.dampedPowerRoot`, `linalg.eigSymFactors`): the n×n root is never formed, P g costs
+ * O(m n²) instead of the O(n³) of forming it. With ε = 0 the root is a pseudo-inverse root: eigenvalues
+ * ≤ 1e-12·λ_max count as 0 and map to 0.
  * `precondition: false` (or `exponent: 0`) turns the preconditioners into the identity, so the step is
  * exactly SGD's, W −= η g.
  *
@@ -30,9 +32,9 @@
  * L^{-1/4} g R^{-1/4} = U S^{-1/2} S S^{-1/2} Vᵀ = U Vᵀ and (g gᵀ)^{-1/2} g = U Vᵀ: Shampoo's first step is
  * the polar factor of the gradient, Muon's direction. With ε > 0 it is U diag(s_i (s_i² + ε)^{-2p}) Vᵀ.
  */
-import { Mat, matmul, matmulNT, matmulTN } from '../mat.js';
+import { Mat, matmulNT, matmulTN } from '../mat.js';
 import { bool, layerwise, lrSpecs, num, oneOf, validateOptions, type LayerwiseState, type LrOptions, type OptionSpecs } from './layerwise.js';
-import { averageFactor, dampedPower, type FactorAverage, type RankDeficiency } from './factor.js';
+import { averageFactor, dampedPower, dampedPowerRoot, rootLeft, rootRight, type FactorAverage, type PowerRoot, type RankDeficiency } from './factor.js';
 import { around, scaleByLearningRate, shapeCheck } from './transform.js';
 import type { MatrixTransform, Optimizer } from './types.js';
 
@@ -87,9 +89,9 @@ export interface ShampooState {
   L: Mat | null;
   /** Right factor (n×n), or null when the right side is not preconditioned. */
   R: Mat | null;
-  /** Cached roots (L + εI)^{-p}, (R + εI)^{-p} from the last refresh. */
-  PL: Mat | null;
-  PR: Mat | null;
+  /** Cached roots (L + εI)^{-p}, (R + εI)^{-p} from the last refresh, in factored form (`factor.rootMatrix` forms one). */
+  PL: PowerRoot | null;
+  PR: PowerRoot | null;
   count: number;
 }
 
@@ -130,11 +132,11 @@ export function scaleByShampoo(o: ScaleByShampooOptions = {}): MatrixTransform<S
       const L = left ? averageFactor(state.L, matmulNT(g, g), average) : null;
       const R = right ? averageFactor(state.R, matmulTN(g, g), average) : null;
       const refresh = (count - 1) % every === 0; // the block's schedule: estimates 1, 1 + k, 1 + 2k, …
-      const PL = left ? (refresh || !state.PL ? dampedPower(L!, -p, rd) : state.PL) : null;
-      const PR = right ? (refresh || !state.PR ? dampedPower(R!, -p, rd) : state.PR) : null;
+      const PL = left ? (refresh || !state.PL ? dampedPowerRoot(L!, -p, rd) : state.PL) : null;
+      const PR = right ? (refresh || !state.PR ? dampedPowerRoot(R!, -p, rd) : state.PR) : null;
       let d = g;
-      if (PL) d = matmul(PL, d);
-      if (PR) d = matmul(d, PR);
+      if (PL) d = rootLeft(PL, d);
+      if (PR) d = rootRight(PR, d);
       return { u: d, state: { L, R, PL, PR, count } };
     },
   };

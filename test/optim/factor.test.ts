@@ -11,7 +11,7 @@ import { Rng } from '../../src/rng.js';
 import { haarOrthogonal } from '../../src/data/covariance.js';
 import {
   applyLeft, applyRight, averageFactor, factorInit, refresh, refreshDue, stepFactor, updateEstimate, dampedPower,
-  type FactorState,
+  dampedPowerRoot, rootLeft, rootMatrix, rootRight, type FactorState,
 } from '../../src/optim/factor.js';
 import { maxDiff, withSpectrum } from './_helpers.js';
 
@@ -33,6 +33,28 @@ test('powers −1 (Cholesky), −1/2 and −1/4 (eigen), with and without dampin
       assert.ok(maxDiff(right, matmul(transpose(V), expected)) < 1e-11, `right, p=${power}, λ=${damping}`);
     }
   }
+});
+
+test('dampedPowerRoot: applied from either side it is Q diag(f(λ)) Qᵀ to 1e-11 (damped and pseudo-inverse); p = 0 returns V itself', () => {
+  // float64 throughout: the factored eigendecomposition carries a few ulps per reflector and rotation,
+  // the powers here are at most 100 (0.01^{-1}), so 1e-11 is ~10⁴ ulps of the largest entry
+  const V = rng.normalMat(5, 3), Vt = transpose(V);
+  for (const damping of [0, 0.1]) {
+    for (const power of [-1, -0.5, -0.25]) {
+      const r = dampedPowerRoot(A, power, { kind: 'damping', damping });
+      const expected = withSpectrum(Q, LAMBDA.map((l) => (l + damping) ** power));
+      assert.ok(maxDiff(rootLeft(r, V), matmul(expected, V)) < 1e-11, `left, p=${power}, λ=${damping}`);
+      assert.ok(maxDiff(rootRight(r, Vt), matmul(Vt, expected)) < 1e-11, `right, p=${power}, λ=${damping}`);
+      assert.ok(maxDiff(rootMatrix(r), dampedPower(A, power, { kind: 'damping', damping })) < 1e-11, `matrix, p=${power}, λ=${damping}`);
+    }
+  }
+  const S = withSpectrum(Q, [4, 1, 0, 0, 0]);
+  const pinv = dampedPowerRoot(S, -0.5, { kind: 'pseudo-inverse', rcond: 1e-12 });
+  assert.ok(maxDiff(rootMatrix(pinv), withSpectrum(Q, [0.5, 1, 0, 0, 0])) < 1e-10);
+  const id = dampedPowerRoot(A, 0, { kind: 'damping', damping: 0 });
+  assert.equal(rootLeft(id, V), V);
+  assert.equal(rootRight(id, Vt), Vt);
+  assert.equal(maxDiff(rootMatrix(id), eye(5)), 0);
 });
 
 function transpose(m: Mat): Mat {

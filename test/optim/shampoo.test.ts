@@ -12,6 +12,7 @@ import { svd } from '../../src/linalg.js';
 import { Rng } from '../../src/rng.js';
 import { linearNet } from '../../src/models/linear.js';
 import { factorInvRoot, shampoo, shampooTransform, type ShampooState } from '../../src/optim/shampoo.js';
+import { rootLeft, rootMatrix, rootRight } from '../../src/optim/factor.js';
 import { sgd } from '../../src/optim/sgd.js';
 import { feed, fromSvd, maxDiff, modelAProblem, run, withSpectrum } from './_helpers.js';
 
@@ -41,8 +42,8 @@ test("Shampoo's state after one step: L = g gᵀ, R = gᵀ g and the cached root
   const { states } = feed(shampooTransform({ lr: 1, eps }), new Mat(4, 4), [g]);
   const s = states[0];
   assert.ok(maxDiff(s.L!, withSpectrum(Q, lam)) < 1e-14);
-  assert.ok(maxDiff(s.PL!, withSpectrum(Q, lam.map((l) => (l + eps) ** -0.25))) < 1e-10);
-  assert.ok(maxDiff(s.PR!, diag(lam.map((l) => (l + eps) ** -0.25))) < 1e-10);
+  assert.ok(maxDiff(rootMatrix(s.PL!), withSpectrum(Q, lam.map((l) => (l + eps) ** -0.25))) < 1e-10);
+  assert.ok(maxDiff(rootMatrix(s.PR!), diag(lam.map((l) => (l + eps) ** -0.25))) < 1e-10);
 });
 
 test('first step is η U diag(s_i (s_i² + ε)^{-2p}) Vᵀ for g = U S Vᵀ; with ε = 0, η times the polar factor U Vᵀ', () => {
@@ -88,15 +89,15 @@ test('updateEvery = 3: roots computed at t = 1 and 4, reused at t = 2, 3; factor
   const lr = 0.1, eps = 1e-2;
   const { us, states } = feed(shampooTransform({ lr, eps, updateEvery: 3 }), new Mat(2, 3), gs);
   const st = states as ShampooState[];
-  assert.equal(st[1].PL, st[0].PL); // the very same cached matrices
+  assert.equal(st[1].PL, st[0].PL); // the very same cached roots
   assert.equal(st[2].PR, st[0].PR);
   for (const t of [1, 2]) {
-    assert.ok(maxDiff(us[t], scale(matmul(matmul(st[0].PL!, gs[t]), st[0].PR!), lr)) < 1e-14, `t=${t + 1}`);
+    assert.ok(maxDiff(us[t], scale(rootRight(st[0].PR!, rootLeft(st[0].PL!, gs[t])), lr)) < 1e-14, `t=${t + 1}`);
   }
   const L4 = gs.reduce((acc, g) => add(acc, matmulNT(g, g)), new Mat(2, 2));
   assert.ok(maxDiff(st[3].L!, L4) < 1e-13);
-  assert.ok(maxDiff(st[3].PL!, factorInvRoot(L4, 0.25, eps)) < 1e-10);
-  assert.ok(maxDiff(st[3].PL!, st[0].PL!) > 1e-3); // it was refreshed
+  assert.ok(maxDiff(rootMatrix(st[3].PL!), factorInvRoot(L4, 0.25, eps)) < 1e-10);
+  assert.ok(maxDiff(rootMatrix(st[3].PL!), rootMatrix(st[0].PL!)) > 1e-3); // it was refreshed
   // With updateEvery = 1 the step-2 update differs (fresh roots), so reuse is observable.
   const fresh = feed(shampooTransform({ lr, eps }), new Mat(2, 3), gs).us[1];
   assert.ok(maxDiff(fresh, us[1]) > 1e-3);
