@@ -35,26 +35,33 @@ export function gaussNewtonDirection(p: LinearParams, sigma: Mat, gF: Mat, gG: M
   const GU = es.times(stackRows(G, mm64(V, gG, true))); // [G U; Vᵀ g_G U] in one pass
   const P = mm64(F, V), Q = sliceRows(GU, 0, k); // d_y×k, k×d
   const Sz = mm64(Q, diagScaleCols(Q, mu), false, true); // Σ_z = G Σ̂ Gᵀ = Q diag(μ) Qᵀ
-  // K⁽ⁱ⁾ for each eigenvalue m_i of FᵀF
-  const K: Float64Array[] = [];
-  for (let i = 0; i < k; i++) {
-    const Ki = new Float64Array(k * k);
-    for (let b = 0; b < k; b++) {
-      for (let b2 = b; b2 < k; b2++) {
+  // K⁽ⁱ⁾_{bb'} = Σ_j [(Q_bj Q_b'j μ_j) μ_j] / (m_i μ_j + λ) for each eigenvalue m_i of FᵀF, stored as
+  // K[(b k + b') k + i]. The numerators (one per pair b ≤ b', independent of i) and the denominators (one
+  // per i, j) are computed once, each by the same operations as in the sum written out, so the sums are
+  // the same numbers.
+  const Qd = Q.data, den = new Float64Array(k * d), num = new Float64Array(d), K = new Float64Array(k * k * k);
+  for (let i = 0; i < k; i++) for (let j = 0; j < d; j++) den[i * d + j] = m[i] * mu[j] + lambda;
+  for (let b = 0; b < k; b++) {
+    for (let b2 = b; b2 < k; b2++) {
+      for (let j = 0; j < d; j++) num[j] = Qd[b * d + j] * Qd[b2 * d + j] * mu[j] * mu[j];
+      for (let i = 0; i < k; i++) {
         let s = 0;
-        for (let j = 0; j < d; j++) s += (Q.data[b * d + j] * Q.data[b2 * d + j] * mu[j] * mu[j]) / (m[i] * mu[j] + lambda);
-        Ki[b * k + b2] = s; Ki[b2 * k + b] = s;
+        for (let j = 0, o = i * d; j < d; j++) s += num[j] / den[o + j];
+        K[(b * k + b2) * k + i] = s; K[(b2 * k + b) * k + i] = s;
       }
     }
-    K.push(Ki);
   }
-  const nF = dy * k, S = new Mat(nF, nF);
-  for (let a = 0; a < dy; a++) for (let b = 0; b < k; b++) {
-    const r = a * k + b;
-    for (let a2 = 0; a2 < dy; a2++) for (let b2 = 0; b2 < k; b2++) {
-      let v = a === a2 ? Sz.data[b * k + b2] + (b === b2 ? lambda : 0) : 0;
-      for (let i = 0; i < k; i++) v -= P.data[a * k + i] * P.data[a2 * k + i] * K[i][b * k + b2];
-      S.data[r * nF + a2 * k + b2] = v;
+  // S[(a,b),(a',b')] = δ_aa' (Σ_z + λI)_bb' − Σ_i (P_ai P_a'i) K⁽ⁱ⁾_bb', the products P_ai P_a'i once per (a, a', i)
+  const nF = dy * k, S = new Mat(nF, nF), Pd = P.data, PP = new Float64Array(k);
+  for (let a = 0; a < dy; a++) for (let a2 = 0; a2 < dy; a2++) {
+    for (let i = 0; i < k; i++) PP[i] = Pd[a * k + i] * Pd[a2 * k + i];
+    for (let b = 0; b < k; b++) {
+      const row = (a * k + b) * nF + a2 * k;
+      for (let b2 = 0; b2 < k; b2++) {
+        let v = a === a2 ? Sz.data[b * k + b2] + (b === b2 ? lambda : 0) : 0;
+        for (let i = 0, o = (b * k + b2) * k; i < k; i++) v -= PP[i] * K[o + i];
+        S.data[row + b2] = v;
+      }
     }
   }
   // right-hand side: g_F − P [(Vᵀ g_G U) ⊘ (m μᵀ + λ)] diag(μ) Qᵀ
