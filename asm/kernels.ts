@@ -898,6 +898,68 @@ export function reflectors(y: usize, st: usize, m: i32, u: usize, h: usize, n: i
 }
 
 /**
+ * newtonSchulz(x, g, y, r, c, steps): `steps` iterations X ← 1.5·X − 0.5·(X Xᵀ) X of `linalg.newtonSchulz`
+ * (the reference it must equal bit for bit) on X (r×c row-major at x), with scratch g (r×r) and y (r×c):
+ * G_ij = Σ_p X_ip X_jp in ascending p from +0 (i ≤ j, mirrored, as mm64's symmetric product), Y_ij =
+ * Σ_q G_iq X_qj in ascending q from +0 (f64x2 over j), then each entry 1.5·X − 0.5·Y.
+ */
+export function newtonSchulz(x: usize, g: usize, y: usize, r: i32, c: i32, steps: i32): void {
+  const rc = <usize>c << 3;
+  for (let it = 0; it < steps; it++) {
+    // the r(r+1)/2 pairs i ≤ j in row order, four at a time: four independent sums in flight, each in ascending p
+    let i0 = 0, j0 = 0;
+    const pairs = (r * (r + 1)) >> 1;
+    for (let q = 0; q < pairs; q += 4) {
+      const cnt = min<i32>(4, pairs - q);
+      let ia = i0, ja = j0;
+      const ib = ja + 1 < r ? ia : ia + 1, jb = ja + 1 < r ? ja + 1 : ia + 1;
+      const ic = jb + 1 < r ? ib : ib + 1, jc = jb + 1 < r ? jb + 1 : ib + 1;
+      const id = jc + 1 < r ? ic : ic + 1, jd = jc + 1 < r ? jc + 1 : ic + 1;
+      // pairs past the last read row 0 with itself (their sums are discarded)
+      const a0 = x + <usize>ia * rc, b0 = x + <usize>ja * rc;
+      const a1 = cnt > 1 ? x + <usize>ib * rc : x, b1 = cnt > 1 ? x + <usize>jb * rc : x;
+      const a2 = cnt > 2 ? x + <usize>ic * rc : x, b2 = cnt > 2 ? x + <usize>jc * rc : x;
+      const a3 = cnt > 3 ? x + <usize>id * rc : x, b3 = cnt > 3 ? x + <usize>jd * rc : x;
+      let s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+      for (let p = 0; p < c; p++) {
+        const o = <usize>p << 3;
+        s0 += load<f64>(a0 + o) * load<f64>(b0 + o); s1 += load<f64>(a1 + o) * load<f64>(b1 + o);
+        s2 += load<f64>(a2 + o) * load<f64>(b2 + o); s3 += load<f64>(a3 + o) * load<f64>(b3 + o);
+      }
+      store<f64>(g + ((<usize>(ia * r + ja)) << 3), s0); store<f64>(g + ((<usize>(ja * r + ia)) << 3), s0);
+      if (cnt > 1) { store<f64>(g + ((<usize>(ib * r + jb)) << 3), s1); store<f64>(g + ((<usize>(jb * r + ib)) << 3), s1); }
+      if (cnt > 2) { store<f64>(g + ((<usize>(ic * r + jc)) << 3), s2); store<f64>(g + ((<usize>(jc * r + ic)) << 3), s2); }
+      if (cnt > 3) { store<f64>(g + ((<usize>(id * r + jd)) << 3), s3); store<f64>(g + ((<usize>(jd * r + id)) << 3), s3); }
+      // the pair after the fourth
+      i0 = jd + 1 < r ? id : id + 1; j0 = jd + 1 < r ? jd + 1 : id + 1;
+    }
+    for (let i = 0; i < r; i++) {
+      const yi = y + <usize>i * rc, gi = g + (<usize>(i * r) << 3);
+      let j = 0;
+      for (; j + 2 <= c; j += 2) {
+        const o = <usize>j << 3;
+        let acc = f64x2.splat(0);
+        for (let q = 0; q < r; q++) acc = f64x2.add(acc, f64x2.mul(v128.load64_splat(gi + (<usize>q << 3)), v128.load(x + <usize>q * rc + o)));
+        v128.store(yi + o, acc);
+      }
+      if (j < c) {
+        const o = <usize>j << 3;
+        let acc = 0.0;
+        for (let q = 0; q < r; q++) acc += load<f64>(gi + (<usize>q << 3)) * load<f64>(x + <usize>q * rc + o);
+        store<f64>(yi + o, acc);
+      }
+    }
+    const n = r * c, a = f64x2.splat(1.5), b = f64x2.splat(0.5);
+    let k = 0;
+    for (; k + 2 <= n; k += 2) {
+      const o = <usize>k << 3;
+      v128.store(x + o, f64x2.sub(f64x2.mul(a, v128.load(x + o)), f64x2.mul(b, v128.load(y + o))));
+    }
+    if (k < n) { const o = <usize>k << 3; store<f64>(x + o, 1.5 * load<f64>(x + o) - 0.5 * load<f64>(y + o)); }
+  }
+}
+
+/**
  * reflect(x, m, n, k, j0, v, vn, s): one Householder reflection of `qr` (src/linalg.ts, the reference it
  * must equal bit for bit) on columns j0… of rows k… of X (m×n row-major at x): s_j = Σ_{i≥k} v_{i−k}·X_ij
  * in ascending i from +0 (`axpyRows`), then s_j ← (2·s_j)/vn, or 2·s_j when vn = 0 (the accumulation of

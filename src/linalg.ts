@@ -1196,6 +1196,17 @@ export function newtonSchulz(a: Mat, steps?: number, tol = 1e-12): Mat {
   let X = tall ? transpose(a) : a.clone();
   for (let i = 0; i < X.data.length; i++) X.data[i] /= norm;
   const maxIt = steps ?? 100;
+  const w = steps !== undefined && steps > 0 ? wasm64() : null;
+  if (w) {
+    // a fixed number of iterations runs whole in the `newtonSchulz` kernel: the loop below, the same bits
+    const r = X.rows, c = X.cols, gOff = r * c + 1 & ~1, yOff = gOff + (r * r + 1 & ~1);
+    w.reserve((yOff + r * c) * 8);
+    const M = w.f64();
+    M.set(X.data);
+    w.newtonSchulz(0, gOff * 8, yOff * 8, r, c, maxIt);
+    X = new Mat(r, c, M.slice(0, r * c));
+    return tall ? transpose(X) : X;
+  }
   for (let it = 0; it < maxIt; it++) {
     const XXt = mm64(X, X, false, true);
     if (steps === undefined) {

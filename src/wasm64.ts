@@ -45,6 +45,8 @@ export interface Wasm64 {
   tred2(v: number, d: number, e: number, x: number, g: number, n: number, ld: number, acc: number): void;
   /** Y·Q (up = 0) or Y·Qᵀ (up = 1) for tred2's reflectors (u packed, h), Y stored transposed (m columns, row stride st bytes), scratch s; see asm/kernels.ts. */
   reflectors(y: number, st: number, m: number, u: number, h: number, n: number, up: number, s: number): void;
+  /** `steps` Newton–Schulz iterations on X (r×c at x) with scratch g (r×r), y (r×c), byte offsets; see asm/kernels.ts. */
+  newtonSchulz(x: number, g: number, y: number, r: number, c: number, steps: number): void;
   /** rotSweeps' record transposed and in reverse order (nrot rotations in all), on the column vectors [v0, v1); see asm/kernels.ts. */
   rotSweepsBack(v: number, coef: number, sw: number, nsw: number, ld: number, v0: number, v1: number, nrot: number): void;
   /** y[0..len) = Σ_{q<cnt} a_q·X_q (rows X_q at x + q·st bytes) in ascending q from +0; see asm/kernels.ts. */
@@ -132,7 +134,7 @@ let enabled = true;
 
 const as64 = (l: Loaded | null): Wasm64 | null => l && {
   f64: l.f64, f32: l.f32, reserve: l.reserve, memory: l.memory,
-  gemm4x4: l.ex.gemm4x4 as Fn, llt8: l.ex.llt8 as Fn, ql: l.ex.ql as (...args: number[]) => number, rotSweeps: l.ex.rotSweeps as Fn, tred2: l.ex.tred2 as Fn, reflectors: l.ex.reflectors as Fn, rotSweepsBack: l.ex.rotSweepsBack as Fn, reflect: l.ex.reflect as Fn, bidiag: l.ex.bidiag as Fn, gemvt: l.ex.gemvt as Fn, cholcol: l.ex.cholcol as Fn,
+  gemm4x4: l.ex.gemm4x4 as Fn, llt8: l.ex.llt8 as Fn, ql: l.ex.ql as (...args: number[]) => number, rotSweeps: l.ex.rotSweeps as Fn, tred2: l.ex.tred2 as Fn, reflectors: l.ex.reflectors as Fn, rotSweepsBack: l.ex.rotSweepsBack as Fn, newtonSchulz: l.ex.newtonSchulz as Fn, reflect: l.ex.reflect as Fn, bidiag: l.ex.bidiag as Fn, gemvt: l.ex.gemvt as Fn, cholcol: l.ex.cholcol as Fn,
   packA: l.ex.packA as Fn, packB: l.ex.packB as Fn, narrow: l.ex.narrow as Fn, gemm64s: l.ex.gemm64s as Fn, gemm64: l.ex[`gemm64_${MR64}x${NR64}`] as Fn,
   zigFill: l.ex.zigFill as (...args: number[]) => number, expneg: l.ex.expneg as (t: number) => number,
 };

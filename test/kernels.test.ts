@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { Mat, symmetrize } from '../src/mat.js';
 import { matmulF64 } from '../src/kernels.js';
-import { cholesky, cholSolveL, solveRightL, eigSym, matvecs, qr, setRotationRecordForTests } from '../src/linalg.js';
+import { cholesky, cholSolveL, solveRightL, eigSym, matvecs, newtonSchulz, qr, setRotationRecordForTests } from '../src/linalg.js';
 import { setWasm64Enabled, wasm64 } from '../src/wasm64.js';
 import { Rng } from '../src/rng.js';
 
@@ -218,4 +218,22 @@ test('matvecs: S·v with S kept in the module\'s memory is the JavaScript row lo
   }
   assert.throws(() => matvecs(rng.normalMat(3, 3))(new Float64Array(4)), /matvecs: v has length 4, S is 3x3/);
   assert.throws(() => matvecs(rng.normalMat(20, 20))(new Float64Array(4)), /matvecs: v has length 4, S is 20x20/);
+});
+
+test('newtonSchulz with a fixed number of steps runs whole in the `newtonSchulz` kernel, bit for bit the JavaScript loop', () => {
+  // The kernel's X Xᵀ takes the pairs i ≤ j four at a time (a last group of one to three pairs), its
+  // (X Xᵀ) X two columns at a time (an odd last column); wide and tall inputs, one row, inner sizes past a
+  // block of 256, and 1, 2 and 30 steps.
+  assert.ok(wasm64() !== null);
+  const rng = new Rng(33);
+  for (const [m, n] of [[1, 5], [2, 3], [3, 3], [5, 5], [8, 200], [7, 301], [16, 512], [200, 8], [33, 17]]) {
+    for (const steps of [1, 2, 30]) {
+      const A = rng.normalMat(m, n);
+      const w = newtonSchulz(A, steps);
+      setWasm64Enabled(false);
+      let js: Mat;
+      try { js = newtonSchulz(A, steps); } finally { setWasm64Enabled(true); }
+      assert.equal(firstDiff(w.data, js.data), -1, `${m}x${n}, ${steps} steps`);
+    }
+  }
 });
