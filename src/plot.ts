@@ -28,7 +28,7 @@ export interface Trace {
   [attr: string]: unknown;
 }
 
-export interface Axis { title?: { text: string }; type?: 'linear' | 'log'; [attr: string]: unknown }
+export interface Axis { title?: { text: string }; type?: 'linear' | 'log' | 'category'; [attr: string]: unknown }
 
 export interface Layout {
   title?: { text: string };
@@ -114,11 +114,16 @@ export function bars(x: readonly Datum[] | Series, y: Series, o: TraceOptions = 
   return { type: 'bar', x: xs, y: toData(y), ...(o.name !== undefined ? { name: o.name } : {}), ...(o.color ? { marker: { color: o.color } } : {}), ...(o.extra ?? {}) };
 }
 
-/** A figure in the house style. */
+/**
+ * A figure in the house style. An axis is logarithmic when asked (`logX`, `logY`), categorical when a
+ * trace puts strings on it (bar charts of named methods: plotly draws nothing for strings on a linear
+ * axis), linear otherwise.
+ */
 export function figure(data: Trace[], o: FigureOptions = {}): Figure {
-  const axis = (title: string | undefined, log: boolean | undefined): Axis => ({
+  const strings = (key: 'x' | 'y') => data.some((t) => Array.isArray(t[key]) && (t[key] as unknown[]).some((v) => typeof v === 'string'));
+  const axis = (title: string | undefined, log: boolean | undefined, key: 'x' | 'y'): Axis => ({
     ...(title !== undefined ? { title: { text: title } } : {}),
-    type: log ? 'log' : 'linear',
+    type: log ? 'log' : strings(key) ? 'category' : 'linear',
     zeroline: false,
     showline: true,
     mirror: true,
@@ -129,8 +134,8 @@ export function figure(data: Trace[], o: FigureOptions = {}): Figure {
   });
   const layout: Layout = {
     ...(o.title !== undefined ? { title: { text: o.title } } : {}),
-    xaxis: axis(o.x, o.logX),
-    yaxis: axis(o.y, o.logY),
+    xaxis: axis(o.x, o.logX, 'x'),
+    yaxis: axis(o.y, o.logY, 'y'),
     height: o.height ?? 420,
     margin: { l: 70, r: 20, t: o.title !== undefined ? 50 : 20, b: 55 },
     paper_bgcolor: 'white',
