@@ -64,7 +64,7 @@ async function load(root: string): Promise<Workloads> {
     loss512: [() => { linearNet.loss({ F, G }, heldOut); }, 100],
     batch256: [() => { sampleLinear(teacher, 256, r); }, 60],
     batch1024: [() => { sampleLinear(teacher, 1024, r); }, 20],
-    'A-sgd': step('sgd'), 'A-kfac': step('kfac'), 'A-shampoo': step('shampoo'), 'A-gauss-newton': step('gauss-newton'),
+    'A-sgd': step('sgd'), 'A-kfac': step('kfac'), 'A-shampoo': step('shampoo'), 'A-gauss-newton': step('gauss-newton'), 'A-muon': step('muon'),
     eig200: [() => { eigSym(E200); }, 10], eig1024: [() => { eigSym(E1024); }, 1],
     'B-plain': bStep('plain'), 'B-preconditioned': bStep('preconditioned'),
     cell: [() => { const s = seed++; linearIterations.run(cell, new Rng(s), { experiment: 'linear-iterations', replicate: s, seed: s }); }, 1],
