@@ -17,6 +17,23 @@ import type { Json } from '../sweep/types.js';
 import type { KnobValues, Story, StoryCell, SweepRequest } from './story.js';
 import { modelAShapeConstraints } from './model-a.js';
 
+/**
+ * Final subspace distances below this are float64 round-off, not progress: the distance of bases
+ * orthonormalised in float64 is a few ε·√d ≈ 1e-15 to 1e-14 when the subspaces agree (d ≤ 400 here).
+ * Step sizes whose mean final distance is under it tie, and the smaller one is chosen, so that the
+ * choice does not follow the last bits of the arithmetic (KFAC's η = 0.3 and 0.5 ended at 8.1e-16 and
+ * 8.2e-16, Gauss–Newton's η = 0.3, 0.5 and 1 at 1.0–1.3e-15).
+ */
+export const DIST_FLOOR = 1e-12;
+
+/** The step size of least mean final distance (null distances: failed or diverged, skipped), ties under `DIST_FLOOR` to the smaller one; null if none finished. */
+export function chooseStepSize(rows: readonly { lr: number; dist: number | null }[]): number | null {
+  const key = (x: { dist: number | null }) => Math.max(x.dist ?? Infinity, DIST_FLOOR);
+  let best: { lr: number; dist: number | null } | null = null;
+  for (const x of rows) if (x.dist !== null && (!best || key(x) < key(best) || (key(x) === key(best) && x.lr < best.lr))) best = x;
+  return best ? best.lr : null;
+}
+
 export const ALPHA = 0.05;
 
 const knobs = {
@@ -125,10 +142,8 @@ export const familyStory: Story<typeof knobs, FamilyResult, S, 'dist' | 'loss' |
       return { optimizer, lr, diverged, failed, dist: ok ? (ds as number[]).reduce((a, b) => a + b, 0) / ds.length : null };
     });
     const chosen = OPTIMIZERS.flatMap((opt) => {
-      const rows = tune.filter((x) => x.optimizer === opt && x.dist !== null);
-      if (!rows.length) return [];
-      const b = rows.reduce((m, x) => ((x.dist ?? Infinity) < (m.dist ?? Infinity) ? x : m), rows[0]!);
-      return [{ optimizer: opt, lr: b.lr }];
+      const lr = chooseStepSize(tune.filter((x) => x.optimizer === opt));
+      return lr === null ? [] : [{ optimizer: opt, lr }];
     });
     const final = new Map<string, FamilyRun[]>();
     for (const c of chosen) final.set(c.optimizer, runs.filter((x) => x.optimizer === c.optimizer && x.lr === c.lr && x.replicate >= first + v.tuneSeeds));

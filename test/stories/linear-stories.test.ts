@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { checkKnobs, computeStory, KnobError, type AnyStory, type StoryCell } from '../../src/stories/story.js';
 import { sgdRateStory } from '../../src/stories/10-linear-sgd-rate.js';
 import { kfacStory, oneStepErrors, identityClaim } from '../../src/stories/11-linear-kfac.js';
-import { familyStory } from '../../src/stories/12-linear-family.js';
+import { chooseStepSize, DIST_FLOOR, familyStory } from '../../src/stories/12-linear-family.js';
 import { growthTest, ratioTest, type SeedOutcome } from '../../src/experiments/linear-summary.js';
 import iterations from '../../src/experiments/linear-iterations.js';
 import { Rng } from '../../src/rng.js';
@@ -114,4 +114,13 @@ test('notebook 12: analyze and claims on no cells and on partial cells report mi
   assert.ok(cs.length >= 6 && cs.every((c) => !c.holds));
   for (const c of cs) assert.doesNotMatch(c.measured, /Infinity|NaN/, c.measured);
   for (const f of Object.values(familyStory.figures)) assert.doesNotThrow(() => f(empty, v));
+});
+
+test('notebook 12 chooses the step size of least mean final distance; distances under 1e-12 (round-off) tie and go to the smaller step size', () => {
+  assert.equal(DIST_FLOOR, 1e-12);
+  // the case that flipped with the last bits: Gauss–Newton's η = 0.3, 0.5, 1 at 1.0–1.3e-15
+  assert.equal(chooseStepSize([{ lr: 0.1, dist: 6e-8 }, { lr: 0.5, dist: 1.0e-15 }, { lr: 0.3, dist: 1.1e-15 }, { lr: 1, dist: 1.3e-15 }]), 0.3);
+  assert.equal(chooseStepSize([{ lr: 0.1, dist: 0.2 }, { lr: 0.3, dist: 0.05 }, { lr: 1, dist: 0.07 }]), 0.3); // above the floor: the least distance
+  assert.equal(chooseStepSize([{ lr: 0.1, dist: 0.2 }, { lr: 1, dist: null }]), 0.1); // diverged or failed rows are skipped
+  assert.equal(chooseStepSize([{ lr: 1, dist: null }]), null);
 });
