@@ -1018,8 +1018,11 @@ export function cholcol(lt: usize, j: u32, ld: u32): void {
 // Register tiles measured on the 2-core Xeon (AVX-512 host, V8's 16 xmm registers): float64 4×4 (8
 // accumulators) beat 6×4, 4×8 and 8×4 (12–16 accumulators, which spill) on every shape tried; float32
 // 4×8 beat 6×8, 4×12 and 8×8. The tiles below are written out (no macros in AssemblyScript).
+// Unrolling the inner loop by two (to halve V8's per-iteration stack check and counter updates) made them
+// slower (2026-12-08, Zen 4; paired: Model B plain step 1.52×, batch + K-FAC step 1.63×): the compiled
+// loop loads both indices' operands first and spills accumulators to the stack (seen in
+// `node --print-wasm-code`), so the loops stay one index per pass.
 
-/** One 4×4 tile of C (row stride ldc bytes) += packed A panel (4 entries per inner index) · packed B panel (4 per index), kc indices ascending; init ≠ 0 starts from +0 instead of loading C. */
 /** One 4×4 tile of C (row stride ldc bytes) += packed A panel (4 entries per inner index) · packed B panel (4 per index), kc indices ascending; init ≠ 0 starts from +0 instead of loading C. */
 // @ts-ignore: decorator
 @inline function tile64_4x4(ap: usize, bp: usize, cp: usize, kc: i32, ldc: usize, init: i32): void {
