@@ -289,13 +289,9 @@ export interface SymEig { values: Float64Array; vectors: Mat } // ascending valu
  * run): the same operations in the same order, in f64x2 lanes.
  */
 export function eigSym(a: Mat): SymEig {
-  const n = square(a, 'eigSym');
-  if (n === 0) throw new RangeError('eigSym: matrix must be non-empty');
-  const sym = symmetrize(a).data;
   // V[r*ld + c] holds the logical V(c, r) (transposed storage). With WebAssembly, V lives in the
   // module's memory with an even row stride (16-byte aligned rows, `rowStride`) so QL's rotations run in f64x2.
-  const w = n >= 16 ? wasm64() : null;
-  const ld = w ? rowStride(n, 2) : n;
+  const { n, sym, w, ld } = eigStart(a, 'eigSym');
   let V: Float64Array, d: Float64Array, e: Float64Array, ql: () => void;
   if (w) {
     const { dOff, eOff, xOff, gOff, stOff, swOff, cap, coefOff } = eigLayout(w, sym, n, ld);
@@ -322,8 +318,10 @@ export function eigSym(a: Mat): SymEig {
   for (let i = 1; i < n; i++) e[i - 1] = e[i];
   e[n - 1] = 0;
   ql();
-  sortEig(n, ld, d, V);
-  const order = Array.from(d, (_, i) => i).sort((i, j) => d[i] - d[j]);
+  const order = sortEig(d, (i, k) => {
+    const ri = i * ld, rk = k * ld;
+    for (let j = 0; j < n; j++) { const p = V[ri + j]; V[ri + j] = V[rk + j]; V[rk + j] = p; }
+  });
   const out = new Mat(n, n), values = new Float64Array(n), o = out.data;
   for (let dst = 0; dst < n; dst++) {
     const src = order[dst], row = src * ld;
@@ -392,11 +390,7 @@ export function eigTimesFn(f: SymEigFactors, b: Mat, s: ArrayLike<number>): Mat 
 
 /** `SymEigFactors` of a symmetric matrix (symmetrised first). */
 export function eigSymFactors(a: Mat): SymEigFactors {
-  const n = square(a, 'eigSymOperator');
-  if (n === 0) throw new RangeError('eigSymOperator: matrix must be non-empty');
-  const sym = symmetrize(a).data;
-  const w = n >= 16 ? wasm64() : null;
-  const ld = w ? rowStride(n, 2) : n;
+  const { n, sym, w, ld } = eigStart(a, 'eigSymOperator');
   const u = new Float64Array(Math.max(1, (n * (n - 1)) / 2)), h = new Float64Array(n);
   let d: Float64Array, e: Float64Array, coef: Float64Array, sw: Float64Array;
   const takeReduction = (V: Float64Array, dd: Float64Array, ee: Float64Array) => {
@@ -436,14 +430,9 @@ export function eigSymFactors(a: Mat): SymEigFactors {
     coef = Float64Array.from(rec.coef);
     sw = Float64Array.from(rec.sw);
   }
-  // eigSym's sort (sortEig's selection, then the stable ascending order) on a permutation of V's rows
+  // eigSym's sort, on a permutation of the rotated rows instead of V's rows
   const dd = d!, perm = Array.from({ length: n }, (_, i) => i);
-  for (let i = 0; i < n - 1; i++) {
-    let k = i, p = dd[i];
-    for (let j = i + 1; j < n; j++) if (dd[j] < p) { k = j; p = dd[j]; }
-    if (k !== i) { dd[k] = dd[i]; dd[i] = p; const t = perm[i]; perm[i] = perm[k]; perm[k] = t; }
-  }
-  const order = Array.from(dd, (_, i) => i).sort((i, j) => dd[i] - dd[j]);
+  const order = sortEig(dd, (i, k) => { const t = perm[i]; perm[i] = perm[k]; perm[k] = t; });
   const values = Float64Array.from(order, (i) => dd[i]), rows = Float64Array.from(order, (i) => perm[i]);
   return { n, values, rows, u, h, coef, sw };
 }
@@ -555,6 +544,14 @@ function rotateBack(Y: Float64Array, ldm: number, m: number, coef: Float64Array,
       for (let r = 0; r < m; r++) { const x = Y[ri + r], y = Y[ri1 + r]; Y[ri + r] = c * x + s * y; Y[ri1 + r] = c * y - s * x; }
     }
   }
+}
+
+/** The start of `eigSym` and `eigSymFactors`: A checked and symmetrised; the kernels (n ≥ 16) and V's row stride. */
+function eigStart(a: Mat, fn: string): { n: number; sym: Float64Array; w: ReturnType<typeof wasm64>; ld: number } {
+  const n = square(a, fn);
+  if (n === 0) throw new RangeError(`${fn}: matrix must be non-empty`);
+  const w = n >= 16 ? wasm64() : null;
+  return { n, sym: symmetrize(a).data, w, ld: w ? rowStride(n, 2) : n };
 }
 
 /**
@@ -815,22 +812,19 @@ function tql2(n: number, ld: number, e: Float64Array, d: Float64Array, V: Float6
   }
 }
 
-/** tql2's last step: eigenvalues ascending by selection, V's rows (its eigenvectors) swapped with them. */
-function sortEig(n: number, ld: number, d: Float64Array, V: Float64Array): void {
-  let p: number;
+/**
+ * tql2's last step, eigenvalues ascending by selection (`swap(i, k)` exchanges the eigenvectors of i and k
+ * as d's entries are exchanged), then `eigSym`'s stable ascending order of the result: position j of the
+ * output takes d[order[j]].
+ */
+function sortEig(d: Float64Array, swap: (i: number, k: number) => void): number[] {
+  const n = d.length;
   for (let i = 0; i < n - 1; i++) {
-    let k = i;
-    p = d[i];
-    for (let j = i + 1; j < n; j++) {
-      if (d[j] < p) { k = j; p = d[j]; }
-    }
-    if (k !== i) {
-      d[k] = d[i];
-      d[i] = p;
-      const ri = i * ld, rk = k * ld;
-      for (let j = 0; j < n; j++) { p = V[ri + j]; V[ri + j] = V[rk + j]; V[rk + j] = p; }
-    }
+    let k = i, p = d[i];
+    for (let j = i + 1; j < n; j++) if (d[j] < p) { k = j; p = d[j]; }
+    if (k !== i) { d[k] = d[i]; d[i] = p; swap(i, k); }
   }
+  return Array.from(d, (_, i) => i).sort((i, j) => d[i] - d[j]);
 }
 
 /** V diag(f(λ)) Vᵀ from an eigendecomposition. */

@@ -20,7 +20,7 @@
  *
  * Everything here is float64 and pure: functions return new states and never mutate their inputs.
  */
-import { Mat, addDiag, axpy, matmul, matmulNT, matmulTN, scale, transpose } from '../mat.js';
+import { Mat, addDiag, axpy, eye, matmul, matmulNT, matmulTN, scale, transpose } from '../mat.js';
 import { cholesky, cholSolveL, eigSym, eigSymFactors, eigTimesFn, fromEig, qr, solveRightL, symPow, type SymEigFactors } from '../linalg.js';
 import type { MatrixTransform } from './types.js';
 
@@ -140,13 +140,7 @@ export const rootRight = (r: PowerRoot, v: Mat): Mat => (r.factors ? eigTimesFn(
 /** (A + λI)^p V for V with n rows. */
 export const rootLeft = (r: PowerRoot, v: Mat): Mat => (r.factors ? transpose(eigTimesFn(r.factors, transpose(v), r.scale!)) : v);
 /** The n×n matrix (A + λI)^p itself (for inspection and tests: O(n³)). */
-export const rootMatrix = (r: PowerRoot): Mat => rootRight(r, identity(r.n)).clone();
-
-function identity(n: number): Mat {
-  const id = new Mat(n, n);
-  for (let i = 0; i < n; i++) id.data[i * n + i] = 1;
-  return id;
-}
+export const rootMatrix = (r: PowerRoot): Mat => rootRight(r, eye(r.n));
 
 /** Eigenvectors of a symmetric matrix as columns, eigenvalues descending (float64). */
 export function eigenbasis(a: Mat): Mat {

@@ -13,7 +13,7 @@
  * solved by float64 Cholesky; then dG = V[(Vᵀ g_G U − Pᵀ dF Q diag(μ)) ⊘ (m μᵀ + λ)] Uᵀ.
  * Cost: one d×d eigendecomposition, as Shampoo, in factored form. The test checks it against the dense JᵀJ solve.
  */
-import { Mat, gram, axpy } from '../mat.js';
+import { Mat, gram, axpy, slice, vstack } from '../mat.js';
 import { cholSolve, eigSym, eigSymOperator, mm64 } from '../linalg.js';
 import type { LinearParams } from '../models/linear.js';
 import type { Optimizer } from './types.js';
@@ -32,8 +32,8 @@ export function gaussNewtonDirection(p: LinearParams, sigma: Mat, gF: Mat, gG: M
   // (`eigSymOperator`), U is never formed, which saves most of a d×d eigendecomposition's time
   const es = eigSymOperator(sigma), ef = eigSym(mm64(F, F, true));
   const mu = es.values, m = ef.values, V = ef.vectors;
-  const GU = es.times(stackRows(G, mm64(V, gG, true))); // [G U; Vᵀ g_G U] in one pass
-  const P = mm64(F, V), Q = sliceRows(GU, 0, k); // d_y×k, k×d
+  const GU = es.times(vstack(G, mm64(V, gG, true))); // [G U; Vᵀ g_G U] in one pass
+  const P = mm64(F, V), Q = slice(GU, 0, k); // d_y×k, k×d
   const Sz = mm64(Q, diagScaleCols(Q, mu), false, true); // Σ_z = G Σ̂ Gᵀ = Q diag(μ) Qᵀ
   // K⁽ⁱ⁾_{bb'} = Σ_j [(Q_bj Q_b'j μ_j) μ_j] / (m_i μ_j + λ) for each eigenvalue m_i of FᵀF, stored as
   // K[(b k + b') k + i]. The numerators (one per pair b ≤ b', independent of i) and the denominators (one
@@ -65,7 +65,7 @@ export function gaussNewtonDirection(p: LinearParams, sigma: Mat, gF: Mat, gG: M
     }
   }
   // right-hand side: g_F − P [(Vᵀ g_G U) ⊘ (m μᵀ + λ)] diag(μ) Qᵀ
-  const Ghat = sliceRows(GU, k, 2 * k); // Vᵀ g_G U, k×d
+  const Ghat = slice(GU, k, 2 * k); // Vᵀ g_G U, k×d
   const Dg = divideSpectrum(Ghat, m, mu, lambda);
   const rhs = axpy(-1, mm64(P, mm64(diagScaleCols(Dg, mu), Q, false, true)), gF);
   const dF = new Mat(dy, k, cholSolve(S, new Mat(nF, 1, rhs.data)).data);
@@ -76,13 +76,6 @@ export function gaussNewtonDirection(p: LinearParams, sigma: Mat, gF: Mat, gG: M
   return { F: dF, G: dG };
 }
 
-function stackRows(a: Mat, b: Mat): Mat {
-  const out = new Mat(a.rows + b.rows, a.cols);
-  out.data.set(a.data);
-  out.data.set(b.data, a.data.length);
-  return out;
-}
-const sliceRows = (a: Mat, r0: number, r1: number): Mat => new Mat(r1 - r0, a.cols, a.data.slice(r0 * a.cols, r1 * a.cols));
 
 function diagScaleCols(a: Mat, s: Float64Array): Mat {
   const o = a.clone();
