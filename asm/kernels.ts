@@ -6,7 +6,8 @@
  * operations, in exactly the order, of the scalar JavaScript it replaces (core WebAssembly SIMD has no
  * fused multiply-add and Binaryen never reassociates floating point), so results are bit-for-bit those
  * of the JavaScript loops. Every product entry is s ← s + a·b over the inner index p in ascending order,
- * starting from +0.
+ * starting from +0. The GEMM's fused twins (`gemm64f_4x4`, `gemm64sf`; MADD64T) are the one exception:
+ * in the relaxed build they use `f64x2.relaxed_madd`, and they run only where that gives the same bits.
  *
  * Float32 kernels (f32x4) are the same loops in single precision. Compiled a second time with
  * `--enable relaxed-simd` (ASC_FEATURE_RELAXED_SIMD), their multiply-add is `f32x4.relaxed_madd`, which
@@ -22,6 +23,19 @@
 /** c + a·b in float64, product rounded then sum rounded (never fused). */
 // @ts-ignore: decorator
 @inline function MADD64(c: v128, a: v128, b: v128): v128 { return f64x2.add(c, f64x2.mul(a, b)); }
+
+/**
+ * The float64 GEMM tiles' c + a·b: MADD64 for F = f64; for F = i64 (the `gemm64f_4x4` and `gemm64sf`
+ * twins) `f64x2.relaxed_madd` in the relaxed module. The runtime may fuse it (one rounding) or not (two):
+ * where every product a·b is exact in float64, both roundings are the one of the sum, so the twins give
+ * MADD64's bits. That holds when a and b are float32 values (24-bit significands: the product's 48 bits
+ * fit in 53, and its exponent stays in float64's normal range), which the caller checks (`f32exact`).
+ */
+// @ts-ignore: decorator
+@inline function MADD64T<F>(c: v128, a: v128, b: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD && isInteger<F>()) return f64x2.relaxed_madd(a, b, c);
+  return MADD64(c, a, b);
+}
 
 /** c + a·b in float32: two roundings in the core module, `relaxed_madd` in the relaxed one. */
 // @ts-ignore: decorator
@@ -45,7 +59,7 @@ export function gemm4x4(a: usize, b: usize, c: usize, mt: u32, nt: u32, kc: u32,
   for (let jt: u32 = 0; jt < nt; jt++) {
     const iEnd: u32 = sym ? (jt + 1 < mt ? jt + 1 : mt) : mt;
     for (let it: u32 = 0; it < iEnd; it++) {
-      tile64_4x4(a + <usize>(it * kc * 32), b + <usize>(jt * kc * 32), c + <usize>(it * ldc * 4 + jt * 32), <i32>kc, <usize>ldc, 0);
+      tile64_4x4<f64>(a + <usize>(it * kc * 32), b + <usize>(jt * kc * 32), c + <usize>(it * ldc * 4 + jt * 32), <i32>kc, <usize>ldc, 0);
     }
   }
 }
@@ -1028,9 +1042,32 @@ export function cholcol(lt: usize, j: u32, ld: u32): void {
 // loop loads both indices' operands first and spills accumulators to the stack (seen in
 // `node --print-wasm-code`), so the loops stay one index per pass.
 
+/**
+ * f32exact(x, count): 1 when each of the count float64 values at x is a float32 value (rounding it to
+ * float32 and back gives it again: finite values inside float32's range with at most 24 significant
+ * bits, ±0 and ±∞), 0 when one is not (NaN included). Decides whether the gemm64f twins may run.
+ */
+export function f32exact(x: usize, count: i32): i32 {
+  let acc = i64x2.splat(-1);
+  let i = 0;
+  for (; i + 8 <= count; i += 8) {
+    const p = x + (<usize>i << 3);
+    const v0 = v128.load(p, 0), v1 = v128.load(p, 16), v2 = v128.load(p, 32), v3 = v128.load(p, 48);
+    acc = v128.and(acc, v128.and(
+      v128.and(f64x2.eq(v0, f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(v0))), f64x2.eq(v1, f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(v1)))),
+      v128.and(f64x2.eq(v2, f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(v2))), f64x2.eq(v3, f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(v3))))));
+  }
+  if (!i64x2.all_true(acc)) return 0;
+  for (; i < count; i++) {
+    const v = load<f64>(x + (<usize>i << 3));
+    if (<f64><f32>v != v) return 0;
+  }
+  return 1;
+}
+
 /** One 4×4 tile of C (row stride ldc bytes) += packed A panel (4 entries per inner index) · packed B panel (4 per index), kc indices ascending; init ≠ 0 starts from +0 instead of loading C. */
 // @ts-ignore: decorator
-@inline function tile64_4x4(ap: usize, bp: usize, cp: usize, kc: i32, ldc: usize, init: i32): void {
+@inline function tile64_4x4<F>(ap: usize, bp: usize, cp: usize, kc: i32, ldc: usize, init: i32): void {
   let c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128;
   if (init) {
     const z = f64x2.splat(0);
@@ -1044,17 +1081,17 @@ export function cholcol(lt: usize, j: u32, ld: u32): void {
   for (let p = kc; p > 0; p--) {
     const b0 = v128.load(bp, 0); const b1 = v128.load(bp, 16);
     const a0 = v128.load64_splat(ap, 0);
-    c00 = MADD64(c00, a0, b0);
-    c01 = MADD64(c01, a0, b1);
+    c00 = MADD64T<F>(c00, a0, b0);
+    c01 = MADD64T<F>(c01, a0, b1);
     const a1 = v128.load64_splat(ap, 8);
-    c10 = MADD64(c10, a1, b0);
-    c11 = MADD64(c11, a1, b1);
+    c10 = MADD64T<F>(c10, a1, b0);
+    c11 = MADD64T<F>(c11, a1, b1);
     const a2 = v128.load64_splat(ap, 16);
-    c20 = MADD64(c20, a2, b0);
-    c21 = MADD64(c21, a2, b1);
+    c20 = MADD64T<F>(c20, a2, b0);
+    c21 = MADD64T<F>(c21, a2, b1);
     const a3 = v128.load64_splat(ap, 24);
-    c30 = MADD64(c30, a3, b0);
-    c31 = MADD64(c31, a3, b1);
+    c30 = MADD64T<F>(c30, a3, b0);
+    c31 = MADD64T<F>(c31, a3, b1);
     ap += 32; bp += 32;
   }
   v128.store(cp + 0 * ldc, c00, 0); v128.store(cp + 0 * ldc, c01, 16);
@@ -1071,17 +1108,27 @@ export function cholcol(lt: usize, j: u32, ld: u32): void {
  * from +0 instead of C. Columns outer, rows inner: B's panel stays in L1 while A's panels pass.
  */
 export function gemm64_4x4(a: usize, b: usize, c: usize, it0: i32, it1: i32, nt: i32, kc: i32, ldc: usize, sym: i32, init: i32): void {
+  gemm64Tiles<f64>(a, b, c, it0, it1, nt, kc, ldc, sym, init);
+}
+
+/** gemm64_4x4 with `relaxed_madd` in the relaxed module (MADD64T): the same bits where every operand entry is a float32 value. */
+export function gemm64f_4x4(a: usize, b: usize, c: usize, it0: i32, it1: i32, nt: i32, kc: i32, ldc: usize, sym: i32, init: i32): void {
+  gemm64Tiles<i64>(a, b, c, it0, it1, nt, kc, ldc, sym, init);
+}
+
+// @ts-ignore: decorator
+@inline function gemm64Tiles<F>(a: usize, b: usize, c: usize, it0: i32, it1: i32, nt: i32, kc: i32, ldc: usize, sym: i32, init: i32): void {
   const pa: usize = <usize>kc * 32, pb: usize = <usize>kc * 32;
   for (let jt = 0; jt < nt; jt++) {
     let iEnd = it1;
     if (sym) { const e = (jt * 4 + 3) / 4 + 1; if (e < iEnd) iEnd = e; }
     const bp = b + <usize>jt * pb, cj = c + <usize>(jt * 32);
-    for (let it = it0; it < iEnd; it++) tile64_4x4(a + <usize>it * pa, bp, cj + <usize>(it * 4) * ldc, kc, ldc, init);
+    for (let it = it0; it < iEnd; it++) tile64_4x4<F>(a + <usize>it * pa, bp, cj + <usize>(it * 4) * ldc, kc, ldc, init);
   }
 }
 
 // @ts-ignore: decorator
-@inline function tile64s_4x4(a0: usize, ars: usize, aps: usize, bp: usize, bps: usize, cp: usize, kc: i32, ldc: usize, init: i32): void {
+@inline function tile64s_4x4<F>(a0: usize, ars: usize, aps: usize, bp: usize, bps: usize, cp: usize, kc: i32, ldc: usize, init: i32): void {
   let a1 = a0 + ars, a2 = a1 + ars, a3 = a2 + ars;
   let c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128;
   if (init) {
@@ -1096,17 +1143,17 @@ export function gemm64_4x4(a: usize, b: usize, c: usize, it0: i32, it1: i32, nt:
   for (let p = kc; p > 0; p--) {
     const b0 = v128.load(bp, 0); const b1 = v128.load(bp, 16);
     const x0 = v128.load64_splat(a0);
-    c00 = MADD64(c00, x0, b0);
-    c01 = MADD64(c01, x0, b1);
+    c00 = MADD64T<F>(c00, x0, b0);
+    c01 = MADD64T<F>(c01, x0, b1);
     const x1 = v128.load64_splat(a1);
-    c10 = MADD64(c10, x1, b0);
-    c11 = MADD64(c11, x1, b1);
+    c10 = MADD64T<F>(c10, x1, b0);
+    c11 = MADD64T<F>(c11, x1, b1);
     const x2 = v128.load64_splat(a2);
-    c20 = MADD64(c20, x2, b0);
-    c21 = MADD64(c21, x2, b1);
+    c20 = MADD64T<F>(c20, x2, b0);
+    c21 = MADD64T<F>(c21, x2, b1);
     const x3 = v128.load64_splat(a3);
-    c30 = MADD64(c30, x3, b0);
-    c31 = MADD64(c31, x3, b1);
+    c30 = MADD64T<F>(c30, x3, b0);
+    c31 = MADD64T<F>(c31, x3, b1);
     a0 += aps; a1 += aps; a2 += aps; a3 += aps; bp += bps;
   }
   v128.store(cp + 0 * ldc, c00, 0); v128.store(cp + 0 * ldc, c01, 16);
@@ -1122,11 +1169,21 @@ export function gemm64_4x4(a: usize, b: usize, c: usize, it0: i32, it1: i32, nt:
  * packing.
  */
 export function gemm64s(a: usize, ars: usize, aps: usize, ats: usize, b: usize, bps: usize, bts: usize, c: usize, it0: i32, it1: i32, nt: i32, kc: i32, ldc: usize, sym: i32, init: i32): void {
+  gemm64sTiles<f64>(a, ars, aps, ats, b, bps, bts, c, it0, it1, nt, kc, ldc, sym, init);
+}
+
+/** gemm64s with `relaxed_madd` in the relaxed module (MADD64T): the same bits where every operand entry is a float32 value. */
+export function gemm64sf(a: usize, ars: usize, aps: usize, ats: usize, b: usize, bps: usize, bts: usize, c: usize, it0: i32, it1: i32, nt: i32, kc: i32, ldc: usize, sym: i32, init: i32): void {
+  gemm64sTiles<i64>(a, ars, aps, ats, b, bps, bts, c, it0, it1, nt, kc, ldc, sym, init);
+}
+
+// @ts-ignore: decorator
+@inline function gemm64sTiles<F>(a: usize, ars: usize, aps: usize, ats: usize, b: usize, bps: usize, bts: usize, c: usize, it0: i32, it1: i32, nt: i32, kc: i32, ldc: usize, sym: i32, init: i32): void {
   for (let jt = 0; jt < nt; jt++) {
     let iEnd = it1;
     if (sym) { const e = jt + 1; if (e < iEnd) iEnd = e; }
     const bp = b + <usize>jt * bts, cj = c + <usize>(jt * 32);
-    for (let it = it0; it < iEnd; it++) tile64s_4x4(a + <usize>it * ats, ars, aps, bp, bps, cj + <usize>(it * 4) * ldc, kc, ldc, init);
+    for (let it = it0; it < iEnd; it++) tile64s_4x4<F>(a + <usize>it * ats, ars, aps, bp, bps, cj + <usize>(it * 4) * ldc, kc, ldc, init);
   }
 }
 

@@ -546,6 +546,8 @@ async function main(): Promise<void> {
       cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', cpuId: cpuId(), memGiB: round(totalmem() / 2 ** 30, 1),
       platform: `${platform()}-${arch()}`, node: process.version, engine, tfjsMinWork: TFJS_MIN_WORK, kernelThreads: threadCount,
       wasmF64Kernels: await import('../src/wasm64.js').then((m) => m.wasm64() !== null, () => false),
+      // the float64 GEMM's fused twins (relaxed SIMD) run on products whose operands are all float32 values, with the same bits
+      fusedF64Kernels: await import('../src/wasm64.js').then((m) => m.wasm64()?.fused === true, () => false),
       float32Kernel: float32Kernel() === 'own' ? (float32KernelRelaxed() ? 'own (relaxed SIMD)' : 'own') : 'tfjs',
       loadAvgStart: load0.map((x) => round(x, 2)), loadAvgEnd: load1.map((x) => round(x, 2)),
     },

@@ -93,7 +93,23 @@ export interface PackedModule {
   widen?(src: number, dst: number, count: number): void;
   /** The float64 4×4 GEMM on operands read in place (`gemm64s` in asm/kernels.ts), where the module has it. */
   gemm64s?(a: number, ars: number, aps: number, ats: number, b: number, bps: number, bts: number, c: number, it0: number, it1: number, nt: number, kc: number, ldc: number, sym: number, init: number): void;
+  /** The float64 kernels' fused twins (wasm64.ts), where the module has them. */
+  fused?: boolean;
+  gemm64f?: GemmFn;
+  gemm64sf?: PackedModule['gemm64s'];
+  f32exact?(x: number, count: number): number;
 }
+/** Multiply-adds from which a float64 product checks whether its operands are float32 values (for the fused kernels). */
+export const FUSED_MIN_WORK = 1 << 17;
+let fusedAllowed = true;
+/**
+ * Allow (default) or forbid the fused float64 kernels. They give the same bits as the unfused ones (they
+ * run only on operands that are all float32 values), so this only changes speed: for timing comparisons.
+ */
+export function setFusedGemm64(on: boolean): void { fusedAllowed = on; }
+let fusedCount = 0;
+/** How many float64 products have run on the fused kernels in this thread (for tests). */
+export function fusedGemm64Count(): number { return fusedCount; }
 /** An operand that at most this many tiles of the other side read is used in place, not packed (float64, 4×4 tiles). */
 const DIRECT_MAX_TILES = 4;
 export type GemmFn = (a: number, b: number, c: number, it0: number, it1: number, nt: number, kc: number, ldc: number, sym: number, init: number) => void;
@@ -158,6 +174,12 @@ export function gemmInModule(
   const es = f32 ? 4 : 8, kcb = KC_BYTES / es;
   const mp = Math.ceil(m / mr) * mr, np = Math.ceil(n / nr) * nr;
   const mt = mp / mr, nt = np / nr, ldc = np * es;
+  // float64 on operands that are all float32 values (e.g. XᵀX of a batch from a float32 product): every
+  // product a·b is exact, so the fused twins (relaxed_madd) round each sum once, as the unfused kernel does
+  const fused = !f32 && fusedAllowed && w.fused === true && !aPacked && !produce && m * n * k >= FUSED_MIN_WORK
+    && w.f32exact!(aRaw, (ta ? k : m) * ac) === 1 && (bRaw === aRaw || w.f32exact!(bRaw, (tb ? n : k) * bc) === 1);
+  if (fused) fusedCount++;
+  const kernel = fused ? w.gemm64f! : gemm;
   // float64 only: A read in place when few column tiles read it (it needs no packing), B likewise when
   // stored k×n (its 4 adjacent columns are a panel row). Rows and columns past m and n then read
   // whatever follows (at most 3 rows or doubles past the operand: gemmSlack), which only reaches
@@ -169,7 +191,7 @@ export function gemmInModule(
   const symI = sym ? 1 : 0;
   const mb = Math.max(1, Math.floor(C_BLOCK_BYTES / (ldc * mr))); // row tiles per block of C
   const plan = PLAN; // reused: a product runs to completion before the next one
-  plan[P.KIND] = f32 ? (w as { relaxed?: boolean }).relaxed ? 2 : 1 : 0; plan[P.PHASE] = 0;
+  plan[P.KIND] = f32 ? (w as { relaxed?: boolean }).relaxed ? 2 : 1 : fused ? 3 : 0; plan[P.PHASE] = 0;
   plan[P.DA] = directA ? 1 : 0; plan[P.DB] = directB ? 1 : 0; plan[P.A] = aRaw; plan[P.B] = bRaw;
   plan[P.PA] = pA; plan[P.PB] = pB; plan[P.C] = cOff; plan[P.M] = m; plan[P.N] = n; plan[P.K] = k;
   plan[P.MP] = mp; plan[P.NP] = np; plan[P.NT] = nt; plan[P.MR] = mr; plan[P.NR] = nr; plan[P.KCB] = kcb;
@@ -191,7 +213,7 @@ export function gemmInModule(
         failure = e;
         Atomics.store(c, PIPE.READY, m); // let the workers finish (their tiles are discarded)
       }
-      pipelineRows(w, gemm, plan, c);
+      pipelineRows(w, kernel, plan, c);
     });
     if (failure !== undefined) throw failure;
     return;
@@ -202,10 +224,10 @@ export function gemmInModule(
     else packRange(w, plan, 0, 1);
     const bounds = splitRows(plan, mt, threads.count);
     plan[P.PHASE] = 1;
-    threads.run(plan, bounds, () => gemmRows(w, gemm, plan, bounds[0], bounds[1]));
+    threads.run(plan, bounds, () => gemmRows(w, kernel, plan, bounds[0], bounds[1]));
   } else {
     packRange(w, plan, 0, 1);
-    gemmRows(w, gemm, plan, 0, mt);
+    gemmRows(w, kernel, plan, 0, mt);
   }
 }
 
@@ -268,7 +290,7 @@ export function packRange(w: PackedModule, plan: Float64Array, part: number, par
 function packARows(w: PackedModule, plan: Float64Array, a0: number, a1: number): void {
   if (plan[P.DA] || plan[P.AP] || a1 <= a0) return;
   const aRaw = plan[P.A], pA = plan[P.PA], m = plan[P.M], k = plan[P.K], mp = plan[P.MP], mr = plan[P.MR];
-  const kcb = plan[P.KCB], es = plan[P.ES], rsA = plan[P.RSA], csA = plan[P.CSA], narrow = plan[P.KIND] === 0 ? 0 : 1;
+  const kcb = plan[P.KCB], es = plan[P.ES], rsA = plan[P.RSA], csA = plan[P.CSA], narrow = plan[P.KIND] === 1 || plan[P.KIND] === 2 ? 1 : 0;
   const la = a0 * mr, ca = Math.max(0, Math.min(m, a1 * mr) - la);
   for (let p0 = 0; p0 < k; p0 += kcb) {
     const kc = k - p0 < kcb ? k - p0 : kcb;
@@ -280,7 +302,7 @@ function packARows(w: PackedModule, plan: Float64Array, a0: number, a1: number):
 function packBCols(w: PackedModule, plan: Float64Array, b0: number, b1: number): void {
   if (plan[P.DB] || b1 <= b0) return;
   const bRaw = plan[P.B], pB = plan[P.PB], n = plan[P.N], k = plan[P.K], np = plan[P.NP], nr = plan[P.NR];
-  const kcb = plan[P.KCB], es = plan[P.ES], rsB = plan[P.RSB], csB = plan[P.CSB], narrow = plan[P.KIND] === 0 ? 0 : 1;
+  const kcb = plan[P.KCB], es = plan[P.ES], rsB = plan[P.RSB], csB = plan[P.CSB], narrow = plan[P.KIND] === 1 || plan[P.KIND] === 2 ? 1 : 0;
   const lb = b0 * nr, cb = Math.max(0, Math.min(n, b1 * nr) - lb);
   for (let p0 = 0; p0 < k; p0 += kcb) {
     const kc = k - p0 < kcb ? k - p0 : kcb;
@@ -330,8 +352,8 @@ export function gemmRows(w: PackedModule, gemm: GemmFn, plan: Float64Array, t0: 
     const i1 = i0 + mb < t1 ? i0 + mb : t1;
     for (let p0 = 0; p0 < k; p0 += kcb) {
       const kc = k - p0 < kcb ? k - p0 : kcb;
-      if (kind === 0 && (dA || dB)) {
-        w.gemm64s!(
+      if ((kind === 0 || kind === 3) && (dA || dB)) {
+        (kind === 3 ? w.gemm64sf! : w.gemm64s!)(
           dA ? aRaw + p0 * csA : pA + mp * p0 * 8, dA ? rsA : 8, dA ? csA : 32, dA ? 4 * rsA : kc * 32,
           dB ? bRaw + p0 * rsB : pB + np * p0 * 8, dB ? rsB : 32, dB ? 32 : kc * 32,
           cOff, i0, i1, nt, kc, ldc, symI, p0 === 0 ? 1 : 0);

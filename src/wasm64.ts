@@ -10,7 +10,11 @@
  * The lanes only let two independent outputs advance together.
  *
  * `wasm64()` returns null where WebAssembly SIMD is unavailable (or compilation fails); callers then
- * use their JavaScript loops. `wasm32()` gives the float32 GEMM, in the module compiled with relaxed SIMD
+ * use their JavaScript loops. It is the build compiled with relaxed SIMD where `WebAssembly.validate`
+ * accepts it (Chromium, Node 22; Node 20 once `enableRelaxedSimd` in src/node/backend.ts has set V8's flag),
+ * else the core one: the float64 kernels are the same code in both, except the GEMM's fused twins
+ * (`gemm64f`, `gemm64sf`), which kernels.ts runs only on operands that are all float32 values, where they
+ * give the unfused kernel's bits (asm/kernels.ts, MADD64T). `wasm32()` gives the float32 GEMM, in the module compiled with relaxed SIMD
  * (`f32x4.relaxed_madd`) where `WebAssembly.validate` accepts it and relaxed SIMD is not turned off.
  */
 // If this import fails, the generated module is missing: build it with `npm run build:wasm`.
@@ -66,6 +70,14 @@ export interface Wasm64 {
   /** The same tiles on operands read in place: A entry (4·it + r, q) at a + it·ats + r·ars + q·aps, B's 4 of index q in column tile jt at b + jt·bts + q·bps. */
   gemm64s(a: number, ars: number, aps: number, ats: number, b: number, bps: number, bts: number, c: number, it0: number, it1: number, nt: number, kc: number, ldc: number, sym: number, init: number): void;
   gemm64(a: number, b: number, c: number, it0: number, it1: number, nt: number, kc: number, ldc: number, sym: number, init: number): void;
+  /** Whether `gemm64f`/`gemm64sf` multiply-add with `f64x2.relaxed_madd` (this is the relaxed-SIMD build). */
+  fused: boolean;
+  /** `gemm64` with relaxed_madd where `fused`: its bits where every operand entry is a float32 value (`f32exact`), fused or not; see asm/kernels.ts. */
+  gemm64f: Wasm64['gemm64'];
+  /** `gemm64s` likewise. */
+  gemm64sf: Wasm64['gemm64s'];
+  /** 1 when each of the count float64 values at byte offset x is a float32 value, else 0. */
+  f32exact(x: number, count: number): number;
   /** `Rng.fillNormal`'s ziggurat (state at st, tables KN, WN, FN at kn, wn, fn, out[i0..n) at out, the wedge tests' relative guard); returns the entry it left to JavaScript, or n; see asm/kernels.ts. */
   zigFill(st: number, kn: number, wn: number, fn: number, out: number, i0: number, n: number, guard: number): number;
   /** The module's e^t for −700 ≤ t ≤ 0 (fdlibm's algorithm), which zigFill's wedge tests use. */
@@ -136,6 +148,8 @@ const as64 = (l: Loaded | null): Wasm64 | null => l && {
   f64: l.f64, f32: l.f32, reserve: l.reserve, memory: l.memory,
   gemm4x4: l.ex.gemm4x4 as Fn, llt8: l.ex.llt8 as Fn, ql: l.ex.ql as (...args: number[]) => number, rotSweeps: l.ex.rotSweeps as Fn, tred2: l.ex.tred2 as Fn, reflectors: l.ex.reflectors as Fn, rotSweepsBack: l.ex.rotSweepsBack as Fn, newtonSchulz: l.ex.newtonSchulz as Fn, reflect: l.ex.reflect as Fn, bidiag: l.ex.bidiag as Fn, gemvt: l.ex.gemvt as Fn, cholcol: l.ex.cholcol as Fn,
   packA: l.ex.packA as Fn, packB: l.ex.packB as Fn, narrow: l.ex.narrow as Fn, gemm64s: l.ex.gemm64s as Fn, gemm64: l.ex[`gemm64_${MR64}x${NR64}`] as Fn,
+  fused: (l.ex.relaxed as () => number)() === 1, gemm64f: l.ex[`gemm64f_${MR64}x${NR64}`] as Fn, gemm64sf: l.ex.gemm64sf as Fn,
+  f32exact: l.ex.f32exact as (x: number, count: number) => number,
   zigFill: l.ex.zigFill as (...args: number[]) => number, expneg: l.ex.expneg as (t: number) => number,
 };
 const as32 = (l: Loaded | null): Wasm32 | null => l && {
@@ -153,17 +167,17 @@ export function newSharedKernelMemory(): WebAssembly.Memory {
  * Load the kernels over a shared memory, in place of the modules' own memories, so that kernel threads
  * (src/node/threads.ts; each thread calls this with the same memory and the same `relaxed`) run
  * the same code on the same bytes. Every kernel, float64 and float32, then uses that one memory: the
- * core module's instance serves both `wasm64()` and the core `wasm32()`. The code is the same as the
+ * relaxed module's instance (the core one's without `relaxed`) serves `wasm64()`, the core module's the core `wasm32()`. The code is the same as the
  * unshared modules' (only the memory's declaration differs), so results are too. Returns false (and
  * changes nothing) where the shared modules cannot load.
  */
 export function useSharedKernels(memory: WebAssembly.Memory, relaxed: boolean): boolean {
   const core = instantiate(KERNELS_SHARED_WASM, memory);
-  const rel = relaxed ? as32(instantiate(KERNELS_RELAXED_SHARED_WASM, memory)) : null;
+  const rel = relaxed ? instantiate(KERNELS_RELAXED_SHARED_WASM, memory) : null;
   if (!core || (relaxed && !rel)) return false;
-  instance = as64(core);
+  instance = as64(rel ?? core);
   instances32.core = as32(core);
-  instances32.relaxed = rel;
+  instances32.relaxed = as32(rel);
   return true;
 }
 
@@ -177,7 +191,9 @@ export function setWasm64Enabled(on: boolean): void { enabled = on; }
 export function wasm64(): Wasm64 | null {
   if (!enabled) return null;
   if (instance !== undefined) return instance;
-  instance = as64(instantiate(KERNELS_WASM));
+  // the relaxed-SIMD build where the runtime accepts it: its float64 kernels are the core build's, plus
+  // the fused gemm64f twins (used only where they give the same bits); else the core build
+  instance = as64((relaxedSimdAvailable() ? instantiate(KERNELS_RELAXED_WASM) : null) ?? instantiate(KERNELS_WASM));
   return instance;
 }
 

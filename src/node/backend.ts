@@ -17,7 +17,24 @@ import { GridError } from '../sweep/grid.js';
 import { availableParallelism } from 'node:os';
 import { isMainThread } from 'node:worker_threads';
 import { MAX_THREADS, startKernelThreads } from './threads.js';
-import { wasm64 } from '../wasm64.js';
+import { relaxedSimdAvailable, wasm64 } from '../wasm64.js';
+import { setFlagsFromString } from 'node:v8';
+
+/**
+ * Turn on relaxed SIMD where this Node has it behind a flag, before any kernel module is compiled; returns
+ * whether the runtime now accepts it. V8 ships relaxed SIMD from 11.4 (Node 22, Chromium 114); Node 20's
+ * V8 11.3 validates it only with `--experimental-wasm-relaxed-simd`, which V8 reads when it compiles a
+ * module, so setting it here (process-wide: worker threads see it too) is enough. With it the float64 GEMM
+ * loads the relaxed-SIMD build and runs products whose operands are all float32 values on its fused twins,
+ * which give the unfused kernel's bits (asm/kernels.ts, MADD64T); the `simd` engine's float32 products never
+ * use relaxed SIMD. A runtime that has relaxed SIMD already is left alone (no flag is set).
+ */
+export function enableRelaxedSimd(): boolean {
+  if (relaxedSimdAvailable()) return true;
+  setFlagsFromString('--experimental-wasm-relaxed-simd');
+  return relaxedSimdAvailable();
+}
+enableRelaxedSimd();
 
 export const ENGINE_ENV = 'LPFL_BACKEND';
 /** Threads for one run's large products (`src/node/threads.ts`): an integer from 1 (off) to 64; default all cores. */

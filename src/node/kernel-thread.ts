@@ -27,15 +27,17 @@ if (!useSharedKernels(d.memory, d.relaxed)) {
     if (Atomics.load(ctl, CTL.STOP) !== 0) break;
     try {
       const kind = plan[P.KIND], t0 = bounds[d.index], t1 = bounds[d.index + 1];
-      if (kind !== 0) setRelaxedSimd(kind === 2);
-      const w64 = kind === 0 ? wasm64()! : null, w32 = kind === 0 ? null : wasm32()!;
-      const w = (w64 ?? w32)!;
+      // KIND: 0 float64, 3 float64 on the fused twins, 1 float32 core, 2 float32 relaxed
+      const f64 = kind === 0 || kind === 3;
+      if (!f64) setRelaxedSimd(kind === 2);
+      const w64 = f64 ? wasm64()! : null, w32 = f64 ? null : wasm32()!;
+      const w = (w64 ?? w32)!, gemm = w64 ? (kind === 3 ? w64.gemm64f : w64.gemm64) : w32!.gemm32;
       if (plan[P.PHASE] === 2) rotSweepsRange(w64!, plan, t0, t1);
       else if (plan[P.PHASE] === 3) reluRowsRange(w32!, plan, t0, t1);
       else if (plan[P.PHASE] === 4) solvePanelsRange(w64!, plan, t0, t1);
-      else if (plan[P.PHASE] === 5) pipelineRows(w, w64 ? w64.gemm64 : w32!.gemm32, plan, counters);
+      else if (plan[P.PHASE] === 5) pipelineRows(w, gemm, plan, counters);
       else if (plan[P.PHASE] === 0) packRange(w, plan, d.index, d.count);
-      else if (t1 > t0) gemmRows(w, w64 ? w64.gemm64 : w32!.gemm32, plan, t0, t1);
+      else if (t1 > t0) gemmRows(w, gemm, plan, t0, t1);
     } catch (e) {
       Atomics.store(ctl, CTL.ERR, 1);
       process.stderr.write(`[layerwise-precond] kernel thread ${d.index}: ${(e as Error).stack ?? e}\n`);
