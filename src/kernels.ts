@@ -189,11 +189,14 @@ export function gemmInModule(
   // op(A)[i, p] and op(B)[p, j] as byte strides (row, column) into the stored operands
   const rsA = ta ? 8 : ac * 8, csA = ta ? ac * 8 : 8, rsB = tb ? 8 : bc * 8, csB = tb ? bc * 8 : 8;
   const symI = sym ? 1 : 0;
+  // XᵀX or XXᵀ with square tiles: B's panels would be A's byte for byte (per inner index, the mr entries
+  // of one strip of X's columns or rows, the same zero padding), so B is not packed and reads A's
+  const samePanels = sym && bRaw === aRaw && mr === nr && !aPacked && !directA && !directB;
   const mb = Math.max(1, Math.floor(C_BLOCK_BYTES / (ldc * mr))); // row tiles per block of C
   const plan = PLAN; // reused: a product runs to completion before the next one
   plan[P.KIND] = f32 ? (w as { relaxed?: boolean }).relaxed ? 2 : 1 : fused ? 3 : 0; plan[P.PHASE] = 0;
   plan[P.DA] = directA ? 1 : 0; plan[P.DB] = directB ? 1 : 0; plan[P.A] = aRaw; plan[P.B] = bRaw;
-  plan[P.PA] = pA; plan[P.PB] = pB; plan[P.C] = cOff; plan[P.M] = m; plan[P.N] = n; plan[P.K] = k;
+  plan[P.PA] = pA; plan[P.PB] = samePanels ? pA : pB; plan[P.SP] = samePanels ? 1 : 0; plan[P.C] = cOff; plan[P.M] = m; plan[P.N] = n; plan[P.K] = k;
   plan[P.MP] = mp; plan[P.NP] = np; plan[P.NT] = nt; plan[P.MR] = mr; plan[P.NR] = nr; plan[P.KCB] = kcb;
   plan[P.ES] = es; plan[P.LDC] = ldc; plan[P.MB] = mb; plan[P.SYM] = symI;
   plan[P.RSA] = rsA; plan[P.CSA] = csA; plan[P.RSB] = rsB; plan[P.CSB] = csB; plan[P.AP] = aPacked ? 1 : 0;
@@ -265,13 +268,13 @@ export function gemmResult(
  * `reluRowsRange`: A = U, LDC its row stride, B = a, PB = y, C = r, N = U's columns, K = its rows, RSA = 1/√N,
  * CSA = the gradient's constant, PA, MP and KCB those of Gᵀ's panels); PHASE 4 `solvePanels`' triangular
  * solves (A = L, B = Lᵀ, PA = the panels, N = the unknowns); PHASE 5 a pipelined product (`pipelineRows`,
- * CB row tiles per claim).
+ * CB row tiles per claim). SP: B's panels are A's (a symmetric product with square tiles: PB = PA, B not packed).
  */
 export const P = {
   KIND: 0, PHASE: 1, DA: 2, DB: 3, A: 4, B: 5, PA: 6, PB: 7, C: 8, M: 9, N: 10, K: 11, MP: 12, NP: 13, NT: 14,
-  MR: 15, NR: 16, KCB: 17, ES: 18, LDC: 19, MB: 20, SYM: 21, RSA: 22, CSA: 23, RSB: 24, CSB: 25, AP: 26, CB: 27,
+  MR: 15, NR: 16, KCB: 17, ES: 18, LDC: 19, MB: 20, SYM: 21, RSA: 22, CSA: 23, RSB: 24, CSB: 25, AP: 26, CB: 27, SP: 28,
 } as const;
-export const PLAN_LENGTH = 28;
+export const PLAN_LENGTH = 29;
 const PLAN = new Float64Array(PLAN_LENGTH);
 
 /**
@@ -298,9 +301,9 @@ function packARows(w: PackedModule, plan: Float64Array, a0: number, a1: number):
   }
 }
 
-/** The B panels of column tiles b0 ≤ jt < b1, every inner-index block (none when B is read in place). */
+/** The B panels of column tiles b0 ≤ jt < b1, every inner-index block (none when B is read in place or its panels are A's). */
 function packBCols(w: PackedModule, plan: Float64Array, b0: number, b1: number): void {
-  if (plan[P.DB] || b1 <= b0) return;
+  if (plan[P.DB] || plan[P.SP] || b1 <= b0) return;
   const bRaw = plan[P.B], pB = plan[P.PB], n = plan[P.N], k = plan[P.K], np = plan[P.NP], nr = plan[P.NR];
   const kcb = plan[P.KCB], es = plan[P.ES], rsB = plan[P.RSB], csB = plan[P.CSB], narrow = plan[P.KIND] === 1 || plan[P.KIND] === 2 ? 1 : 0;
   const lb = b0 * nr, cb = Math.max(0, Math.min(n, b1 * nr) - lb);
