@@ -259,7 +259,8 @@ export function gemmResult(
 
 /**
  * Slots of a GEMM plan (`packRange`, `gemmRows`, `splitRows`): a Float64Array of integers that a kernel
- * thread reads from shared memory. KIND 0 float64, 1 float32 core, 2 float32 relaxed; PHASE 0 packing,
+ * thread reads from shared memory. KIND 0 float64, 1 float32 core, 2 float32 relaxed, 3 float64 on the fused
+ * twins (operands all float32 values); PHASE 0 packing,
  * 1 multiplying, 2 QL rotations (`rotateSweeps`: A = V, B = the rotations, PA = the sweeps, M = their
  * count, N = ld); DA/DB operand read in place; A, B, PA, PB, C byte addresses of the operands, their
  * panels and C; MP, NP padded sizes; NT column tiles; KCB inner-index block; ES element bytes; LDC C's row
@@ -289,11 +290,14 @@ export function packRange(w: PackedModule, plan: Float64Array, part: number, par
   packBCols(w, plan, Math.floor((nt * part) / parts), Math.floor((nt * (part + 1)) / parts));
 }
 
+/** 1 when the plan's panels are float32 (KIND 1 or 2: narrowed while packed), 0 for float64 (KIND 0 or 3). */
+const narrows = (plan: Float64Array): number => (plan[P.KIND] === 1 || plan[P.KIND] === 2 ? 1 : 0);
+
 /** The A panels of row tiles a0 ≤ it < a1, every inner-index block (none when A is read in place or already packed). */
 function packARows(w: PackedModule, plan: Float64Array, a0: number, a1: number): void {
   if (plan[P.DA] || plan[P.AP] || a1 <= a0) return;
   const aRaw = plan[P.A], pA = plan[P.PA], m = plan[P.M], k = plan[P.K], mp = plan[P.MP], mr = plan[P.MR];
-  const kcb = plan[P.KCB], es = plan[P.ES], rsA = plan[P.RSA], csA = plan[P.CSA], narrow = plan[P.KIND] === 1 || plan[P.KIND] === 2 ? 1 : 0;
+  const kcb = plan[P.KCB], es = plan[P.ES], rsA = plan[P.RSA], csA = plan[P.CSA], narrow = narrows(plan);
   const la = a0 * mr, ca = Math.max(0, Math.min(m, a1 * mr) - la);
   for (let p0 = 0; p0 < k; p0 += kcb) {
     const kc = k - p0 < kcb ? k - p0 : kcb;
@@ -305,7 +309,7 @@ function packARows(w: PackedModule, plan: Float64Array, a0: number, a1: number):
 function packBCols(w: PackedModule, plan: Float64Array, b0: number, b1: number): void {
   if (plan[P.DB] || plan[P.SP] || b1 <= b0) return;
   const bRaw = plan[P.B], pB = plan[P.PB], n = plan[P.N], k = plan[P.K], np = plan[P.NP], nr = plan[P.NR];
-  const kcb = plan[P.KCB], es = plan[P.ES], rsB = plan[P.RSB], csB = plan[P.CSB], narrow = plan[P.KIND] === 1 || plan[P.KIND] === 2 ? 1 : 0;
+  const kcb = plan[P.KCB], es = plan[P.ES], rsB = plan[P.RSB], csB = plan[P.CSB], narrow = narrows(plan);
   const lb = b0 * nr, cb = Math.max(0, Math.min(n, b1 * nr) - lb);
   for (let p0 = 0; p0 < k; p0 += kcb) {
     const kc = k - p0 < kcb ? k - p0 : kcb;
@@ -342,7 +346,7 @@ export function pipelineRows(w: PackedModule, gemm: GemmFn, plan: Float64Array, 
 
 /**
  * The multiply phase of `packedGemm` over the row tiles t0 ≤ it < t1, from its plan (a Float64Array
- * of integers: kind (0 float64, 1 float32 core, 2 float32 relaxed), directA, directB, the operands' and
+ * of integers: kind (0 float64, 1 float32 core, 2 float32 relaxed, 3 float64 fused), directA, directB, the operands' and
  * panels' addresses, the sizes and strides): for each block of mb row tiles, every inner-index block in
  * ascending order, the first from +0. Each tile of C is computed the same way whatever the range, so
  * splitting the rows between threads gives bit-for-bit the results of one call over all of them.
