@@ -7,7 +7,7 @@
  *   tfjs    `matmulTfjs`: the wasm engine's float32 path as it is (toF32 copies, XNNPACK, dataSync, widening)
  *   own32   `matmulF32` with the core-SIMD module (f32x4 mul + add)
  *   relaxed `matmulF32` with the relaxed-SIMD module (f32x4.relaxed_madd), where the runtime validates it
- *           (Node 20: run with `node --experimental-wasm-relaxed-simd --import tsx bench/kernels.ts`)
+ *           (on Node 20 too: importing src/node/backend.ts turns on --experimental-wasm-relaxed-simd)
  * Minimum time over repetitions for ≥ --min-time seconds per cell (default 0.4), after one warm-up
  * call. Prints a markdown table with the load average; `--out=FILE` also writes JSON. Not a test: on a
  * shared machine, compare ratios within one run.
