@@ -1012,9 +1012,12 @@ function transposeSquare(v: usize, n: i32, st: usize): void {
  * (Lt[p·ld + i] = L[i, p], row stride ld doubles, a multiple of 8): for the 8-entry chunks from
  * i = j rounded down to 8 up to ld, Lt[j, i] ← Lt[j, i] − Σ_{p<j} Lt[p, i]·Lt[p, j] in ascending p,
  * each term subtracted as it comes (`cholesky`'s t −= L_ip L_jp). Entries i < j of the chunk are
- * scratch (never read by later columns).
+ * scratch (never read by later columns). Then the column is finished as `choleskyJs` finishes it: with
+ * the pivot s = Lt[j, j] > 0, Lt[j, j] ← √s and Lt[j, i] ← Lt[j, i] / √s for j < i < ld (IEEE square root
+ * and division, as JavaScript's; the padding past n stays 0). Returns s, which the caller checks (a pivot
+ * that is not > 0, NaN included, leaves the column unfinished).
  */
-export function cholcol(lt: usize, j: u32, ld: u32): void {
+export function cholcol(lt: usize, j: u32, ld: u32): f64 {
   const stride = <usize>(ld * 8), row = lt + <usize>j * stride;
   for (let c: u32 = j & ~7; c < ld; c += 8) {
     const cp = row + <usize>(c * 8);
@@ -1030,6 +1033,16 @@ export function cholcol(lt: usize, j: u32, ld: u32): void {
     }
     v128.store(cp, a0, 0); v128.store(cp, a1, 16); v128.store(cp, a2, 32); v128.store(cp, a3, 48);
   }
+  const jj = row + (<usize>j << 3), piv = load<f64>(jj);
+  if (!(piv > 0)) return piv;
+  const l = Math.sqrt(piv);
+  store<f64>(jj, l);
+  let i = j + 1;
+  for (; i < ld && (i & 1) != 0; i++) { const q = row + (<usize>i << 3); store<f64>(q, load<f64>(q) / l); }
+  const lv = f64x2.splat(l);
+  for (; i + 2 <= ld; i += 2) { const q = row + (<usize>i << 3); v128.store(q, f64x2.div(v128.load(q), lv)); }
+  for (; i < ld; i++) { const q = row + (<usize>i << 3); store<f64>(q, load<f64>(q) / l); }
+  return piv;
 }
 
 // ---------------------------------------------------------------- micro-kernels and their drivers

@@ -32,8 +32,13 @@ export class NotPositiveDefiniteError extends RangeError {
   constructor(message: string) { super(message); this.name = 'NotPositiveDefiniteError'; }
 }
 function checkFinite(a: Mat, where: string): void {
+  // x·0 is ±0 for finite x and NaN for ±∞ and NaN, and NaN survives the sums: one test at the end, four
+  // independent sums (a Number.isFinite test per entry took 14 % of a 200×200 Cholesky in a profile)
   const x = a.data; // indexed loops here and below: for-of over a typed array measured ~3x slower
-  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) throw new NonFiniteError(where);
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, i = 0;
+  for (; i + 3 < x.length; i += 4) { s0 += x[i] * 0; s1 += x[i + 1] * 0; s2 += x[i + 2] * 0; s3 += x[i + 3] * 0; }
+  for (; i < x.length; i++) s0 += x[i] * 0;
+  if (s0 + s1 + s2 + s3 !== 0) throw new NonFiniteError(where);
 }
 
 function square(a: Mat, name: string): number {
@@ -70,7 +75,7 @@ function rowStride(n: number, multiple: number): number {
 /**
  * The same factorisation with the column updates in WebAssembly (f64x2 over rows i, on the transposed
  * factor so that L[i..i+1, p] are adjacent): t_i = A_ij − Σ_{p<j} L_ip L_jp term by term in ascending p,
- * then L_jj = √t_j and L_ij = t_i / L_jj in JavaScript, as `choleskyJs`.
+ * then L_jj = √t_j and L_ij = t_i / L_jj (in the same kernel call, IEEE root and division as `choleskyJs`'s).
  */
 function choleskyWasm(w: NonNullable<ReturnType<typeof wasm64>>, A: Float64Array, n: number): Float64Array {
   const ld = rowStride(n, 8);
@@ -82,12 +87,8 @@ function choleskyWasm(w: NonNullable<ReturnType<typeof wasm64>>, A: Float64Array
     M.fill(0, r + n, r + ld);
   }
   for (let j = 0; j < n; j++) {
-    w.cholcol(0, j, ld);
-    const r = j * ld, s = M[r + j];
+    const s = w.cholcol(0, j, ld); // the pivot; the kernel took its root and divided the column by it
     if (!(s > 0)) throw new NotPositiveDefiniteError(`cholesky: matrix is not positive definite (pivot ${j} = ${s}); add damping`);
-    const ljj = Math.sqrt(s);
-    M[r + j] = ljj;
-    for (let i = j + 1; i < n; i++) M[r + i] = M[r + i] / ljj;
   }
   const L = new Float64Array(n * n);
   for (let j = 0; j < n; j++) { const r = j * ld; for (let i = j; i < n; i++) L[i * n + j] = M[r + i]; }

@@ -59,7 +59,8 @@ export interface Wasm64 {
   bidiag(at: number, m: number, n: number, s: number, e: number, work: number): void;
   /** One Householder reflection of `qr` on X at x (m×n), vector v, vn (0: Q's accumulation), scratch s (byte offsets); see asm/kernels.ts. */
   reflect(x: number, m: number, n: number, k: number, j0: number, v: number, vn: number, s: number): void;
-  cholcol(lt: number, j: number, ld: number): void;
+  /** Cholesky column j on the transposed factor (update, then √pivot and the division); returns the pivot; see asm/kernels.ts. */
+  cholcol(lt: number, j: number, ld: number): number;
   /** Pack op(A) (float64 at src, element (i, p) at src + i·rs + p·cs bytes) into mr-row panels; see asm/kernels.ts. */
   packA(src: number, dst: number, m: number, mr: number, mp: number, p0: number, kc: number, rs: number, cs: number, narrow: number): void;
   /** Pack op(B) (element (p, j) at src + p·rs + j·cs bytes) into nr-column panels. */
@@ -146,7 +147,7 @@ let enabled = true;
 
 const as64 = (l: Loaded | null): Wasm64 | null => l && {
   f64: l.f64, f32: l.f32, reserve: l.reserve, memory: l.memory,
-  gemm4x4: l.ex.gemm4x4 as Fn, llt8: l.ex.llt8 as Fn, ql: l.ex.ql as (...args: number[]) => number, rotSweeps: l.ex.rotSweeps as Fn, tred2: l.ex.tred2 as Fn, reflectors: l.ex.reflectors as Fn, rotSweepsBack: l.ex.rotSweepsBack as Fn, newtonSchulz: l.ex.newtonSchulz as Fn, reflect: l.ex.reflect as Fn, bidiag: l.ex.bidiag as Fn, gemvt: l.ex.gemvt as Fn, cholcol: l.ex.cholcol as Fn,
+  gemm4x4: l.ex.gemm4x4 as Fn, llt8: l.ex.llt8 as Fn, ql: l.ex.ql as (...args: number[]) => number, rotSweeps: l.ex.rotSweeps as Fn, tred2: l.ex.tred2 as Fn, reflectors: l.ex.reflectors as Fn, rotSweepsBack: l.ex.rotSweepsBack as Fn, newtonSchulz: l.ex.newtonSchulz as Fn, reflect: l.ex.reflect as Fn, bidiag: l.ex.bidiag as Fn, gemvt: l.ex.gemvt as Fn, cholcol: l.ex.cholcol as (lt: number, j: number, ld: number) => number,
   packA: l.ex.packA as Fn, packB: l.ex.packB as Fn, narrow: l.ex.narrow as Fn, gemm64s: l.ex.gemm64s as Fn, gemm64: l.ex[`gemm64_${MR64}x${NR64}`] as Fn,
   fused: (l.ex.relaxed as () => number)() === 1, gemm64f: l.ex[`gemm64f_${MR64}x${NR64}`] as Fn, gemm64sf: l.ex.gemm64sf as Fn,
   f32exact: l.ex.f32exact as (x: number, count: number) => number,

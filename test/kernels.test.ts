@@ -237,3 +237,28 @@ test('newtonSchulz with a fixed number of steps runs whole in the `newtonSchulz`
     }
   }
 });
+
+test('cholesky refuses a non-finite entry anywhere (NonFiniteError) and names a pivot that is not positive, on both paths', () => {
+  const rng = new Rng(31);
+  for (const on of [true, false]) {
+    setWasm64Enabled(on);
+    try {
+      for (const n of [5, 33, 40]) { // 33 × 33: an odd count, so the last entry falls outside the four-way sums
+        const S = spd(rng, n);
+        for (const bad of [NaN, Infinity, -Infinity]) {
+          for (const at of [0, 1, Math.floor((n * n) / 2), n * n - 2, n * n - 1]) {
+            const B = S.clone();
+            B.data[at] = bad;
+            assert.throws(() => cholesky(B), (e: Error) => e.name === 'NonFiniteError' && /cholesky: matrix has non-finite entries/.test(e.message), `cholesky ${n}, ${bad} at ${at}`);
+          }
+        }
+        // pivot 2 not positive: a negative definite leading 3×3 block shifted in
+        const B = S.clone();
+        for (let i = 0; i < 3; i++) B.data[i * n + i] = -B.data[i * n + i] + (i === 2 ? -1e3 : 1e3);
+        assert.throws(() => cholesky(B), (e: Error) => e.name === 'NotPositiveDefiniteError' && /pivot \d+ = /.test(e.message), `cholesky ${n} (${on ? 'wasm' : 'js'})`);
+      }
+    } finally {
+      setWasm64Enabled(true);
+    }
+  }
+});
