@@ -36,6 +36,22 @@ type Reply = Extract<FromWorker, { type: 'ready' | 'done' }>;
 /** Idle worker threads are kept this long for the next run (they hold the loaded modules). */
 export const WORKER_IDLE_MS = 30_000;
 
+/**
+ * A worker thread that has not answered `init` (load the engine and the experiment) after this long is
+ * terminated and replaced, up to `WORKER_START_TRIES` threads per slot; then the run fails with a
+ * `WorkerError`. Loading normally takes well under a few seconds. Under Node 20 a thread loading its modules
+ * through the TypeScript loader's hooks has been seen to hang for good: once, in a CI run of the Slurm test
+ * (2026-12-08), one shard's threads never answered and the job ran until the test gave up after 8 minutes.
+ */
+export const WORKER_START_MS = 90_000;
+export const WORKER_START_TRIES = 3;
+let startMs = WORKER_START_MS;
+/** Set the `init` deadline (tests; default WORKER_START_MS), or restore the default with no argument. */
+export function setWorkerStartTimeout(ms = WORKER_START_MS): void { startMs = ms; }
+
+/** A worker thread that did not answer `init` in time (it is terminated; the slot may start another). */
+class WorkerStartTimeout extends WorkerError {}
+
 class WorkerHandle {
   private readonly w: Worker;
   private pending: { resolve: (m: Reply) => void; reject: (e: Error) => void; cell?: Cell; experiment: string } | undefined;
@@ -64,10 +80,19 @@ class WorkerHandle {
     p?.reject(this.dead);
   }
 
-  request(experiment: string, msg: ToWorker, cell?: Cell): Promise<Reply> {
+  /** Send one request; with `deadlineMs`, a thread that has not answered by then is terminated and the request fails with a WorkerStartTimeout. */
+  request(experiment: string, msg: ToWorker, cell?: Cell, deadlineMs?: number): Promise<Reply> {
     if (this.dead) return Promise.reject(this.dead);
     return new Promise((resolve, reject) => {
-      this.pending = { resolve, reject, cell, experiment };
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const done = () => { if (timer) clearTimeout(timer); };
+      this.pending = { resolve: (m) => { done(); resolve(m); }, reject: (e) => { done(); reject(e); }, cell, experiment };
+      if (deadlineMs !== undefined) {
+        timer = setTimeout(() => {
+          this.die(new WorkerStartTimeout(`a worker thread did not load experiment '${experiment}' within ${deadlineMs / 1000} s; it was terminated`));
+          void this.stop();
+        }, deadlineMs);
+      }
       this.w.postMessage(msg);
     });
   }
@@ -136,16 +161,29 @@ export async function runCells(
   const queue = cells.slice();
   let failure: unknown;
   const init = async (h: WorkerHandle): Promise<boolean> => {
-    const ready = await h.request(exp.name, { type: 'init', ref, engine: activeBackend() });
+    const ready = await h.request(exp.name, { type: 'init', ref, engine: activeBackend() }, undefined, startMs);
     return ready.type === 'ready' && ready.version === exp.version;
   };
   const slot = async (): Promise<void> => {
     let h = acquire();
+    // init on h; a thread that hangs while loading (WORKER_START_MS) is replaced, before any cell started
+    const initOrReplace = async (): Promise<boolean> => {
+      for (let tries = 1; ; tries++) {
+        try {
+          return await init(h);
+        } catch (e) {
+          if (!(e instanceof WorkerStartTimeout)) throw e;
+          if (tries >= WORKER_START_TRIES) throw new WorkerError(`${e.message} (${tries} threads in turn; see WORKER_START_MS in src/node/pool.ts)`, e);
+          release(h); // dead: stopped, not kept
+          h = acquire();
+        }
+      }
+    };
     try {
-      if (!(await init(h))) {
+      if (!(await initOrReplace())) {
         await h.stop();
         h = acquire();
-        if (!(await init(h))) {
+        if (!(await initOrReplace())) {
           throw new WorkerError(`experiment '${exp.name}' is version ${exp.version} in this thread but another in a fresh worker thread: its module changed after this process loaded it (restart the process or kernel)`);
         }
       }
