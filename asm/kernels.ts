@@ -1054,7 +1054,8 @@ export function cholcol(lt: usize, j: u32, ld: u32): f64 {
 // slower (2026-12-08, Zen 4; paired: Model B plain step 1.52×, batch + K-FAC step 1.63×): the compiled
 // loop loads both indices' operands first and spills accumulators to the stack (seen in
 // `node --print-wasm-code`), so the loops stay one index per pass. A fused 6×4 float64 tile (12 accumulators and
-// no product temporaries, 2026-12-08) ran at 6.5 G multiply-adds/s in L1 against the fused 4×4's 13.1: it spills too.
+// no product temporaries, 2026-12-08) ran at 6.5 G multiply-adds/s in L1 against the fused 4×4's 13.1 (not disassembled; 15 live
+// vectors leave V8 no register to spare, so most likely it spills too).
 
 /**
  * f32exact(x, count): 1 when each of the count float64 values at x is a float32 value (rounding it to

@@ -194,7 +194,8 @@ export function wasm64(): Wasm64 | null {
   if (instance !== undefined) return instance;
   // the relaxed-SIMD build where the runtime accepts it: its float64 kernels are the core build's, plus
   // the fused gemm64f twins (used only where they give the same bits); else the core build
-  instance = as64((relaxedSimdAvailable() ? instantiate(KERNELS_RELAXED_WASM) : null) ?? instantiate(KERNELS_WASM));
+  // (instantiate validates: null where the runtime refuses relaxed SIMD)
+  instance = as64(instantiate(KERNELS_RELAXED_WASM) ?? instantiate(KERNELS_WASM));
   return instance;
 }
 
@@ -204,9 +205,16 @@ let relaxedAllowed = true;
 /** Allow (default) or forbid the relaxed-SIMD float32 module; forbidden, `wasm32()` is the core-SIMD one. */
 export function setRelaxedSimd(on: boolean): void { relaxedAllowed = on; }
 
-/** Whether this runtime accepts relaxed SIMD (a module using `f32x4.relaxed_madd` validates). */
+let relaxedSeen = false;
+/**
+ * Whether this runtime accepts relaxed SIMD (a module using `f32x4.relaxed_madd` validates). A yes is kept
+ * (nothing turns relaxed SIMD off again); a no is asked again, since `enableRelaxedSimd` may turn it on.
+ * Each asking decodes and validates the module: about 0.4 ms.
+ */
 export function relaxedSimdAvailable(): boolean {
-  try { return typeof WebAssembly === 'object' && WebAssembly.validate(bytesOf(KERNELS_RELAXED_WASM)); } catch { return false; }
+  if (relaxedSeen) return true;
+  try { relaxedSeen = typeof WebAssembly === 'object' && WebAssembly.validate(bytesOf(KERNELS_RELAXED_WASM)); } catch { relaxedSeen = false; }
+  return relaxedSeen;
 }
 
 function load32(kind: 'core' | 'relaxed'): Wasm32 | null {
