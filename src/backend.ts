@@ -6,6 +6,11 @@
  *   core-SIMD float32 GEMM (`kernels32.ts`) for the others. No tfjs. Its float32 products are exact IEEE
  *   single-precision operations in a fixed order, so they are bit-for-bit the same in Node and in any
  *   browser, on any hardware.
+ * - `simd-fma`: `simd` with the float32 GEMM's multiply-add fused (`f32x4.relaxed_madd`, one rounding per
+ *   term instead of two; `wasm32Fused`): faster where the processor has FMA, never chosen unless named, and
+ *   started only where the runtime has relaxed SIMD and its multiply-add is probed to fuse, so its
+ *   float32 products are exact IEEE operations too (fused multiply-adds in a fixed order): the same bits
+ *   wherever it starts, but not `simd`'s. Its float64 products are `simd`'s.
  * - `tensorflow`, `wasm`, `cpu`: tfjs backends (float32 arithmetic) for the float32 products.
  *   `tensorflow` exists only when `@tensorflow/tfjs-node` was loaded before `initBackend` (see
  *   `node/backend.ts`), `wasm` is tfjs-wasm (XNNPACK, SIMD; the default engine before `simd`, kept to
@@ -23,11 +28,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { f64Kernels, into, matmulF64, matmulF64ResidentA } from './kernels.js';
-import { matmulF32, matmulF32Core, matmulF32CoreResidentA } from './kernels32.js';
-import { wasm32Core, wasm64, type Wasm32, type Wasm64 } from './wasm64.js';
+import { matmulF32, matmulF32ResidentA, matmulF32With, wasm32Fused } from './kernels32.js';
+import { relaxedSimdAvailable, wasm32Core, wasm64, type Wasm32, type Wasm64 } from './wasm64.js';
 
-export type BackendName = 'tensorflow' | 'simd' | 'wasm' | 'cpu' | 'js64';
-export const BACKENDS: readonly BackendName[] = ['tensorflow', 'simd', 'wasm', 'cpu', 'js64'];
+export type BackendName = 'tensorflow' | 'simd' | 'simd-fma' | 'wasm' | 'cpu' | 'js64';
+export const BACKENDS: readonly BackendName[] = ['tensorflow', 'simd', 'simd-fma', 'wasm', 'cpu', 'js64'];
 /** Multiply-add count below which a product is computed in float64 JavaScript under any engine. */
 export const TFJS_MIN_WORK = 32 * 32 * 32;
 
@@ -41,7 +46,7 @@ export function backendChosen(): boolean { return chosen; }
 export function productEpsilon(): number { return active === 'js64' ? 2 ** -53 : 2 ** -24; }
 
 /**
- * Choose the engine. Without `prefer`, the first available of tensorflow, wasm, cpu.
+ * Choose the engine. Without `prefer`, the first available of tensorflow, simd, wasm, cpu (`simd-fma` only when named).
  * A named backend that cannot start is an error, not a silent fallback.
  */
 export async function initBackend(prefer?: BackendName | string): Promise<BackendName> {
@@ -55,6 +60,13 @@ export async function initBackend(prefer?: BackendName | string): Promise<Backen
       if (wasm64() && wasm32Core()) { active = 'simd'; chosen = true; return active; }
       if (prefer) throw new Error("engine 'simd' needs WebAssembly SIMD, which this runtime does not have");
       continue;
+    }
+    if (name === 'simd-fma') {
+      if (wasm64() && wasm32Fused()) { active = 'simd-fma'; chosen = true; return active; }
+      throw new Error(`engine 'simd-fma' needs WebAssembly relaxed SIMD whose f32x4.relaxed_madd fuses: ${
+        !wasm64() ? 'this runtime has no WebAssembly SIMD'
+          : !relaxedSimdAvailable() ? 'this runtime has no relaxed SIMD (Node 20: --experimental-wasm-relaxed-simd, which src/node/backend.ts sets)'
+            : 'relaxed SIMD is forbidden here (setRelaxedSimd(false)) or multiplies and adds separately on this processor'}`);
     }
     if (!tf.findBackendFactory(name)) {
       if (prefer) throw new Error(`backend '${name}' is not registered (for 'tensorflow', install @tensorflow/tfjs-node)`);
@@ -101,10 +113,18 @@ function f64AtLeastAsFast(m: number, k: number, n: number, symmetric: boolean): 
 }
 
 /** Which code `engineMatmul` gives an m×k by k×n product (symmetric: AᵀA or AAᵀ of one operand). */
-function route(m: number, k: number, n: number, symmetric: boolean): 'f64' | 'f32core' | 'other' {
+function route(m: number, k: number, n: number, symmetric: boolean): 'f64' | 'f32own' | 'other' {
   if (active === 'js64' || m * k * n < TFJS_MIN_WORK) return 'f64';
-  if ((active === 'simd' || active === 'wasm') && f64AtLeastAsFast(m, k, n, symmetric)) return 'f64';
-  return active === 'simd' ? 'f32core' : 'other';
+  const own = active === 'simd' || active === 'simd-fma';
+  if ((own || active === 'wasm') && f64AtLeastAsFast(m, k, n, symmetric)) return 'f64';
+  return own ? 'f32own' : 'other';
+}
+
+/** The float32 GEMM module of the `simd` engines: the core-SIMD one under `simd`, the fused one under `simd-fma`. */
+function engineF32(): Wasm32 {
+  const w = active === 'simd-fma' ? wasm32Fused() : wasm32Core();
+  if (!w) throw new Error(`engine '${active}': its float32 kernel is no longer available (WebAssembly or relaxed SIMD turned off after the engine started)`);
+  return w;
 }
 
 /** Engine entry point used by `mat.matmul`; the result goes into `out` (m·n entries, returned) when given. */
@@ -115,7 +135,7 @@ export function engineMatmul(
 ): Float64Array {
   const r = route(m, k, n, a === b && ta !== tb && m === n);
   if (r === 'f64') return matmulF64(a, ar, ac, ta, b, br, bc, tb, m, k, n, out);
-  if (r === 'f32core') return matmulF32Core(a, ar, ac, ta, b, br, bc, tb, m, k, n, out);
+  if (r === 'f32own') return matmulF32With(engineF32(), a, ar, ac, ta, b, br, bc, tb, m, k, n, out);
   if (f32Kernel === 'own') {
     const C = matmulF32(a, ar, ac, ta, b, br, bc, tb, m, k, n, out);
     if (C) return C;
@@ -135,20 +155,20 @@ export function residentAProduct(m: number, k: number, n: number): ResidentAProd
     const w = f64Kernels(m, k, n);
     return w && { module: w, multiply: (aAt, b, out, produce) => matmulF64ResidentA(w, aAt, m, k, b, n, out, produce) };
   }
-  if (r === 'f32core') {
-    const w = wasm32Core();
-    return w && { module: w, multiply: (aAt, b, out, produce) => matmulF32CoreResidentA(w, aAt, m, k, b, n, out, produce) };
+  if (r === 'f32own') {
+    const w = engineF32();
+    return { module: w, multiply: (aAt, b, out, produce) => matmulF32ResidentA(w, aAt, m, k, b, n, out, produce) };
   }
   return null;
 }
 /**
  * The module of `reluGradient` (kernels32.ts) for Model B's relu gradient on an n×d batch with N hidden
  * units, where `engineMatmul` would send both of its products (X Wᵀ, n×d by d×N, and GᵀX, N×n by n×d) to
- * the `simd` engine's float32 kernel: the fused path then gives the same bits. Null otherwise (the caller
+ * the float32 kernel of a `simd` engine: the fused path then gives the same bits. Null otherwise (the caller
  * keeps its products and loop).
  */
 export function reluGradientModule(n: number, d: number, N: number): Wasm32 | null {
-  return route(n, d, N, false) === 'f32core' && route(N, n, d, false) === 'f32core' ? wasm32Core() : null;
+  return route(n, d, N, false) === 'f32own' && route(N, n, d, false) === 'f32own' ? engineF32() : null;
 }
 export interface ResidentAProduct {
   readonly module: Wasm64 | Wasm32;

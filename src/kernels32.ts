@@ -7,7 +7,7 @@
  * (one rounding per term where the hardware fuses, two where not), with the same error bound:
  * |Ĉ − C| ≤ (γ_k (1 + u)² + 2u + u²)·|A||B| entry-wise, u = 2⁻²⁴, γ_k = k·u/(1 − k·u).
  *
- * The float32 products of the `simd` engine (`matmulF32Core`), and of the tfjs engines when chosen with
+ * The float32 products of the `simd` engine (`matmulF32Core`) and of `simd-fma` (`wasm32Fused`), and of the tfjs engines when chosen with
  * `setFloat32Kernel('own')` (backend.ts; `matmulF32`, relaxed SIMD where available).
  */
 import {
@@ -22,6 +22,43 @@ function gemm32(
 ): Float64Array {
   if (m === 0 || n === 0 || k === 0) return out ? out.fill(0) : new Float64Array(m * n);
   return packedGemm(w, w.gemm32, MR32, NR32, true, a, ar, ac, ta, b, br, bc, tb, m, k, n, a === b && ta !== tb && m === n, out);
+}
+
+/** op(A)·op(B) with module `w`'s float32 GEMM (`wasm32Core()`, `wasm32Fused()`, …), widened to float64. */
+export function matmulF32With(
+  w: Wasm32, a: Float64Array, ar: number, ac: number, ta: boolean,
+  b: Float64Array, br: number, bc: number, tb: boolean,
+  m: number, k: number, n: number, out?: Float64Array,
+): Float64Array {
+  return gemm32(w, a, ar, ac, ta, b, br, bc, tb, m, k, n, out);
+}
+
+let fuses: boolean | undefined;
+/**
+ * Whether module `w`'s float32 multiply-add rounds c + a·b once (fused) on this runtime and hardware:
+ * the 1×2×1 product (−1, 1 + 2⁻¹²)·(1 + 2⁻¹¹, 1 + 2⁻¹²) is 2⁻²⁴ fused (exactly: −(1 + 2⁻¹¹) + 1 + 2⁻¹¹ + 2⁻²⁴)
+ * and 0 unfused (1 + 2⁻¹¹ + 2⁻²⁴ lies halfway between two float32 values and rounds to the even one,
+ * 1 + 2⁻¹¹). The core module never fuses.
+ */
+export function float32Fuses(w: Wasm32): boolean {
+  const a = new Float64Array([-1, 1 + 2 ** -12]), b = new Float64Array([1 + 2 ** -11, 1 + 2 ** -12]);
+  const c = gemm32(w, a, 1, 2, false, b, 2, 1, false, 1, 2, 1)[0];
+  if (c !== 2 ** -24 && c !== 0) throw new Error(`float32Fuses: the probe product is ${c}, neither the fused 2^-24 nor the unfused 0`);
+  return c !== 0;
+}
+
+/**
+ * The relaxed-SIMD float32 module where its `f32x4.relaxed_madd` fuses here (`float32Fuses`, asked once per
+ * thread), else null (no WebAssembly SIMD, no relaxed SIMD, relaxed SIMD forbidden by `setRelaxedSimd`, or
+ * a runtime or processor that multiplies and adds separately): the float32 GEMM of the `simd-fma` engine.
+ * Where it is not null, each entry is ŝ ← fma(â, b̂, ŝ) (one IEEE rounding to float32 per term) over
+ * the inner index in ascending order from +0: the same bits on every machine where it is not null.
+ */
+export function wasm32Fused(): Wasm32 | null {
+  const w = wasm32();
+  if (!w || !w.relaxed) return null;
+  fuses ??= float32Fuses(w);
+  return fuses ? w : null;
 }
 
 /** op(A)·op(B) in float32 arithmetic with our kernel, widened to float64; null where WebAssembly SIMD is unavailable. */
@@ -50,11 +87,10 @@ export function matmulF32Core(
 }
 
 /**
- * `matmulF32Core(A, B)` for a row-major m×k A already in module `w`'s memory at byte offset `aAt`
- * (`wasm32Core()`, the module `matmulF32Core` uses) and a row-major k×n B: the same kernel, the same sums,
- * no copy of A. `produce`: as in `matmulF64ResidentA` (A written block by block, multiplied meanwhile).
+ * `matmulF32With(w, A, B)` for a row-major m×k A already in module `w`'s memory at byte offset `aAt`
+ * and a row-major k×n B: the same kernel, the same sums, no copy of A. `produce`: as in `matmulF64ResidentA` (A written block by block, multiplied meanwhile).
  */
-export function matmulF32CoreResidentA(
+export function matmulF32ResidentA(
   w: Wasm32, aAt: number, m: number, k: number, b: Float64Array, n: number, out?: Float64Array, produce?: (r0: number, r1: number) => void,
 ): Float64Array {
   return packedGemm(w, w.gemm32, MR32, NR32, true, EMPTY_F64, m, k, false, b, k, n, false, m, k, n, false, out, aAt, produce);
@@ -65,12 +101,12 @@ export function float32KernelRelaxed(): boolean { return wasm32()?.relaxed ?? fa
 
 /**
  * Model B's relu gradient (models/singleIndex.ts `gradientW`, no batch norm) with both of its products in
- * module `w`'s float32 GEMM (`wasm32Core()`, the kernel `matmulF32Core` uses for both shapes) and the
+ * module `w`'s float32 GEMM (the engine's: `wasm32Core()` under `simd`, `wasm32Fused()` under `simd-fma`) and the
  * element-wise step between them in the same memory: U = X Wᵀ (n×N) stays there in float32, `reluGrad`
  * (asm/kernels.ts) reads it and writes r (length n, into `r`) and G (n×N) narrowed straight into the packed
  * panels of Gᵀ, and GᵀX (N×d) is multiplied from them. X (n×d) is copied in once and serves both products.
  * The same operations in the same order as `matmul(X, W, transB)`, the JavaScript loop over U and
- * `matmul(G, X, transA)` under the `simd` engine, so the same bits; U and G never leave the module. The
+ * `matmul(G, X, transA)` under the engine whose module `w` is, so the same bits; U and G never leave the module. The
  * rows of the element-wise step are split between the kernel threads where they are installed (each row
  * is computed alone, so the split changes nothing). Returns ∇_W L̂ (into `out` when given).
  */
@@ -92,7 +128,7 @@ export function reluGradient(
   M.set(y, yAt / 8);
   gemmInModule(w, w.gemm32, MR32, NR32, true, xAt, d, false, wAt, d, true, n, d, N, false, pA1, pB1, c1, false);
   const plan = RELU_PLAN, kcb = KC_BYTES / 4;
-  plan[P.KIND] = 1; plan[P.PHASE] = 3; plan[P.A] = c1; plan[P.LDC] = np1 * 4; plan[P.B] = aAt; plan[P.PB] = yAt; plan[P.C] = rAt;
+  plan[P.KIND] = w.relaxed ? 2 : 1; plan[P.PHASE] = 3; plan[P.A] = c1; plan[P.LDC] = np1 * 4; plan[P.B] = aAt; plan[P.PB] = yAt; plan[P.C] = rAt;
   plan[P.N] = N; plan[P.K] = n; plan[P.RSA] = sN; plan[P.CSA] = cst; plan[P.PA] = pA2; plan[P.MP] = mp2; plan[P.KCB] = kcb;
   const threads = gemmThreadsInstalled();
   // an entry of the element-wise step costs more than 8 multiply-adds of a product (profiled at n = 2048, N = 1024,

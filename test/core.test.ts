@@ -185,7 +185,7 @@ test('wasm engine: float32 products agree with float64 to ~√k·2⁻²⁴ relat
   } finally {
     await initBackend('js64');
   }
-  await assert.rejects(initBackend('gpu'), /backend must be one of tensorflow, simd, wasm, cpu, js64; got 'gpu'/);
+  await assert.rejects(initBackend('gpu'), /backend must be one of tensorflow, simd, simd-fma, wasm, cpu, js64; got 'gpu'/);
 });
 
 test('simd engine: the float32-sized products are our core-SIMD float32 GEMM bit for bit (the float32 emulation), the others float64 bit for bit', async () => {

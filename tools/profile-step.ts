@@ -9,7 +9,8 @@
  * `B-plain`, `B-preconditioned` (the bench's Model B oneStep, `reps` steps).
  * Prints wall and CPU ms per op (after one untimed warm-up op; the CPU time of the process, all threads).
  */
-import { startBackend } from '../src/node/backend.js';
+import { startBackend, threadsFromEnv } from '../src/node/backend.js';
+import { startKernelThreads } from '../src/node/threads.js';
 import { Rng } from '../src/rng.js';
 import { makeCovariance } from '../src/data/covariance.js';
 import { makeLinearTeacher, sampleLinear, makeSingleIndexTeacher, sampleSingleIndex } from '../src/data/teachers.js';
@@ -19,6 +20,10 @@ import { initSingleIndexNet, oneStep } from '../src/models/singleIndex.js';
 import linearIterations from '../src/experiments/linear-iterations.js';
 
 await startBackend({ quiet: true });
+// the kernel threads load in the background and install themselves from a message to this thread's event
+// loop, which the synchronous loop below never yields to: wait for them, or every op would run on one thread
+const threads = threadsFromEnv();
+if (threads > 1 && (await startKernelThreads(threads)) !== threads) throw new Error(`profile-step: ${threads} kernel threads did not start`);
 const [what = 'sweep-sgd', repsArg] = process.argv.slice(2);
 const rng = new Rng(20261201);
 let op: () => void, reps: number;

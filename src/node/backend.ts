@@ -18,6 +18,7 @@ import { availableParallelism } from 'node:os';
 import { isMainThread } from 'node:worker_threads';
 import { MAX_THREADS, startKernelThreads } from './threads.js';
 import { relaxedSimdAvailable, wasm64 } from '../wasm64.js';
+import { wasm32Fused } from '../kernels32.js';
 import { setFlagsFromString } from 'node:v8';
 
 /**
@@ -77,7 +78,7 @@ function loadTfNode(): Promise<string | null> {
 export async function availableEngines(): Promise<BackendName[]> {
   const tf = (await loadTfNode()) === null;
   const simd = wasm64() !== null;
-  return BACKENDS.filter((b) => (b !== 'tensorflow' || tf) && (b !== 'simd' || simd));
+  return BACKENDS.filter((b) => (b !== 'tensorflow' || tf) && (b !== 'simd' || simd) && (b !== 'simd-fma' || (simd && wasm32Fused() !== null)));
 }
 
 let started: { want: string | undefined; p: Promise<BackendName> } | null = null;

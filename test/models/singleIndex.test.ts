@@ -1,3 +1,4 @@
+import '../../src/node/backend.js'; // turns on relaxed SIMD in Node 20 (the simd-fma engine) before any module is compiled
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/rng.js';
@@ -174,7 +175,7 @@ test('bad inputs throw RangeError', () => {
   assert.throws(() => selectRidge(net, b.X, b.y, b.X, b.y, []), /grid/);
 });
 
-test('relu gradient on the simd engine: the fused kernel (both products and the loop in one module) gives the bits of the products and the JavaScript loop', async () => {
+test('relu gradient on the simd engines (simd, simd-fma): the fused kernel (both products and the loop in one module) gives the bits of the products and the JavaScript loop', async () => {
   const { initBackend, reluGradientModule } = await import('../../src/backend.js');
   const { matmul } = await import('../../src/mat.js');
   // the composition the fused path replaces: U = X Wᵀ, the loop of gradientW, then GᵀX, each product on the engine
@@ -194,7 +195,8 @@ test('relu gradient on the simd engine: the fused kernel (both products and the 
     return { grad: matmul(U, X, { transA: true }).data, loss: loss / (2 * n), r };
   };
   const firstDiff = (x: ArrayLike<number>, z: ArrayLike<number>) => { for (let i = 0; i < x.length; i++) if (!Object.is(x[i], z[i])) return i; return x.length === z.length ? -1 : -2; };
-  await initBackend('simd');
+  for (const engine of ['simd', 'simd-fma'] as const) {
+  await initBackend(engine);
   try {
     // [n, d, N]: rows not a multiple of 4 (single-row tail), N not a multiple of 4 or 8 (partial panels, padded
     // tiles), n past the float32 panel depth of 512 (Gᵀ's inner-index blocks), N = 21 (thin); all fused
@@ -207,9 +209,9 @@ test('relu gradient on the simd engine: the fused kernel (both products and the 
       rng.fillNormal(y);
       for (let j = 0; j < d; j++) X.data[3 * d + j] = 0; // a zero row: U's row 3 is +0, σ'(0) = 0
       const got = gradientW(net, X, y), want = reference(net, X, y);
-      assert.equal(firstDiff(got.grad.data, want.grad), -1, `${n}×${d}×${N}: gradient`);
-      assert.equal(firstDiff(got.residual, want.r), -1, `${n}×${d}×${N}: residual`);
-      assert.ok(Object.is(got.loss, want.loss), `${n}×${d}×${N}: loss ${got.loss} vs ${want.loss}`);
+      assert.equal(firstDiff(got.grad.data, want.grad), -1, `${engine} ${n}×${d}×${N}: gradient`);
+      assert.equal(firstDiff(got.residual, want.r), -1, `${engine} ${n}×${d}×${N}: residual`);
+      assert.ok(Object.is(got.loss, want.loss), `${engine} ${n}×${d}×${N}: loss ${got.loss} vs ${want.loss}`);
     }
     // overflow: (c·r_k)·a_i = ±∞, times σ' = 0 is NaN; both paths carry the same non-finite entries
     const rng = new Rng(5), net = initSingleIndexNet(40, 67, rng), X = rng.normalMat(130, 40), y = new Float64Array(130).fill(1);
@@ -219,5 +221,6 @@ test('relu gradient on the simd engine: the fused kernel (both products and the 
     assert.ok(got.grad.data.some(Number.isNaN), 'the overflow case should produce NaN entries');
   } finally {
     await initBackend('js64');
+  }
   }
 });

@@ -46,7 +46,7 @@ test('LPFL_BACKEND=bogus is refused by sweep and merge, listing the valid engine
   for (const cmd of ['sweep', 'merge']) {
     const r = await cli([cmd, 'demo-gaussian-moments', '--data', dir, '--set', 'n=100', '--seeds', '1'], { LPFL_BACKEND: 'bogus' });
     assert.equal(r.code, 2, r.stderr);
-    assert.match(r.stderr, /LPFL_BACKEND=bogus: unknown numeric engine; valid engines: tensorflow, simd, wasm, cpu, js64 \(available here: .*simd, wasm, cpu, js64\)/);
+    assert.match(r.stderr, /LPFL_BACKEND=bogus: unknown numeric engine; valid engines: tensorflow, simd, simd-fma, wasm, cpu, js64 \(available here: .*simd, simd-fma, wasm, cpu, js64\)/);
   }
   assert.deepEqual(cellFiles(dir, 'demo-gaussian-moments'), [], 'nothing computed');
 });
@@ -55,7 +55,7 @@ test('LPFL_BACKEND=tensorflow without @tensorflow/tfjs-node is refused, naming w
   try { createRequire(import.meta.url).resolve('@tensorflow/tfjs-node'); t.skip('tfjs-node is installed here'); return; } catch { /* the case under test */ }
   const r = await cli(['sweep', 'demo-gaussian-moments', '--data', tmp('tf'), '--set', 'n=100', '--seeds', '1'], { LPFL_BACKEND: 'tensorflow' });
   assert.equal(r.code, 2, r.stderr);
-  assert.match(r.stderr, /LPFL_BACKEND=tensorflow: the tensorflow engine is not available here \(@tensorflow\/tfjs-node cannot load: .*\); available here: simd, wasm, cpu, js64/);
+  assert.match(r.stderr, /LPFL_BACKEND=tensorflow: the tensorflow engine is not available here \(@tensorflow\/tfjs-node cannot load: .*\); available here: simd, simd-fma, wasm, cpu, js64/);
 });
 
 test('the command line runs the engine notebooks run, reports it, reuses their cells, and the results file records it (was: js64, recomputed)', async () => {
