@@ -120,11 +120,12 @@ function route(m: number, k: number, n: number, symmetric: boolean): 'f64' | 'f3
   return own ? 'f32own' : 'other';
 }
 
-/** The float32 GEMM module of the `simd` engines: the core-SIMD one under `simd`, the fused one under `simd-fma`. */
-function engineF32(): Wasm32 {
-  const w = active === 'simd-fma' ? wasm32Fused() : wasm32Core();
-  if (!w) throw new Error(`engine '${active}': its float32 kernel is no longer available (WebAssembly or relaxed SIMD turned off after the engine started)`);
-  return w;
+/**
+ * The float32 GEMM module of the `simd` engines: the core-SIMD one under `simd`, the fused one under
+ * `simd-fma`; null when it was turned off after the engine started (`setWasm64Enabled`, `setRelaxedSimd`).
+ */
+function engineF32(): Wasm32 | null {
+  return active === 'simd-fma' ? wasm32Fused() : wasm32Core();
 }
 
 /** Engine entry point used by `mat.matmul`; the result goes into `out` (m·n entries, returned) when given. */
@@ -135,7 +136,11 @@ export function engineMatmul(
 ): Float64Array {
   const r = route(m, k, n, a === b && ta !== tb && m === n);
   if (r === 'f64') return matmulF64(a, ar, ac, ta, b, br, bc, tb, m, k, n, out);
-  if (r === 'f32own') return matmulF32With(engineF32(), a, ar, ac, ta, b, br, bc, tb, m, k, n, out);
+  if (r === 'f32own') {
+    const w = engineF32();
+    if (!w) throw new Error(`engine '${active}': its float32 kernel is not available (WebAssembly${active === 'simd-fma' ? ' or relaxed' : ''} SIMD turned off after the engine started)`);
+    return matmulF32With(w, a, ar, ac, ta, b, br, bc, tb, m, k, n, out);
+  }
   if (f32Kernel === 'own') {
     const C = matmulF32(a, ar, ac, ta, b, br, bc, tb, m, k, n, out);
     if (C) return C;
@@ -157,7 +162,7 @@ export function residentAProduct(m: number, k: number, n: number): ResidentAProd
   }
   if (r === 'f32own') {
     const w = engineF32();
-    return { module: w, multiply: (aAt, b, out, produce) => matmulF32ResidentA(w, aAt, m, k, b, n, out, produce) };
+    return w && { module: w, multiply: (aAt, b, out, produce) => matmulF32ResidentA(w, aAt, m, k, b, n, out, produce) };
   }
   return null;
 }

@@ -127,6 +127,16 @@ test('simd-fma is refused, naming the engine and why, where the relaxed module i
   } finally {
     setRelaxedSimd(true);
   }
+  // started, then the relaxed module forbidden: its products stop with a message, not on another kernel
+  await initBackend('simd-fma');
+  const A = new Rng(1).normalMat(64, 64), B = new Rng(2).normalMat(64, 64); // 64³ multiply-adds, not symmetric: float32
+  setRelaxedSimd(false);
+  try {
+    assert.throws(() => engineMatmul(A.data, 64, 64, false, B.data, 64, 64, true, 64, 64, 64), /engine 'simd-fma': its float32 kernel is not available \(WebAssembly or relaxed SIMD turned off after the engine started\)/);
+  } finally {
+    setRelaxedSimd(true);
+  }
+  assert.equal(engineMatmul(A.data, 64, 64, false, B.data, 64, 64, true, 64, 64, 64).length, 64 * 64);
   assert.equal(await initBackend(), 'simd'); // the default order stops at simd (no tfjs-node here)
   await assert.rejects(initBackend('simd_fma'), /backend must be one of tensorflow, simd, simd-fma, wasm, cpu, js64; got 'simd_fma'/);
 });
