@@ -7,8 +7,9 @@
  * (one rounding per term where the hardware fuses, two where not), with the same error bound:
  * |Ĉ − C| ≤ (γ_k (1 + u)² + 2u + u²)·|A||B| entry-wise, u = 2⁻²⁴, γ_k = k·u/(1 − k·u).
  *
- * The float32 products of the `simd` engine (`matmulF32Core`) and of `simd-fma` (`wasm32Fused`), and of the tfjs engines when chosen with
- * `setFloat32Kernel('own')` (backend.ts; `matmulF32`, relaxed SIMD where available).
+ * The float32 products of the `simd` engine (`matmulF32Core`) and of `simd-fma` (`wasm32Fused`), and of
+ * the tfjs engines when chosen with `setFloat32Kernel('own')` (backend.ts; `matmulF32`, relaxed SIMD where
+ * available).
  */
 import {
   EMPTY_F64, KC_BYTES, P, PAR_MIN_WORK, PLAN_LENGTH, gemmInModule, gemmResult, gemmSlack, gemmThreadsInstalled, packedGemm, up64,
@@ -88,7 +89,8 @@ export function matmulF32Core(
 
 /**
  * `matmulF32With(w, A, B)` for a row-major m×k A already in module `w`'s memory at byte offset `aAt`
- * and a row-major k×n B: the same kernel, the same sums, no copy of A. `produce`: as in `matmulF64ResidentA` (A written block by block, multiplied meanwhile).
+ * and a row-major k×n B: the same kernel, the same sums, no copy of A. `produce`: as in
+ * `matmulF64ResidentA` (A written block by block, multiplied meanwhile).
  */
 export function matmulF32ResidentA(
   w: Wasm32, aAt: number, m: number, k: number, b: Float64Array, n: number, out?: Float64Array, produce?: (r0: number, r1: number) => void,
@@ -101,13 +103,13 @@ export function float32KernelRelaxed(): boolean { return wasm32()?.relaxed ?? fa
 
 /**
  * Model B's relu gradient (models/singleIndex.ts `gradientW`, no batch norm) with both of its products in
- * module `w`'s float32 GEMM (the engine's: `wasm32Core()` under `simd`, `wasm32Fused()` under `simd-fma`) and the
- * element-wise step between them in the same memory: U = X Wᵀ (n×N) stays there in float32, `reluGrad`
+ * module `w`'s float32 GEMM (the engine's: `wasm32Core()` under `simd`, `wasm32Fused()` under `simd-fma`)
+ * and the element-wise step between them in the same memory: U = X Wᵀ (n×N) stays there in float32, `reluGrad`
  * (asm/kernels.ts) reads it and writes r (length n, into `r`) and G (n×N) narrowed straight into the packed
  * panels of Gᵀ, and GᵀX (N×d) is multiplied from them. X (n×d) is copied in once and serves both products.
  * The same operations in the same order as `matmul(X, W, transB)`, the JavaScript loop over U and
- * `matmul(G, X, transA)` under the engine whose module `w` is, so the same bits; U and G never leave the module. The
- * rows of the element-wise step are split between the kernel threads where they are installed (each row
+ * `matmul(G, X, transA)` under the engine whose module `w` is, so the same bits; U and G never leave the
+ * module. The rows of the element-wise step are split between the kernel threads where they are installed (each row
  * is computed alone, so the split changes nothing). Returns ∇_W L̂ (into `out` when given).
  */
 export function reluGradient(
