@@ -79,7 +79,7 @@ function pack(src: usize, dst: usize, count: i32, w: i32, cp: i32, p0: i32, kc: 
   const full = count - count % w;
   for (let l0 = 0; l0 < cp; l0 += w) {
     const base = src + <usize>l0 * ls + <usize>p0 * ps;
-    if (l0 < full && ls == 8) { // the w entries of an index are adjacent
+    if (l0 < full && ls == 8 && (narrow ? (w & 3) == 0 : (w & 1) == 0)) { // the w entries of an index are adjacent (whole vectors of them)
       let s = base;
       if (narrow) {
         for (let q = 0; q < kc; q++) {

@@ -262,3 +262,36 @@ test('cholesky refuses a non-finite entry anywhere (NonFiniteError) and names a 
     }
   }
 });
+
+test('packA / packB: panels of any width (1–8, odd included), narrowed or not, entries adjacent or strided, hold op(A)[t·w + r, p0 + q] and zeros past the last line', () => {
+  const w = wasm64()!;
+  const rng = new Rng(17);
+  const m = 13, k = 11, p0 = 3, kc = 6;
+  const A = rng.normalMat(m, k); // row-major m×k, and its transpose, so that both layouts of a line are tried
+  const At = new Float64Array(k * m);
+  for (let i = 0; i < m; i++) for (let p = 0; p < k; p++) At[p * m + i] = A.data[i * k + p];
+  for (const width of [1, 2, 3, 4, 5, 6, 7, 8]) {
+    const mp = Math.ceil(m / width) * width;
+    for (const narrow of [0, 1]) {
+      for (const trans of [false, true]) { // trans: line i's entries adjacent (rs = 8), the SIMD copy paths
+        const src = trans ? At : A.data, rs = trans ? 8 : k * 8, cs = trans ? m * 8 : 8;
+        const dst = 8 * src.length;
+        for (const which of ['A', 'B'] as const) {
+          w.reserve(dst + mp * kc * 8 + 64);
+          const M = w.f64();
+          M.set(src, 0);
+          M.fill(NaN, dst / 8, dst / 8 + mp * kc); // every slot must be written
+          // packB reads op(B)[p, j] at p·rs + j·cs: the same lines (j ↔ i) with the strides swapped
+          if (which === 'A') w.packA(0, dst, m, width, mp, p0, kc, rs, cs, narrow);
+          else w.packB(0, dst, m, width, mp, p0, kc, cs, rs, narrow);
+          const got = narrow ? w.f32().subarray(dst / 4, dst / 4 + mp * kc) : w.f64().subarray(dst / 8, dst / 8 + mp * kc);
+          for (let t = 0; t < mp / width; t++) for (let q = 0; q < kc; q++) for (let r = 0; r < width; r++) {
+            const i = t * width + r, x = i < m ? A.data[i * k + p0 + q] : 0;
+            const want = narrow ? Math.fround(x) : x, at = (t * kc + q) * width + r;
+            assert.ok(Object.is(got[at], want), `pack${which} width ${width} narrow ${narrow} ${trans ? 'adjacent' : 'strided'}: panel ${t}, index ${q}, line ${r}: ${got[at]} vs ${want}`);
+          }
+        }
+      }
+    }
+  }
+});
