@@ -1,3 +1,4 @@
+import '../src/node/backend.js'; // relaxed SIMD on in Node 20 (the simd-fma engine), before any module is compiled
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { build } from 'esbuild';
@@ -46,6 +47,14 @@ test('the core runs in Chromium and reproduces Node’s numbers to round-off', {
     const sb = b.simd as number[], sn = inNode.simd as number[];
     assert.equal(sb.length, 96 * 64 + 40 * 30);
     assert.ok(sb.every((x, i) => Object.is(x, sn[i])), `simd products differ between Chromium and Node at entry ${sb.findIndex((x, i) => !Object.is(x, sn[i]))}`);
+    // simd-fma starts in both (Chromium has relaxed SIMD; this machine's processor fuses) and gives the same
+    // bits in both, which are not simd's
+    assert.ok(Array.isArray(b.fma), `simd-fma did not start in Chromium: ${b.fma}`);
+    assert.ok(Array.isArray(inNode.fma), `simd-fma did not start in Node: ${inNode.fma}`);
+    const fb = b.fma as number[], fn = inNode.fma as number[];
+    assert.equal(fb.length, 96 * 64);
+    assert.ok(fb.every((x, i) => Object.is(x, fn[i])), `simd-fma products differ between Chromium and Node at entry ${fb.findIndex((x, i) => !Object.is(x, fn[i]))}`);
+    assert.ok(fb.some((x, i) => !Object.is(x, sb[i])), 'simd-fma should not give simd\'s bits');
   } finally {
     await close();
   }
