@@ -77,9 +77,11 @@ export function gemm4x4(a: usize, b: usize, c: usize, mt: u32, nt: u32, kc: u32,
 function pack(src: usize, dst: usize, count: i32, w: i32, cp: i32, p0: i32, kc: i32, ls: usize, ps: usize, narrow: i32): void {
   const es: usize = narrow ? 4 : 8;
   const full = count - count % w;
+  // the w entries of an index adjacent, in whole vectors (4 narrowed floats or 2 doubles): copied by vectors
+  const vectors = ls == 8 && (narrow ? (w & 3) == 0 : (w & 1) == 0);
   for (let l0 = 0; l0 < cp; l0 += w) {
     const base = src + <usize>l0 * ls + <usize>p0 * ps;
-    if (l0 < full && ls == 8 && (narrow ? (w & 3) == 0 : (w & 1) == 0)) { // the w entries of an index are adjacent (whole vectors of them)
+    if (l0 < full && vectors) {
       let s = base;
       if (narrow) {
         for (let q = 0; q < kc; q++) {

@@ -7,31 +7,26 @@
  * (one rounding per term where the hardware fuses, two where not), with the same error bound:
  * |Ĉ − C| ≤ (γ_k (1 + u)² + 2u + u²)·|A||B| entry-wise, u = 2⁻²⁴, γ_k = k·u/(1 − k·u).
  *
- * The float32 products of the `simd` engine (`matmulF32Core`) and of `simd-fma` (`wasm32Fused`), and of
- * the tfjs engines when chosen with `setFloat32Kernel('own')` (backend.ts; `matmulF32`, relaxed SIMD where
+ * The float32 products of the `simd` engine (the core-SIMD module, `wasm32Core`) and of `simd-fma`
+ * (`wasm32Fused`), through `matmulF32With`, and of the tfjs engines when chosen with `setFloat32Kernel('own')` (backend.ts; `matmulF32`, relaxed SIMD where
  * available).
  */
 import {
   EMPTY_F64, KC_BYTES, P, PAR_MIN_WORK, PLAN_LENGTH, gemmInModule, gemmResult, gemmSlack, gemmThreadsInstalled, packedGemm, up64,
 } from './kernels.js';
-import { MR32, NR32, wasm32, wasm32Core, type Wasm32 } from './wasm64.js';
+import { MR32, NR32, wasm32, type Wasm32 } from './wasm64.js';
 
-/** op(A)·op(B) with module `w`'s float32 GEMM (packed, narrowed while packing), widened to float64. */
-function gemm32(
-  w: Wasm32, a: Float64Array, ar: number, ac: number, ta: boolean, b: Float64Array, br: number, bc: number, tb: boolean,
-  m: number, k: number, n: number, out?: Float64Array,
-): Float64Array {
-  if (m === 0 || n === 0 || k === 0) return out ? out.fill(0) : new Float64Array(m * n);
-  return packedGemm(w, w.gemm32, MR32, NR32, true, a, ar, ac, ta, b, br, bc, tb, m, k, n, a === b && ta !== tb && m === n, out);
-}
-
-/** op(A)·op(B) with module `w`'s float32 GEMM (`wasm32Core()`, `wasm32Fused()`, …), widened to float64. */
+/**
+ * op(A)·op(B) with module `w`'s float32 GEMM (packed, narrowed while packing), widened to float64: the
+ * engines' float32 products (`wasm32Core()` under `simd`, `wasm32Fused()` under `simd-fma`).
+ */
 export function matmulF32With(
   w: Wasm32, a: Float64Array, ar: number, ac: number, ta: boolean,
   b: Float64Array, br: number, bc: number, tb: boolean,
   m: number, k: number, n: number, out?: Float64Array,
 ): Float64Array {
-  return gemm32(w, a, ar, ac, ta, b, br, bc, tb, m, k, n, out);
+  if (m === 0 || n === 0 || k === 0) return out ? out.fill(0) : new Float64Array(m * n);
+  return packedGemm(w, w.gemm32, MR32, NR32, true, a, ar, ac, ta, b, br, bc, tb, m, k, n, a === b && ta !== tb && m === n, out);
 }
 
 let fuses: boolean | undefined;
@@ -43,7 +38,7 @@ let fuses: boolean | undefined;
  */
 export function float32Fuses(w: Wasm32): boolean {
   const a = new Float64Array([-1, 1 + 2 ** -12]), b = new Float64Array([1 + 2 ** -11, 1 + 2 ** -12]);
-  const c = gemm32(w, a, 1, 2, false, b, 2, 1, false, 1, 2, 1)[0];
+  const c = matmulF32With(w, a, 1, 2, false, b, 2, 1, false, 1, 2, 1)[0];
   if (c !== 2 ** -24 && c !== 0) throw new Error(`float32Fuses: the probe product is ${c}, neither the fused 2^-24 nor the unfused 0`);
   return c !== 0;
 }
@@ -69,22 +64,7 @@ export function matmulF32(
   m: number, k: number, n: number, out?: Float64Array,
 ): Float64Array | null {
   const w = wasm32();
-  return w && gemm32(w, a, ar, ac, ta, b, br, bc, tb, m, k, n, out);
-}
-
-/**
- * `matmulF32` with the core-SIMD module always (two roundings per term, never relaxed SIMD): the float32
- * products of the `simd` engine, bit-for-bit the same on every runtime and every machine. Throws where
- * WebAssembly SIMD is unavailable (the engine is not chosen there).
- */
-export function matmulF32Core(
-  a: Float64Array, ar: number, ac: number, ta: boolean,
-  b: Float64Array, br: number, bc: number, tb: boolean,
-  m: number, k: number, n: number, out?: Float64Array,
-): Float64Array {
-  const w = wasm32Core();
-  if (!w) throw new Error('the simd engine needs WebAssembly SIMD');
-  return gemm32(w, a, ar, ac, ta, b, br, bc, tb, m, k, n, out);
+  return w && matmulF32With(w, a, ar, ac, ta, b, br, bc, tb, m, k, n, out);
 }
 
 /**

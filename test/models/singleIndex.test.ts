@@ -196,31 +196,31 @@ test('relu gradient on the simd engines (simd, simd-fma): the fused kernel (both
   };
   const firstDiff = (x: ArrayLike<number>, z: ArrayLike<number>) => { for (let i = 0; i < x.length; i++) if (!Object.is(x[i], z[i])) return i; return x.length === z.length ? -1 : -2; };
   for (const engine of ['simd', 'simd-fma'] as const) {
-  await initBackend(engine);
-  try {
-    // [n, d, N]: rows not a multiple of 4 (single-row tail), N not a multiple of 4 or 8 (partial panels, padded
-    // tiles), n past the float32 panel depth of 512 (Gᵀ's inner-index blocks), N = 21 (thin); all fused
-    const shapes: [number, number, number][] = [[130, 300, 67], [513, 70, 131], [1030, 33, 513], [600, 200, 21], [64, 64, 64], [257, 40, 1030]];
-    for (const [n, d, N] of shapes) {
-      assert.ok(reluGradientModule(n, d, N), `${n}×${d}×${N} should take the fused path`);
-      const rng = new Rng(n * 7 + d * 3 + N);
-      const net = initSingleIndexNet(d, N, rng);
-      const X = rng.normalMat(n, d), y = new Float64Array(n);
-      rng.fillNormal(y);
-      for (let j = 0; j < d; j++) X.data[3 * d + j] = 0; // a zero row: U's row 3 is +0, σ'(0) = 0
-      const got = gradientW(net, X, y), want = reference(net, X, y);
-      assert.equal(firstDiff(got.grad.data, want.grad), -1, `${engine} ${n}×${d}×${N}: gradient`);
-      assert.equal(firstDiff(got.residual, want.r), -1, `${engine} ${n}×${d}×${N}: residual`);
-      assert.ok(Object.is(got.loss, want.loss), `${engine} ${n}×${d}×${N}: loss ${got.loss} vs ${want.loss}`);
+    await initBackend(engine);
+    try {
+      // [n, d, N]: rows not a multiple of 4 (single-row tail), N not a multiple of 4 or 8 (partial panels, padded
+      // tiles), n past the float32 panel depth of 512 (Gᵀ's inner-index blocks), N = 21 (thin); all fused
+      const shapes: [number, number, number][] = [[130, 300, 67], [513, 70, 131], [1030, 33, 513], [600, 200, 21], [64, 64, 64], [257, 40, 1030]];
+      for (const [n, d, N] of shapes) {
+        assert.ok(reluGradientModule(n, d, N), `${n}×${d}×${N} should take the fused path`);
+        const rng = new Rng(n * 7 + d * 3 + N);
+        const net = initSingleIndexNet(d, N, rng);
+        const X = rng.normalMat(n, d), y = new Float64Array(n);
+        rng.fillNormal(y);
+        for (let j = 0; j < d; j++) X.data[3 * d + j] = 0; // a zero row: U's row 3 is +0, σ'(0) = 0
+        const got = gradientW(net, X, y), want = reference(net, X, y);
+        assert.equal(firstDiff(got.grad.data, want.grad), -1, `${engine} ${n}×${d}×${N}: gradient`);
+        assert.equal(firstDiff(got.residual, want.r), -1, `${engine} ${n}×${d}×${N}: residual`);
+        assert.ok(Object.is(got.loss, want.loss), `${engine} ${n}×${d}×${N}: loss ${got.loss} vs ${want.loss}`);
+      }
+      // overflow: (c·r_k)·a_i = ±∞, times σ' = 0 is NaN; both paths carry the same non-finite entries
+      const rng = new Rng(5), net = initSingleIndexNet(40, 67, rng), X = rng.normalMat(130, 40), y = new Float64Array(130).fill(1);
+      const a = net.a.slice(); a[2] = 1e300; y[1] = 1e300;
+      const big = { ...net, a }, got = gradientW(big, X, y), want = reference(big, X, y);
+      assert.equal(firstDiff(got.grad.data, want.grad), -1, `${engine}: non-finite gradient`);
+      assert.ok(got.grad.data.some(Number.isNaN), 'the overflow case should produce NaN entries');
+    } finally {
+      await initBackend('js64');
     }
-    // overflow: (c·r_k)·a_i = ±∞, times σ' = 0 is NaN; both paths carry the same non-finite entries
-    const rng = new Rng(5), net = initSingleIndexNet(40, 67, rng), X = rng.normalMat(130, 40), y = new Float64Array(130).fill(1);
-    const a = net.a.slice(); a[2] = 1e300; y[1] = 1e300;
-    const big = { ...net, a }, got = gradientW(big, X, y), want = reference(big, X, y);
-    assert.equal(firstDiff(got.grad.data, want.grad), -1, 'non-finite gradient');
-    assert.ok(got.grad.data.some(Number.isNaN), 'the overflow case should produce NaN entries');
-  } finally {
-    await initBackend('js64');
-  }
   }
 });
